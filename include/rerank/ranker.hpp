@@ -1,0 +1,90 @@
+// The Ranker interface every backend implements, and rerank::load().
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rerank/document.hpp"
+
+namespace rerank {
+
+// How a ranker's raw scores may be post-processed by front ends (the project's one score
+// rule): model logits may be passed through a sigmoid; BM25 and hosted-API scores never are.
+enum class ScoreKind { Logit, Passthrough };
+
+struct RankerInfo {
+  std::string type;   // registry type, e.g. "bm25", "cross-encoder"
+  std::string spec;   // the spec it was loaded from
+  std::string model;  // a human-readable model name
+  ScoreKind score_kind = ScoreKind::Passthrough;
+};
+
+// Per-request knobs that front ends (server dialects, CLI) pass through to rankers.
+struct ScoreOptions {
+  std::optional<std::size_t> max_tokens_per_doc;  // truncate each document to this budget
+  bool truncate = true;                           // false: over-long input is an error
+  bool truncate_left = false;                     // TEI truncation_direction=left
+};
+
+// Raw scores in input order plus what the ranker reports about producing them.
+struct Scores {
+  std::vector<double> values;
+  nlohmann::json usage = nlohmann::json::object();  // tokens/search units, when known
+  std::string ranker;                               // spec that produced them (fallback chains)
+  std::vector<SkippedRanker> skipped;
+};
+
+// A loaded ranker. Implementations are immutable after load and thread-safe: every const
+// method may be called concurrently from several threads.
+class Ranker {
+ public:
+  virtual ~Ranker() = default;
+
+  virtual const RankerInfo& info() const = 0;
+
+  // The primitive: raw scores of `documents` for `query`, in input order.
+  virtual Scores score_documents(std::string_view query, std::span<const Document> documents,
+                                 const ScoreOptions& options = {}) const = 0;
+
+  // Several queries at once. The default loops; batching rankers override it to merge
+  // all pairs into shared forward passes.
+  virtual std::vector<Scores> score_many(std::span<const std::string> queries,
+                                         std::span<const std::vector<Document>> documents_per_query,
+                                         const ScoreOptions& options = {}) const;
+
+  // Sorted results (ties keep input order), with provenance and usage.
+  RankedResults rank(std::string_view query, std::vector<Document> documents,
+                     const ScoreOptions& options = {}) const;
+  double score(std::string_view query, const Document& document) const;
+  std::vector<RankedResults> rank_many(const std::vector<std::string>& queries,
+                                       std::vector<std::vector<Document>> documents_per_query,
+                                       const ScoreOptions& options = {}) const;
+};
+
+struct LoadOptions {
+  std::string type;             // explicit type override (--type); empty: detect from the spec
+  std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
+  std::string precision = "fp32";
+  int threads = 0;              // 0: one per core
+  std::size_t max_length = 0;   // 0: the model's default
+  std::string truncation;       // empty: the ranker's default
+  std::size_t batch_tokens = 0; // 0: the ranker's default token budget
+  std::string endpoint;         // hosted APIs: override the default URL
+  std::string api_key;          // hosted APIs: overrides the environment variable
+  std::vector<std::string> fallbacks;         // tried in order when the primary fails
+  std::map<std::string, std::string> params;  // type-specific settings (bm25: k1, b, ...)
+};
+
+// Loads a ranker from a spec: a local directory, a Hub id (org/name[@revision]), an alias
+// (bm25, cross-encoder, flashrank, ...) or provider:model for hosted APIs.
+// Never returns null and never silently substitutes another model: on failure it throws
+// rerank::Error whose message says what to do.
+std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options = {});
+
+}  // namespace rerank

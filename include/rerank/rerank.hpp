@@ -1,0 +1,6 @@
+// Umbrella header of the rerank library.
+#pragma once
+
+#include "rerank/document.hpp"
+#include "rerank/error.hpp"
+#include "rerank/ranker.hpp"

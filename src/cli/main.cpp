@@ -1,0 +1,37 @@
+// The rerank command-line tool: parses arguments, runs one subcommand, and turns every
+// error into a message on stderr and an exit code (0 ok, 2 usage, 3 input, 4 model, 5 network).
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cli/cli_error.hpp"
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rerank: rerank documents for a query with BM25, cross-encoders, LLMs or hosted APIs"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  rerank::cli::add_rank_command(app);
+  rerank::cli::add_models_command(app);
+  rerank::cli::add_version_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return rerank::cli::kExitUsage;
+  } catch (const rerank::cli::CliError& e) {
+    std::cerr << "rerank: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const rerank::Error& e) {
+    std::cerr << "rerank: error: " << e.what() << "\n";
+    return rerank::cli::exit_code_for(e);
+  } catch (const std::exception& e) {
+    std::cerr << "rerank: internal error: " << e.what() << "\n";
+    return rerank::cli::kExitInternal;
+  }
+  return rerank::cli::kExitOk;
+}

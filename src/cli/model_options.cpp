@@ -1,0 +1,51 @@
+#include "cli/model_options.hpp"
+
+#include <cmath>
+
+#include "rerank/error.hpp"
+
+namespace rerank::cli {
+
+void ModelFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--type", type, "Ranker type, overriding detection (see `rerank models`)");
+  cmd.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd.add_option("--precision", precision, "fp32, bf16 or int8")->capture_default_str();
+  cmd.add_option("--threads", threads, "Compute threads (0 = one per core)")->capture_default_str();
+  cmd.add_option("--max-length", max_length, "Maximum tokens per query+document pair (0 = model default)");
+  cmd.add_option("--truncation", truncation, "only_second, longest_first or only_first");
+  cmd.add_option("--batch-tokens", batch_tokens, "Token budget of one forward batch (0 = default)");
+  cmd.add_option("--endpoint", endpoint, "Hosted API: base URL overriding the provider default");
+  cmd.add_option("--api-key", api_key, "Hosted API key (default: the provider's environment variable)");
+  cmd.add_option("--fallback", fallbacks, "Ranker spec tried when the previous one fails (repeatable)");
+  cmd.add_option("--param", params, "Type-specific setting key=value, e.g. k1=1.2 (repeatable)");
+}
+
+LoadOptions ModelFlags::to_load_options() const {
+  LoadOptions o;
+  o.type = type;
+  o.device = device;
+  o.precision = precision;
+  o.threads = threads;
+  o.max_length = max_length;
+  o.truncation = truncation;
+  o.batch_tokens = batch_tokens;
+  o.endpoint = endpoint;
+  o.api_key = api_key;
+  o.fallbacks = fallbacks;
+  for (const std::string& kv : params) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorCode::InvalidArgument, "--param '" + kv + "' must look like key=value");
+    }
+    o.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return o;
+}
+
+double apply_activation(const std::string& activation, ScoreKind kind, double raw_score) {
+  if (activation == "none" || kind != ScoreKind::Logit) return raw_score;
+  if (activation == "sigmoid") return 1.0 / (1.0 + std::exp(-raw_score));
+  throw Error(ErrorCode::InvalidArgument, "unknown activation '" + activation + "' (use none or sigmoid)");
+}
+
+}  // namespace rerank::cli

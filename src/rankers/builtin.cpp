@@ -1,0 +1,49 @@
+#include "rankers/builtin.hpp"
+
+#include "rankers/bm25_ranker.hpp"
+
+namespace rerank {
+
+void register_builtin_rankers(RankerRegistry& registry) {
+  // Supported.
+  registry.add({"bm25", "lexical",
+                "Okapi BM25 over the candidate documents (Snowball English stemming)",
+                "nothing (no model files); params k1, b, stopwords, corpus", {},
+                make_bm25_ranker});
+
+  // Known and planned: loading these is a clear NotSupported error until an issue adds them.
+  registry.add({"cross-encoder", "cross-encoder",
+                "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
+                "config.json, model.safetensors, tokenizer.json",
+                {"BertForSequenceClassification", "XLMRobertaForSequenceClassification",
+                 "RobertaForSequenceClassification", "ElectraForSequenceClassification"},
+                nullptr});
+  registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
+                "config.json, model.safetensors, tokenizer", {"T5ForConditionalGeneration"}, nullptr});
+  registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
+                "config.json, model.safetensors (BertModel + linear), tokenizer.json", {}, nullptr});
+  registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker, bge-gemma, mxbai-v2)",
+                "config.json, model.safetensors, tokenizer.json", {}, nullptr});
+  registry.add({"llm-layerwise", "llm", "layerwise LLM rerankers (bge-reranker-v2-minicpm-layerwise)",
+                "config.json, model.safetensors, tokenizer.json", {}, nullptr});
+  registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT sliding windows, RankLLM)",
+                "an LLM endpoint or local LLM", {}, nullptr});
+  registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", {},
+                nullptr});
+  for (const char* provider : {"cohere", "jina", "voyage", "mixedbread", "pinecone", "isaacus", "tei",
+                               "llamacpp", "rerank-server"}) {
+    registry.add({provider, "api", std::string("hosted reranking API: ") + provider,
+                  "an API key or endpoint", {}, nullptr});
+  }
+}
+
+const RankerRegistry& ranker_registry() {
+  static const RankerRegistry registry = [] {
+    RankerRegistry r;
+    register_builtin_rankers(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace rerank

@@ -1,0 +1,83 @@
+#include "support/test_support.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace rerank::testing {
+
+std::optional<fs::path> shared_dir() {
+  const char* env = std::getenv("RERANK_SHARED_DIR");
+  fs::path dir = env && *env ? fs::path(env) : fs::path(RERANK_SHARED_DIR_DEFAULT);
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return fs::weakly_canonical(dir);
+  return std::nullopt;
+}
+
+std::optional<fs::path> shared_path(const std::string& relative) {
+  auto dir = shared_dir();
+  if (!dir) return std::nullopt;
+  fs::path p = *dir / relative;
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return std::nullopt;
+  return p;
+}
+
+fs::path source_dir() { return fs::path(RERANK_SOURCE_DIR); }
+fs::path cli_path() { return fs::path(RERANK_CLI_PATH); }
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = fs::temp_directory_path() /
+          ("rerank-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+           std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  out << content;
+}
+
+CommandResult run_command(const std::string& command, const std::string& stdin_text) {
+  TempDir dir;
+  write_file(dir / "stdin", stdin_text);
+  std::string full = command + " <" + (dir / "stdin").string() + " >" + (dir / "stdout").string() +
+                     " 2>" + (dir / "stderr").string();
+  int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(dir / "stdout");
+  r.err = read_file(dir / "stderr");
+  return r;
+}
+
+CommandResult run_cli(const std::string& args, const std::string& stdin_text) {
+  return run_command(cli_path().string() + " " + args, stdin_text);
+}
+
+}  // namespace rerank::testing

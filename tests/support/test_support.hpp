@@ -1,0 +1,57 @@
+// Helpers shared by every test program: where ../shared is, running the CLI.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace rerank::testing {
+
+// The shared/ data folder ($RERANK_SHARED_DIR, else ../shared next to the checkout),
+// or nullopt when it is absent.
+std::optional<std::filesystem::path> shared_dir();
+
+// shared_dir()/relative when it exists, else nullopt.
+std::optional<std::filesystem::path> shared_path(const std::string& relative);
+
+std::filesystem::path source_dir();
+std::filesystem::path cli_path();
+
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `cli_path() args` through /bin/sh with `stdin_text` on standard input.
+CommandResult run_cli(const std::string& args, const std::string& stdin_text = "");
+
+// Runs an arbitrary shell command the same way.
+CommandResult run_command(const std::string& command, const std::string& stdin_text = "");
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace rerank::testing
+
+// Skips the current test with a clear message when a shared/ path is missing.
+#define RERANK_REQUIRE_SHARED(var, relative)                                         \
+  auto var##_opt = ::rerank::testing::shared_path(relative);                         \
+  if (!var##_opt) GTEST_SKIP() << "shared data not found: ../shared/" << (relative); \
+  const std::filesystem::path var = *var##_opt
