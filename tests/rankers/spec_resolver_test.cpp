@@ -1,0 +1,195 @@
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "rankers/builtin.hpp"
+#include "rankers/spec_resolver.hpp"
+#include "rerank/error.hpp"
+#include "support/test_support.hpp"
+
+namespace rerank {
+namespace {
+
+ErrorCode load_error(const std::string& spec, LoadOptions options = {}) {
+  try {
+    load(spec, options);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "expected loading '" << spec << "' to fail";
+  return ErrorCode::Internal;
+}
+
+std::string load_message(const std::string& spec, LoadOptions options = {}) {
+  try {
+    load(spec, options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SpecResolver, EveryAliasResolvesToARegisteredType) {
+  for (const RankerAlias& a : ranker_aliases()) {
+    ModelSource s = resolve_spec(a.name, {});
+    EXPECT_EQ(s.type, a.type) << a.name;
+    EXPECT_EQ(s.model, a.default_model) << a.name;
+    EXPECT_NE(ranker_registry().find(a.type), nullptr) << a.name << " -> " << a.type;
+  }
+}
+
+TEST(SpecResolver, AnswerDotAiNamesAreAccepted) {
+  for (const char* name : {"cross-encoder", "flashrank", "t5", "colbert", "rankgpt", "rankllm", "llm-layerwise",
+                           "mxbaiv2", "monovlm", "cohere", "jina", "voyage", "mixedbread.ai", "pinecone",
+                           "isaacus", "text-embeddings-inference"}) {
+    EXPECT_NO_THROW(resolve_spec(name, {})) << name;
+  }
+  EXPECT_EQ(resolve_spec("mixedbread.ai", {}).type, "mixedbread");
+  EXPECT_EQ(resolve_spec("text-embeddings-inference", {}).type, "tei");
+  EXPECT_EQ(resolve_spec("flashrank", {}).type, "cross-encoder");
+}
+
+TEST(SpecResolver, ProviderSpecsSplitAtTheFirstColon) {
+  auto s = resolve_spec("cohere:rerank-v3.5", {});
+  EXPECT_EQ(s.type, "cohere");
+  EXPECT_EQ(s.model, "rerank-v3.5");
+  auto t = resolve_spec("tei:http://127.0.0.1:8080", {});
+  EXPECT_EQ(t.type, "tei");
+  EXPECT_EQ(t.model, "http://127.0.0.1:8080");
+  EXPECT_EQ(resolve_spec("mixedbread.ai:mxbai-rerank-large-v2", {}).type, "mixedbread");
+  EXPECT_EQ(resolve_spec("rerank:http://127.0.0.1:9000", {}).type, "rerank-server");
+  auto shape = resolve_spec("shape:minilm-l6", {});
+  EXPECT_EQ(shape.type, "cross-encoder");
+  EXPECT_EQ(shape.model, "shape:minilm-l6");
+  EXPECT_THROW(resolve_spec("cohere:", {}), Error);
+}
+
+TEST(SpecResolver, NoSubstringMatching) {
+  // A Hub model whose name contains a provider's name is not that provider.
+  testing::TempDir cache;
+  ::setenv("HF_HUB_CACHE", cache.path().c_str(), 1);
+  ::setenv("HF_HUB_OFFLINE", "1", 1);  // an empty cache, offline: the Hub id is simply not found
+  EXPECT_NE(resolve_spec("jina", {}).type, "");
+  EXPECT_EQ(load_error("jinaai/jina-reranker-v2-base-multilingual"), ErrorCode::NotFound);
+  EXPECT_NE(load_message("jinaai/jina-reranker-v2-base-multilingual").find("jinaai/jina-reranker-v2-base-multilingual"),
+            std::string::npos);
+  EXPECT_EQ(load_error("upr"), ErrorCode::NotFound);             // not T5
+  EXPECT_EQ(load_error("t5-base-reranker"), ErrorCode::NotFound);  // not an alias either
+  EXPECT_EQ(load_error("BM25"), ErrorCode::NotFound);            // aliases are exact
+  ::unsetenv("HF_HUB_OFFLINE");
+  ::unsetenv("HF_HUB_CACHE");
+}
+
+TEST(SpecResolver, DetectsTypeFromConfig) {
+  std::string arch;
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"BertForSequenceClassification"}}, {"model_type", "bert"}}, &arch),
+            "cross-encoder");
+  EXPECT_EQ(arch, "BertForSequenceClassification");
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"XLMRobertaForSequenceClassification"}},
+                                     {"model_type", "xlm-roberta"}},
+                                    &arch),
+            "cross-encoder");
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"ElectraForSequenceClassification"}}, {"model_type", "electra"}},
+                                    &arch),
+            "cross-encoder");
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"T5ForConditionalGeneration"}}, {"model_type", "t5"}}, &arch),
+            "t5");
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"Qwen3ForCausalLM"}}, {"model_type", "qwen3"}}, &arch), "llm");
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"BertModel"}}, {"model_type", "bert"}}, &arch), "colbert");
+  EXPECT_THROW(detect_type_from_config({{"architectures", {"ModernBertForSequenceClassification"}},
+                                        {"model_type", "modernbert"}},
+                                       &arch),
+               Error);
+  EXPECT_THROW(detect_type_from_config({{"architectures", {"DebertaV2ForSequenceClassification"}},
+                                        {"model_type", "deberta-v2"}},
+                                       &arch),
+               Error);
+  EXPECT_THROW(detect_type_from_config({{"architectures", {"WhisperForAudio"}}, {"model_type", "whisper"}}, &arch),
+               Error);
+}
+
+TEST(SpecResolver, NumLabelsFollowsTransformers) {
+  EXPECT_EQ(num_labels_from_config({{"id2label", {{"0", "LABEL_0"}}}}), 1u);
+  EXPECT_EQ(num_labels_from_config({{"id2label", {{"0", "no"}, {"1", "yes"}}}}), 2u);
+  EXPECT_EQ(num_labels_from_config(nlohmann::json::object()), 2u);
+}
+
+TEST(SpecResolver, LocalDirectoriesUseConfigJson) {
+  testing::TempDir dir;
+  testing::write_file(dir / "config.json",
+                      R"({"architectures":["BertForSequenceClassification"],"model_type":"bert","id2label":{"0":"L"}})");
+  ModelSource s = resolve_spec(dir.path().string(), {});
+  EXPECT_EQ(s.type, "cross-encoder");
+  EXPECT_EQ(s.num_labels, 1u);
+  EXPECT_EQ(s.directory, dir.path());
+
+  testing::TempDir unsupported;
+  testing::write_file(unsupported / "config.json",
+                      R"({"architectures":["T5ForConditionalGeneration"],"model_type":"t5"})");
+  EXPECT_EQ(load_error(unsupported.path().string()), ErrorCode::NotSupported);
+  const std::string msg = load_message(unsupported.path().string());
+  EXPECT_NE(msg.find("not supported yet"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bm25"), std::string::npos) << "the error lists what is supported: " << msg;
+
+  testing::TempDir broken;
+  testing::write_file(broken / "config.json", "{not json");
+  EXPECT_EQ(load_error(broken.path().string()), ErrorCode::ModelFormat);
+
+  testing::TempDir empty;
+  testing::write_file(empty / "tokenizer.json", "{}");
+  EXPECT_EQ(load_error(empty.path().string()), ErrorCode::NotFound);
+}
+
+TEST(SpecResolver, TypeOverride) {
+  LoadOptions o;
+  o.type = "bm25";
+  testing::TempDir dir;
+  testing::write_file(dir / "config.json", R"({"architectures":["T5ForConditionalGeneration"],"model_type":"t5"})");
+  EXPECT_EQ(resolve_spec(dir.path().string(), o).type, "bm25");
+  EXPECT_NO_THROW(load(dir.path().string(), o));
+  o.type = "no-such-type";
+  EXPECT_EQ(load_error("bm25", o), ErrorCode::NotSupported);
+}
+
+TEST(SpecResolver, UnknownAndUnsupportedErrorsListSupportedTypes) {
+  for (const char* spec : {"colbert", "t5", "rankgpt", "llm"}) {
+    EXPECT_EQ(load_error(spec), ErrorCode::NotSupported) << spec;
+    EXPECT_NE(load_message(spec).find("supported: bm25"), std::string::npos) << load_message(spec);
+  }
+  EXPECT_EQ(load_error(""), ErrorCode::InvalidArgument);
+}
+
+TEST(SpecResolver, ReferenceFixturesAreDetected) {
+  RERANK_REQUIRE_SHARED(ref, "reference");
+  EXPECT_EQ(resolve_spec((ref / "bert-ce").string(), {}).type, "cross-encoder");
+  EXPECT_EQ(resolve_spec((ref / "bert-ce-2label").string(), {}).num_labels, 2u);
+  EXPECT_EQ(resolve_spec((ref / "xlmr-ce").string(), {}).type, "cross-encoder");
+  EXPECT_EQ(resolve_spec((ref / "electra-ce").string(), {}).type, "cross-encoder");
+  EXPECT_EQ(resolve_spec((ref / "t5-mono").string(), {}).type, "t5");
+  EXPECT_EQ(resolve_spec((ref / "qwen3-pointwise").string(), {}).type, "llm");
+  EXPECT_EQ(resolve_spec((ref / "colbert").string(), {}).type, "colbert");
+  for (const char* unsupported : {"t5-mono", "qwen3-pointwise", "colbert", "modernbert-ce", "deberta-v2-ce"}) {
+    EXPECT_EQ(load_error((ref / unsupported).string()), ErrorCode::NotSupported) << unsupported;
+  }
+}
+
+TEST(SpecResolver, HubIdsResolveThroughTheCache) {
+  testing::TempDir cache;
+  const auto snapshot = cache / "models--org--model/snapshots/0123456789abcdef0123456789abcdef01234567";
+  std::filesystem::create_directories(snapshot);
+  std::filesystem::create_directories(cache / "models--org--model/refs");
+  testing::write_file(cache / "models--org--model/refs/main", "0123456789abcdef0123456789abcdef01234567");
+  testing::write_file(snapshot / "config.json",
+                      R"({"architectures":["ElectraForSequenceClassification"],"model_type":"electra"})");
+  ::setenv("HF_HUB_CACHE", cache.path().c_str(), 1);
+  ModelSource s = resolve_spec("org/model", {});
+  EXPECT_EQ(s.type, "cross-encoder");
+  EXPECT_EQ(s.model, "org/model");
+  EXPECT_EQ(s.revision, "main");
+  EXPECT_EQ(s.directory, snapshot);
+  EXPECT_EQ(resolve_spec("org/model@0123456789abcdef0123456789abcdef01234567", {}).directory, snapshot);
+  ::unsetenv("HF_HUB_CACHE");
+}
+
+}  // namespace
+}  // namespace rerank
