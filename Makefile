@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build deps configure clean
+.PHONY: demo test build deps configure clean fuzz-smoke
 
 deps:
 	@scripts/install-deps
@@ -26,3 +26,21 @@ test: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Bounded libFuzzer run of the tokenizer (CI calls it after `make test`). Builds only the
+# text and core libraries, instrumented, with clang in $(FUZZ_BUILD_DIR), then links the fuzzer.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+fuzz-smoke: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
+	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DCMAKE_C_FLAGS="$(FUZZ_FLAGS)" >/dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_text
+	clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Iinclude -Isrc fuzz/tokenizer_fuzz.cpp -o $(FUZZ_BUILD_DIR)/tokenizer_fuzz \
+	  $(FUZZ_BUILD_DIR)/src/librerank_text.a $(FUZZ_BUILD_DIR)/src/librerank_core.a \
+	  $$(pkg-config --libs libutf8proc oniguruma sentencepiece) -lfmt -lpthread
+	mkdir -p $(FUZZ_BUILD_DIR)/corpus
+	$(FUZZ_BUILD_DIR)/tokenizer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -len_control=20 -timeout=30 \
+	  -rss_limit_mb=4096 -print_final_stats=1 $(FUZZ_BUILD_DIR)/corpus

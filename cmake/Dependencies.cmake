@@ -23,6 +23,9 @@ add_library(rerank_dep_stemmer INTERFACE)
 target_include_directories(rerank_dep_stemmer INTERFACE ${STEMMER_INCLUDE_DIR})
 target_link_libraries(rerank_dep_stemmer INTERFACE ${STEMMER_LIBRARY})
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+# Debian builds cpp-httplib as a shared library; its .pc carries the feature defines
+# (OpenSSL, zlib, brotli) the header must be compiled with to match the library.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(OpenSSL REQUIRED)
 if(RERANK_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -3,17 +3,33 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // trec-eval parses trec_eval's getopt syntax itself ("-mP.5", "--"), so CLI11 must not see it.
+  if (argc > 1 && std::string_view(argv[1]) == "trec-eval") {
+    return rerank::cli::trec_eval_main(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CLI::App app{"rerank: rerank documents for a query with BM25, cross-encoders, LLMs or hosted APIs"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   rerank::cli::add_rank_command(app);
   rerank::cli::add_models_command(app);
+  rerank::cli::add_download_command(app);
+  rerank::cli::add_score_command(app);
+  rerank::cli::add_bench_command(app);
   rerank::cli::add_version_command(app);
+  rerank::cli::add_tokenize_command(app);
+  rerank::cli::add_serve_command(app);
+  rerank::cli::add_trec_eval_command(app);
+  rerank::cli::add_index_command(app);
+  rerank::cli::add_search_command(app);
+  rerank::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

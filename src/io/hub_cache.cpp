@@ -1,5 +1,6 @@
 #include "io/hub_cache.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -16,6 +17,8 @@ std::string env(const char* name) {
 
 bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "TRUE" || v == "yes" || v == "ON" || v == "on"; }
 
+}  // namespace
+
 bool is_commit_hash(const std::string& s) {
   if (s.size() != 40) return false;
   for (char c : s) {
@@ -23,7 +26,16 @@ bool is_commit_hash(const std::string& s) {
   }
   return true;
 }
-}  // namespace
+
+fs::path hub_blob_path(const fs::path& repo_dir, const std::string& etag) { return repo_dir / "blobs" / etag; }
+
+fs::path hub_no_exist_path(const fs::path& repo_dir, const std::string& commit, const std::string& file) {
+  return repo_dir / ".no_exist" / commit / file;
+}
+
+fs::path hub_lock_path(const fs::path& repo_dir, const std::string& etag) {
+  return repo_dir.parent_path() / ".locks" / repo_dir.filename() / (etag + ".lock");
+}
 
 std::optional<HubRepoId> parse_hub_repo_id(std::string_view spec) {
   // Repo names on the Hub: letters, digits, '-', '_', '.', not starting with '.' or '-'.
@@ -56,11 +68,17 @@ fs::path hub_repo_cache_dir(const std::string& repo) {
 }
 
 std::optional<fs::path> find_cached_snapshot(const HubRepoId& id) {
-  const fs::path repo_dir = hub_repo_cache_dir(id.repo);
-  std::string commit = id.revision;
+  return find_cached_snapshot_in(hub_repo_cache_dir(id.repo), id.revision);
+}
+
+std::optional<fs::path> find_cached_snapshot_in(const fs::path& repo_dir, const std::string& revision) {
+  std::string commit = revision;
   if (!is_commit_hash(commit)) {
-    std::ifstream ref(repo_dir / "refs" / id.revision);
+    std::ifstream ref(repo_dir / "refs" / revision);
     if (!ref || !std::getline(ref, commit)) return std::nullopt;
+    // A ref names a snapshot folder: accept only a commit hash, never a path.
+    while (!commit.empty() && std::isspace(static_cast<unsigned char>(commit.back()))) commit.pop_back();
+    if (!is_commit_hash(commit)) return std::nullopt;
   }
   fs::path snapshot = repo_dir / "snapshots" / commit;
   std::error_code ec;

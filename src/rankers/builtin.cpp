@@ -1,6 +1,8 @@
 #include "rankers/builtin.hpp"
 
+#include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
+#include "rankers/cross_encoder_ranker.hpp"
 
 namespace rerank {
 
@@ -16,8 +18,9 @@ void register_builtin_rankers(RankerRegistry& registry) {
                 "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
                 "config.json, model.safetensors, tokenizer.json",
                 {"BertForSequenceClassification", "XLMRobertaForSequenceClassification",
-                 "RobertaForSequenceClassification", "ElectraForSequenceClassification"},
-                nullptr});
+                 "RobertaForSequenceClassification", "ElectraForSequenceClassification",
+                 "CamembertForSequenceClassification"},
+                make_cross_encoder_ranker});
   registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
                 "config.json, model.safetensors, tokenizer", {"T5ForConditionalGeneration"}, nullptr});
   registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
@@ -30,10 +33,15 @@ void register_builtin_rankers(RankerRegistry& registry) {
                 "an LLM endpoint or local LLM", {}, nullptr});
   registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", {},
                 nullptr});
-  for (const char* provider : {"cohere", "jina", "voyage", "mixedbread", "pinecone", "isaacus", "tei",
-                               "llamacpp", "rerank-server"}) {
+  // Hosted APIs and self-hosted servers (src/rankers/api/, docs/providers.md).
+  for (const char* provider : {"cohere", "jina", "voyage", "mixedbread", "pinecone", "isaacus"}) {
     registry.add({provider, "api", std::string("hosted reranking API: ") + provider,
-                  "an API key or endpoint", {}, nullptr});
+                  "an API key (--api-key or the provider's environment variable)", {}, api::make_api_ranker});
+  }
+  for (const char* server : {"tei", "llamacpp", "rerank-server"}) {
+    registry.add({server, "api", std::string("reranking server: ") + server, "a server URL (" +
+                  std::string(server == std::string("rerank-server") ? "rerank" : server) + ":http://host:port)",
+                  {}, api::make_api_ranker});
   }
 }
 

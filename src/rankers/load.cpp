@@ -2,13 +2,16 @@
 #include <algorithm>
 
 #include "rankers/builtin.hpp"
+#include "rankers/fallback_ranker.hpp"
 #include "rankers/spec_resolver.hpp"
 #include "rerank/error.hpp"
 #include "rerank/ranker.hpp"
 
 namespace rerank {
 
-std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) {
+namespace {
+
+std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& options) {
   const RankerRegistry& registry = ranker_registry();
   if (!options.type.empty() && !registry.find(options.type)) {
     throw Error(ErrorCode::NotSupported,
@@ -38,6 +41,13 @@ std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) 
                                          std::string(spec) + "'");
   }
   return ranker;
+}
+
+}  // namespace
+
+std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) {
+  if (options.fallbacks.empty()) return load_one(spec, options);
+  return load_fallback_chain(spec, options, load_one);
 }
 
 }  // namespace rerank

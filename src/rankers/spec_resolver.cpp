@@ -1,9 +1,14 @@
 #include "rankers/spec_resolver.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <optional>
 
 #include "io/hub_cache.hpp"
+#include "io/hub_client.hpp"
+#include "io/hub_files.hpp"
 #include "rankers/builtin.hpp"
 #include "rerank/error.hpp"
 
@@ -193,19 +198,28 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options)
     }
   }
 
-  // 4. A Hub id.
+  // 4. A Hub id: the cached snapshot when it has every file, else a download (the Hub
+  // client's cache is huggingface_hub's). Offline, whatever the cache holds.
   if (auto id = io::parse_hub_repo_id(spec)) {
-    if (auto snapshot = io::find_cached_snapshot(*id)) {
-      ModelSource src = from_directory(spec, *snapshot, options);
-      src.model = id->repo;
-      src.revision = id->revision;
-      return src;
+    std::optional<fs::path> snapshot = io::find_cached_snapshot(*id);
+    if (io::hub_offline() && !snapshot) {
+      throw Error(ErrorCode::NotFound,
+                  "model '" + id->repo + "' (revision " + id->revision + ") is not in the Hugging Face cache at " +
+                      io::hub_repo_cache_dir(id->repo).string() +
+                      " and HF_HUB_OFFLINE is set, so it cannot be downloaded: unset HF_HUB_OFFLINE, run "
+                      "'rerank download " + spec + "' where the Hub is reachable, or pass a local model directory");
     }
-    throw Error(ErrorCode::NotFound,
-                "model '" + id->repo + "' (revision " + id->revision + ") is not in the Hugging Face cache at " +
-                    io::hub_repo_cache_dir(id->repo).string() +
-                    (io::hub_offline() ? " and HF_HUB_OFFLINE is set" : "") +
-                    "; download it first or pass a local model directory");
+    if (!snapshot || (!io::hub_offline() && !io::snapshot_is_complete(*snapshot))) {
+      io::HubClientOptions hub = io::HubClientOptions::from_env();
+      if (std::getenv("HF_HUB_DISABLE_PROGRESS_BARS") == nullptr) {
+        hub.log = [](const std::string& line) { std::cerr << "rerank: " << line << "\n"; };
+      }
+      snapshot = io::HubClient(hub).download_model(*id).path;
+    }
+    ModelSource src = from_directory(spec, *snapshot, options);
+    src.model = id->repo;
+    src.revision = id->revision;
+    return src;
   }
 
   std::string aliases;

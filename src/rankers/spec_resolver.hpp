@@ -3,7 +3,8 @@
 //   1. a local directory (with config.json or tokenizer.json, or a path with '/')
 //   2. provider:model   (cohere:rerank-v3.5, tei:http://host:port, shape:minilm-l6, ...)
 //   3. an alias         (bm25, cross-encoder, flashrank, t5, colbert, rankgpt, ...)
-//   4. a Hub id         org/name[@revision], found in the Hugging Face cache
+//   4. a Hub id         org/name[@revision], from the Hugging Face cache, downloaded into
+//                       it when missing (not under HF_HUB_OFFLINE: then a NotFound error)
 // An explicit LoadOptions::type overrides the detected type.
 #pragma once
 

@@ -182,12 +182,16 @@ TEST(SpecResolver, HubIdsResolveThroughTheCache) {
   testing::write_file(snapshot / "config.json",
                       R"({"architectures":["ElectraForSequenceClassification"],"model_type":"electra"})");
   ::setenv("HF_HUB_CACHE", cache.path().c_str(), 1);
+  // The snapshot holds only config.json: offline, it is used as cached (online, the Hub client
+  // would try to complete it).
+  ::setenv("HF_HUB_OFFLINE", "1", 1);
   ModelSource s = resolve_spec("org/model", {});
   EXPECT_EQ(s.type, "cross-encoder");
   EXPECT_EQ(s.model, "org/model");
   EXPECT_EQ(s.revision, "main");
   EXPECT_EQ(s.directory, snapshot);
   EXPECT_EQ(resolve_spec("org/model@0123456789abcdef0123456789abcdef01234567", {}).directory, snapshot);
+  ::unsetenv("HF_HUB_OFFLINE");
   ::unsetenv("HF_HUB_CACHE");
 }
 

@@ -1,0 +1,217 @@
+// rerank bench: end-to-end throughput of a cross-encoder on real passages, built the way
+// ../shared/tools/peer_bench.py builds them (query i//100 with document (7i mod 2000) of
+// the first 2,000 corpus passages), so the numbers compare with PyTorch and ONNX Runtime.
+// Prints pairs/s, tokens/s, achieved GFLOP/s, the measured GEMM peak of this machine and
+// the ratio, and peak RSS.
+#include <sys/resource.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_error.hpp"
+#include "cli/commands.hpp"
+#include "cli/model_options.hpp"
+#include "rankers/cross_encoder_ranker.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rerank::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  std::string data;
+  std::size_t pairs = 1000;
+  int repeat = 1;
+  bool skip_peak = false;
+  ModelFlags flags;
+};
+
+std::string strip(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n\f\v");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n\f\v");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> read_queries(const fs::path& dir) {
+  fs::path path = dir / "queries.test.jsonl";
+  if (!fs::exists(path)) path = dir / "queries.jsonl";
+  std::ifstream in(path);
+  if (!in) throw CliError(kExitInput, "no queries.test.jsonl or queries.jsonl in " + dir.string());
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (strip(line).empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+      throw CliError(kExitInput, path.string() + ": a line lacks a string \"text\"");
+    }
+    out.push_back(j["text"].get<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::string> read_passages(const fs::path& dir, std::size_t limit) {
+  const fs::path path = dir / "corpus.jsonl.gz";
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) throw CliError(kExitInput, "cannot open " + path.string());
+  std::vector<std::string> out;
+  std::string line;
+  char buf[1 << 16];
+  auto take = [&] {
+    if (strip(line).empty()) return;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("text") && j["text"].is_string()) {
+      const std::string title = j.contains("title") && j["title"].is_string() ? j["title"].get<std::string>() : "";
+      out.push_back(strip(title + ". " + j["text"].get<std::string>()));
+    }
+  };
+  while (out.size() < limit && gzgets(gz, buf, sizeof(buf))) {
+    line += buf;
+    if (!line.empty() && line.back() == '\n') {
+      take();
+      line.clear();
+    }
+  }
+  if (out.size() < limit && !line.empty()) take();
+  gzclose(gz);
+  if (out.empty()) throw CliError(kExitInput, path.string() + " holds no passages");
+  return out;
+}
+
+double peak_rss_mib() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+void run_bench(const BenchArgs& args) {
+  if (args.pairs == 0) throw CliError(kExitUsage, "--pairs must be at least 1");
+  LoadOptions options;
+  try {
+    options = args.flags.to_load_options();
+  } catch (const Error& e) {
+    throw CliError(kExitUsage, e.what());
+  }
+  const fs::path data(args.data);
+  const std::vector<std::string> queries = read_queries(data);
+  const std::vector<std::string> passages = read_passages(data, 2000);
+  const std::size_t nq = (args.pairs + 99) / 100;
+  if (nq > queries.size()) throw CliError(kExitUsage, "--pairs needs " + std::to_string(nq) + " queries");
+
+  const auto t_load = std::chrono::steady_clock::now();
+  std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
+  const auto* ce = dynamic_cast<const CrossEncoderRanker*>(ranker.get());
+  if (!ce) throw CliError(kExitUsage, "rerank bench measures cross-encoder models; '" + args.model + "' is not one");
+
+  // Pair i: query i//100, passage (7i) mod 2000, grouped per query as a request would be.
+  std::vector<std::string_view> qs;
+  std::vector<std::vector<std::string_view>> docs;
+  for (std::size_t i = 0; i < args.pairs; ++i) {
+    if (i % 100 == 0) {
+      qs.push_back(queries[i / 100]);
+      docs.emplace_back();
+    }
+    docs.back().push_back(passages[(i * 7) % passages.size()]);
+  }
+
+  // Warm-up: primitives, arena, page faults.
+  {
+    std::vector<std::string_view> wq{qs[0]};
+    std::vector<std::vector<std::string_view>> wd{{docs[0].begin(), docs[0].begin() + std::min<std::size_t>(docs[0].size(), 16)}};
+    ce->score_pairs(wq, wd);
+  }
+  PairStats stats;
+  double best = 1e300;
+  std::vector<std::vector<PairScore>> scored;
+  for (int r = 0; r < std::max(1, args.repeat); ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    scored = ce->score_pairs(qs, docs, {}, &stats);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (const auto& q : scored) {
+      for (const auto& p : q) {
+        if (!std::isfinite(p.score)) throw CliError(kExitInternal, "a score is not finite");
+      }
+    }
+  }
+
+  // FLOPs as peer_bench.py counts them: the linear layers plus the attention products.
+  const auto& cfg = ce->model().config();
+  const double h = static_cast<double>(cfg.hidden_size), layers = static_cast<double>(cfg.num_hidden_layers),
+               inter = static_cast<double>(cfg.intermediate_size);
+  double sum_t = 0, sum_t2 = 0;
+  for (const auto& q : scored) {
+    for (const auto& p : q) {
+      sum_t += static_cast<double>(p.tokens);
+      sum_t2 += static_cast<double>(p.tokens) * static_cast<double>(p.tokens);
+    }
+  }
+  const double flops = 2 * layers * (4 * h * h + 2 * h * inter) * sum_t + 4 * layers * h * sum_t2;
+  const double gflops = flops / best / 1e9;
+  const engine::Device& dev = ce->model().device();
+  const double peak = args.skip_peak ? 0.0 : dev.measure_gemm_peak_gflops(engine::Precision::F32);
+  const engine::Precision precision = ce->model().precision();
+  double peak_prec = peak;
+  if (!args.skip_peak && precision != engine::Precision::F32) peak_prec = dev.measure_gemm_peak_gflops(precision);
+
+  std::cout << fmt::format("model        {}  ({})\n", args.model, ranker->info().model);
+  std::cout << fmt::format("device       {}\n", dev.describe());
+  std::cout << fmt::format("precision    {}   max length {}   batch tokens {}\n",
+                           engine::precision_name(precision), ce->max_length(), ce->batch_tokens());
+  std::cout << fmt::format("pairs        {} ({} queries), mean {:.1f} tokens, max length hit by {} pairs\n",
+                           stats.pairs, qs.size(), sum_t / static_cast<double>(stats.pairs), stats.truncated);
+  std::cout << fmt::format("load         {:.2f} s\n", load_s);
+  std::cout << fmt::format("time         {:.3f} s (best of {})\n", best, std::max(1, args.repeat));
+  std::cout << fmt::format("throughput   {:.2f} pairs/s, {:.0f} tokens/s\n", static_cast<double>(stats.pairs) / best,
+                           sum_t / best);
+  std::cout << fmt::format("compute      {:.1f} GFLOP/s achieved (peer_bench.py FLOP count)\n", gflops);
+  if (!args.skip_peak) {
+    std::cout << fmt::format("sgemm peak   {:.1f} GFLOP/s measured (oneDNN fp32 matmul, 1024-2048 square)\n", peak);
+    std::cout << fmt::format("ratio        {:.1f}% of the fp32 sgemm peak\n", 100.0 * gflops / peak);
+    if (precision != engine::Precision::F32) {
+      std::cout << fmt::format("{} peak    {:.1f} GOP/s measured ({} GEMM)\n", engine::precision_name(precision),
+                               peak_prec, engine::precision_name(precision));
+    }
+  }
+  std::cout << fmt::format("peak RSS     {:.0f} MiB\n", peak_rss_mib());
+  nlohmann::json j = {{"model", args.model},
+                      {"precision", std::string(engine::precision_name(precision))},
+                      {"threads", dev.threads()},
+                      {"pairs", stats.pairs},
+                      {"seconds", best},
+                      {"pairs_per_s", static_cast<double>(stats.pairs) / best},
+                      {"tokens_per_s", sum_t / best},
+                      {"mean_tokens", sum_t / static_cast<double>(stats.pairs)},
+                      {"gflops", gflops},
+                      {"sgemm_peak_gflops", peak},
+                      {"ratio_of_peak", peak > 0 ? gflops / peak : 0.0},
+                      {"peak_rss_mib", peak_rss_mib()}};
+  std::cout << j.dump() << "\n";
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure cross-encoder throughput on a dataset's real passages");
+  cmd->add_option("--model,-m", args->model, "Model spec: shape:minilm-l6, a model folder, org/name, ...")->required();
+  cmd->add_option("--data", args->data, "Dataset folder with corpus.jsonl.gz and queries(.test).jsonl")->required();
+  cmd->add_option("--pairs,-n", args->pairs, "Pairs to score (100 per query)")->capture_default_str();
+  cmd->add_option("--repeat", args->repeat, "Timed runs; the best is reported")->capture_default_str();
+  cmd->add_flag("--no-peak", args->skip_peak, "Skip measuring the GEMM peak");
+  args->flags.add_to(*cmd);
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace rerank::cli

@@ -1,0 +1,159 @@
+// rerank serve: load the models, put each behind a batching scheduler and serve HTTP until
+// SIGTERM/SIGINT, which drains the requests in flight before exiting.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/cli_error.hpp"
+#include "cli/commands.hpp"
+#include "cli/model_options.hpp"
+#include "serve/server.hpp"
+
+namespace rerank::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::vector<std::string> models;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string api_key;
+  std::string api_key_file;
+  std::size_t max_batch_tokens = 16384;
+  std::size_t max_batch_requests = 0;
+  std::size_t max_documents = 1000;
+  std::size_t max_request_bytes = 4u << 20;
+  std::size_t max_queue = 256;
+  double timeout = 30;
+  double drain_timeout = 30;
+  std::size_t workers = 1;
+  std::size_t http_threads = 0;
+  bool raw_scores = false;
+  ModelFlags flags;
+};
+
+std::string read_key_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CliError(kExitUsage, "cannot read --api-key-file " + path);
+  std::string key;
+  std::getline(in, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
+  if (key.empty()) throw CliError(kExitUsage, "--api-key-file " + path + " is empty");
+  return key;
+}
+
+void run_serve(const ServeArgs& args) {
+  if (args.models.empty()) throw CliError(kExitUsage, "--model is required");
+  if (!args.api_key.empty() && !args.api_key_file.empty()) {
+    throw CliError(kExitUsage, "give --api-key or --api-key-file, not both");
+  }
+  if (args.timeout <= 0 || args.drain_timeout < 0) throw CliError(kExitUsage, "--timeout must be > 0");
+  if (args.port < 0 || args.port > 65535) throw CliError(kExitUsage, "--port must be 0..65535");
+  if (args.max_batch_tokens == 0 || args.max_queue == 0 || args.max_documents == 0 || args.max_request_bytes == 0) {
+    throw CliError(kExitUsage, "--max-batch-tokens, --max-queue, --max-documents and --max-request-bytes must be > 0");
+  }
+  // Signals go to one waiting thread, never to a worker in the middle of a request: block
+  // them before any thread (model loading, schedulers, HTTP pool) starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  serve::ServerOptions options;
+  options.host = args.host;
+  options.port = args.port;
+  options.api_key = args.api_key_file.empty() ? args.api_key : read_key_file(args.api_key_file);
+  options.max_documents = args.max_documents;
+  options.max_request_bytes = args.max_request_bytes;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
+  options.raw_scores = args.raw_scores;
+  options.http_threads = args.http_threads;
+
+  LoadOptions load_options;
+  try {
+    load_options = args.flags.to_load_options();
+  } catch (const Error& e) {
+    throw CliError(kExitUsage, e.what());
+  }
+  runtime::BatchSchedulerOptions scheduling;
+  scheduling.max_batch_tokens = args.max_batch_tokens;
+  scheduling.max_batch_requests = args.max_batch_requests;
+  scheduling.max_queue = args.max_queue;
+  scheduling.workers = args.workers;
+  if (args.flags.max_length > 0) scheduling.max_pair_tokens = args.flags.max_length;
+
+  std::vector<serve::ServedModel> served;
+  for (const std::string& spec : args.models) {
+    std::shared_ptr<const Ranker> ranker = load_ranker(spec, load_options);
+    served.push_back({spec, std::make_shared<runtime::BatchScheduler>(ranker, scheduling)});
+  }
+  serve::Server server(serve::ModelTable(std::move(served)), options);
+  const int port = server.bind();
+  std::cout << "rerank serve: listening on http://" << args.host << ":" << port << " (" << server.http_threads()
+            << " HTTP threads; models:";
+  for (const auto& m : server.models().models()) std::cout << " " << m.name;
+  std::cout << ")" << std::endl;
+
+  std::atomic<bool> stopped{false};
+  std::thread signal_thread([&] {
+    const timespec tick{0, 200 * 1000 * 1000};
+    while (!stopped.load()) {
+      const int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        std::cerr << "rerank serve: signal " << sig << ", draining requests in flight" << std::endl;
+        server.shutdown(std::chrono::milliseconds(static_cast<long long>(args.drain_timeout * 1000)));
+        return;
+      }
+    }
+  });
+  server.run();
+  stopped.store(true);
+  signal_thread.join();
+  std::cerr << "rerank serve: stopped" << std::endl;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve reranking over HTTP (Cohere, Jina, TEI, Mixedbread APIs)");
+  cmd->add_option("--model,-m", args->models, "Model spec to load (repeatable; the first is the default)")
+      ->required();
+  cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port,-p", args->port, "Port to listen on (0: any free port)")->capture_default_str();
+  args->flags.add_to(*cmd);
+  // The shared --api-key is a hosted ranker's key; here --api-key is the key clients must send.
+  if (CLI::Option* upstream = cmd->get_option_no_throw("--api-key")) cmd->remove_option(upstream);
+  cmd->add_option("--upstream-api-key", args->flags.api_key,
+                  "Hosted-API rankers: their key (default: the provider's environment variable)");
+  cmd->add_option("--api-key", args->api_key, "Require 'Authorization: Bearer KEY' (or a bare KEY)");
+  cmd->add_option("--api-key-file", args->api_key_file, "Read the required API key from a file");
+  cmd->add_option("--max-batch-tokens", args->max_batch_tokens,
+                  "Token budget of one forward batch merged from concurrent requests")
+      ->capture_default_str();
+  cmd->add_option("--max-batch-requests", args->max_batch_requests,
+                  "Requests merged into one forward batch (0: no limit, 1: no batching)")
+      ->capture_default_str();
+  cmd->add_option("--max-documents", args->max_documents, "Documents per request (more: 422)")
+      ->capture_default_str();
+  cmd->add_option("--max-request-bytes", args->max_request_bytes, "Request body size (more: 413)")
+      ->capture_default_str();
+  cmd->add_option("--max-queue", args->max_queue, "Requests admitted per model before 429")->capture_default_str();
+  cmd->add_option("--timeout", args->timeout, "Per-request deadline in seconds (then 503)")->capture_default_str();
+  cmd->add_option("--drain-timeout", args->drain_timeout, "Seconds SIGTERM waits for requests in flight")
+      ->capture_default_str();
+  cmd->add_option("--workers", args->workers, "Threads calling each model")->capture_default_str();
+  cmd->add_option("--http-threads", args->http_threads, "HTTP connection threads (0: from --max-queue)")
+      ->capture_default_str();
+  cmd->add_flag("--raw-scores", args->raw_scores, "Return raw model logits (no sigmoid)");
+  cmd->callback([args] { run_serve(*args); });
+}
+
+}  // namespace rerank::cli

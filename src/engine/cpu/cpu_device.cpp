@@ -1,0 +1,193 @@
+#include "engine/cpu/cpu_device.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/arena.hpp"
+#include "engine/cpu/cpu_features.hpp"
+#include "engine/cpu/kernels.hpp"
+#include "engine/cpu/onednn_linear.hpp"
+#include "engine/cpu/parallel.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank::engine::cpu {
+
+namespace {
+
+class CpuBuffer final : public DeviceBuffer {
+ public:
+  explicit CpuBuffer(std::vector<float> v) : values_(std::move(v)) {}
+  const float* data() const override { return values_.data(); }
+  std::size_t size() const override { return values_.size(); }
+
+ private:
+  std::vector<float> values_;
+};
+
+class CpuSession final : public Session {
+ public:
+  CpuSession(const dnnl::engine& eng, int threads) : threads_(threads), linear_(eng) {}
+
+  void begin() override {
+    arena_.reset();
+    // Per calling thread: covers oneDNN's parallel regions and our kernels alike.
+    set_num_threads(threads_);
+  }
+
+  Matrix alloc(std::int64_t rows, std::int64_t cols) override {
+    if (rows < 0 || cols < 0) throw Error(ErrorCode::Internal, "negative matrix size");
+    Matrix m;
+    m.rows = rows;
+    m.cols = cols;
+    m.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(rows * cols) * sizeof(float)));
+    return m;
+  }
+
+  void embed(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
+             const DeviceBuffer* token_type, Matrix& out) override {
+    const std::int64_t h = out.cols;
+    parallel_for(static_cast<std::int64_t>(batch.num_tokens()), [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t t = b; t < e; ++t) {
+        float* dst = out.data + t * h;
+        const float* w = word.data() + static_cast<std::int64_t>(batch.input_ids[t]) * h;
+        std::memcpy(dst, w, static_cast<std::size_t>(h) * sizeof(float));
+        if (position) {
+          const float* p = position->data() + static_cast<std::int64_t>(batch.position_ids[t]) * h;
+          for (std::int64_t c = 0; c < h; ++c) dst[c] += p[c];
+        }
+        if (token_type) {
+          const float* ty = token_type->data() + static_cast<std::int64_t>(batch.token_type_ids[t]) * h;
+          for (std::int64_t c = 0; c < h; ++c) dst[c] += ty[c];
+        }
+      }
+    });
+  }
+
+  void linear(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue) override {
+    linear_.run(x, static_cast<const OnednnLinear&>(w), y, epilogue, arena_);
+  }
+
+  void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps) override {
+    parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
+      layer_norm_rows(x.data + b * x.cols, e - b, x.cols, x.cols, gamma.data(), beta.data(), eps);
+    });
+  }
+
+  void activation(Matrix& x, Activation act) override {
+    parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
+      activation_inplace(x.data + b * x.cols, (e - b) * x.cols, act);
+    });
+  }
+
+  void attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads,
+                 Matrix& out) override {
+    const std::int64_t hidden = out.cols;
+    const std::int64_t d = hidden / num_heads;
+    if (qkv.cols != 3 * hidden || qkv.rows != out.rows || starts.size() < 2) {
+      throw Error(ErrorCode::Internal, "attention: inconsistent shapes");
+    }
+    const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;
+    std::int64_t tmax = 0;
+    for (std::int64_t s = 0; s < nseq; ++s) tmax = std::max<std::int64_t>(tmax, starts[s + 1] - starts[s]);
+    const std::size_t per_thread = (attention_scratch_floats(tmax, d) + 15) / 16 * 16;
+    const int threads = max_threads();
+    auto* scratch = static_cast<float*>(arena_.allocate(per_thread * static_cast<std::size_t>(threads) * sizeof(float)));
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    // Longest sequences first keeps the threads evenly loaded at the end.
+    std::vector<std::int64_t> order(static_cast<std::size_t>(nseq));
+    for (std::int64_t s = 0; s < nseq; ++s) order[s] = s;
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+      return starts[a + 1] - starts[a] > starts[b + 1] - starts[b];
+    });
+    parallel_for_dynamic(nseq * num_heads, [&](std::int64_t item, int thread) {
+      const std::int64_t s = order[item / num_heads];
+      const std::int64_t head = item % num_heads;
+      const std::int64_t first = starts[s];
+      AttentionHeadArgs a;
+      a.t = starts[s + 1] - first;
+      if (a.t <= 0) return;
+      a.d = d;
+      a.ld = qkv.cols;
+      a.q = qkv.data + first * qkv.cols + head * d;
+      a.k = a.q + hidden;
+      a.v = a.q + 2 * hidden;
+      a.out = out.data + first * hidden + head * d;
+      a.ldo = hidden;
+      a.scale = scale;
+      a.scratch = scratch + per_thread * static_cast<std::size_t>(thread);
+      attention_head(a);
+    });
+  }
+
+  void gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::memcpy(out.data + static_cast<std::int64_t>(i) * x.cols, x.data + static_cast<std::int64_t>(rows[i]) * x.cols,
+                  static_cast<std::size_t>(x.cols) * sizeof(float));
+    }
+  }
+
+  void to_host(const Matrix& x, float* dst) override {
+    std::memcpy(dst, x.data, static_cast<std::size_t>(x.rows * x.cols) * sizeof(float));
+  }
+
+ private:
+  int threads_;
+  Arena arena_;
+  LinearRunner linear_;
+};
+
+class CpuDevice final : public Device {
+ public:
+  explicit CpuDevice(int threads) : engine_(dnnl::engine::kind::cpu, 0), threads_(threads) {}
+
+  std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
+                                             std::int64_t in, Precision precision) const override {
+    try {
+      return std::make_unique<OnednnLinear>(engine_, std::move(weight), std::move(bias), out, in, precision);
+    } catch (const dnnl::error& e) {
+      throw Error(ErrorCode::Backend, std::string("oneDNN could not prepare a ") + std::string(precision_name(precision)) +
+                                          " linear layer: " + e.what());
+    }
+  }
+
+  std::unique_ptr<DeviceBuffer> upload(std::vector<float> values) const override {
+    return std::make_unique<CpuBuffer>(std::move(values));
+  }
+
+  std::unique_ptr<Session> make_session() const override { return std::make_unique<CpuSession>(engine_, threads_); }
+
+  std::string describe() const override {
+    std::string s = "cpu (" + cpu_features().summary() + "), " + std::to_string(threads_) + " threads, kernels " +
+                    kernels_isa() + ", bf16 " +
+                    (onednn_has_bf16_matmul(engine_) ? "native oneDNN matmul" : "emulated (bf16-rounded, fp32 GEMM)") +
+                    ", int8 u8s8 " + (cpu_features().avx512vnni ? "(VNNI)" : "(7-bit weights, no VNNI)");
+    return s;
+  }
+
+  int threads() const override { return threads_; }
+
+  double measure_gemm_peak_gflops(Precision precision) const override {
+    set_num_threads(threads_);
+    return measure_matmul_peak(engine_, precision);
+  }
+
+ private:
+  dnnl::engine engine_;
+  int threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> make_cpu_device(int threads) {
+  if (threads <= 0) threads = hardware_threads();
+  try {
+    return std::make_unique<CpuDevice>(threads);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::Backend, std::string("oneDNN CPU engine unavailable: ") + e.what());
+  }
+}
+
+}  // namespace rerank::engine::cpu

@@ -1,0 +1,29 @@
+#include "engine/cpu/cpu_features.hpp"
+
+namespace rerank::engine::cpu {
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = [] {
+    __builtin_cpu_init();
+    CpuFeatures x;
+    x.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    x.f16c = __builtin_cpu_supports("f16c");
+    x.avx512f = __builtin_cpu_supports("avx512f");
+    x.avx512bw = __builtin_cpu_supports("avx512bw");
+    x.avx512vnni = __builtin_cpu_supports("avx512vnni");
+    x.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+    return x;
+  }();
+  return f;
+}
+
+std::string CpuFeatures::summary() const {
+  std::string s = avx2 ? "avx2+fma" : "sse2";
+  if (avx512f) s += ", avx512f";
+  if (avx512bw) s += ", avx512bw";
+  if (avx512vnni) s += ", avx512_vnni";
+  if (avx512bf16) s += ", avx512_bf16";
+  return s;
+}
+
+}  // namespace rerank::engine::cpu

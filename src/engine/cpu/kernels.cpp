@@ -1,0 +1,144 @@
+// Portable kernels and the run-time dispatch to the SIMD ones.
+#include "engine/cpu/kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "engine/cpu/cpu_features.hpp"
+
+namespace rerank::engine::cpu {
+
+namespace {
+
+bool use_avx2() {
+  static const bool yes = cpu_features().avx2;
+  return yes;
+}
+
+void attention_head_generic(const AttentionHeadArgs& a) {
+  float* s = a.scratch;  // one row of scores
+  for (std::int64_t i = 0; i < a.t; ++i) {
+    const float* qi = a.q + i * a.ld;
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < a.t; ++j) {
+      const float* kj = a.k + j * a.ld;
+      float dot = 0.0f;
+      for (std::int64_t c = 0; c < a.d; ++c) dot += qi[c] * kj[c];
+      s[j] = dot;
+      m = std::max(m, dot);
+    }
+    float sum = 0.0f;
+    for (std::int64_t j = 0; j < a.t; ++j) {
+      s[j] = std::exp((s[j] - m) * a.scale);
+      sum += s[j];
+    }
+    const float inv = 1.0f / sum;
+    float* oi = a.out + i * a.ldo;
+    for (std::int64_t c = 0; c < a.d; ++c) oi[c] = 0.0f;
+    for (std::int64_t j = 0; j < a.t; ++j) {
+      const float* vj = a.v + j * a.ld;
+      const float p = s[j] * inv;
+      for (std::int64_t c = 0; c < a.d; ++c) oi[c] += p * vj[c];
+    }
+  }
+}
+
+void layer_norm_generic(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* g,
+                        const float* b, float eps) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * ld;
+    double mean = 0.0;
+    for (std::int64_t c = 0; c < cols; ++c) mean += row[c];
+    mean /= static_cast<double>(cols);
+    double var = 0.0;
+    for (std::int64_t c = 0; c < cols; ++c) var += (row[c] - mean) * (row[c] - mean);
+    var /= static_cast<double>(cols);
+    const float rstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    const auto m = static_cast<float>(mean);
+    for (std::int64_t c = 0; c < cols; ++c) row[c] = (row[c] - m) * rstd * g[c] + b[c];
+  }
+}
+
+}  // namespace
+
+const char* kernels_isa() { return use_avx2() ? "avx2" : "generic"; }
+
+std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
+  const std::int64_t t16 = (t + 15) / 16 * 16;
+  const std::int64_t d16 = (d + 15) / 16 * 16;
+  // K^T [d x t16], V [t x d16], S [4 x t16], O [4 x d16], plus alignment slack.
+  return static_cast<std::size_t>(d * t16 + t * d16 + 4 * t16 + 4 * d16 + 64);
+}
+
+void attention_head(const AttentionHeadArgs& a) {
+  if (use_avx2()) {
+    avx2::attention_head(a);
+  } else {
+    attention_head_generic(a);
+  }
+}
+
+void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* g,
+                     const float* b, float eps) {
+  if (use_avx2()) {
+    avx2::layer_norm_rows(x, rows, cols, ld, g, b, eps);
+  } else {
+    layer_norm_generic(x, rows, cols, ld, g, b, eps);
+  }
+}
+
+void activation_inplace(float* x, std::int64_t n, Activation act) {
+  switch (act) {
+    case Activation::None: return;
+    case Activation::GeluErf:
+      for (std::int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+      return;
+    case Activation::GeluTanh:
+      for (std::int64_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        x[i] = 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+      }
+      return;
+    case Activation::Relu:
+      for (std::int64_t i = 0; i < n; ++i) x[i] = std::max(0.0f, x[i]);
+      return;
+    case Activation::Tanh:
+      for (std::int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      return;
+  }
+}
+
+void min_max(const float* x, std::int64_t n, float* lo, float* hi) {
+  if (use_avx2()) return avx2::min_max(x, n, lo, hi);
+  float a = std::numeric_limits<float>::infinity(), b = -a;
+  for (std::int64_t i = 0; i < n; ++i) {
+    a = std::min(a, x[i]);
+    b = std::max(b, x[i]);
+  }
+  *lo = a;
+  *hi = b;
+}
+
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out) {
+  if (use_avx2()) return avx2::quantize_u8(x, n, inv_scale, zp, out);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float q = std::nearbyint(x[i] * inv_scale) + static_cast<float>(zp);
+    out[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
+  }
+}
+
+void round_to_bf16(float* x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, x + i, 4);
+    if ((bits & 0x7f800000u) != 0x7f800000u) {  // leave Inf/NaN alone
+      bits += 0x7fffu + ((bits >> 16) & 1u);
+    }
+    bits &= 0xffff0000u;
+    std::memcpy(x + i, &bits, 4);
+  }
+}
+
+}  // namespace rerank::engine::cpu

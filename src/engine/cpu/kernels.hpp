@@ -1,0 +1,54 @@
+// CPU kernels outside the GEMMs: layer norm, fused attention for one (sequence, head),
+// activations, int8 activation quantisation, bf16 rounding. Each has a portable version and
+// an AVX2+FMA version (kernels_avx2.cpp, compiled with target attributes); the choice is
+// made once at run time from cpu_features(). All pointers are plain host memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/device.hpp"
+
+namespace rerank::engine::cpu {
+
+struct AttentionHeadArgs {
+  const float* q = nullptr;  // first token of the sequence, at this head's first column
+  const float* k = nullptr;
+  const float* v = nullptr;
+  std::int64_t ld = 0;       // row stride of q, k, v (3 * hidden for a packed QKV matrix)
+  float* out = nullptr;      // first token of the sequence, at this head's first column
+  std::int64_t ldo = 0;      // row stride of out
+  std::int64_t t = 0;        // tokens in the sequence
+  std::int64_t d = 0;        // head dimension
+  float scale = 1.0f;        // 1/sqrt(d)
+  float* scratch = nullptr;  // attention_scratch_floats(t, d) floats, 64-byte aligned
+};
+
+std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d);
+// softmax(q k^T * scale) v for one head of one sequence.
+void attention_head(const AttentionHeadArgs& args);
+
+// x[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for rows [0, rows), stride ld.
+void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
+                     const float* beta, float eps);
+
+void activation_inplace(float* x, std::int64_t n, Activation act);
+
+void min_max(const float* x, std::int64_t n, float* lo, float* hi);
+// out[i] = clamp(round(x[i] * inv_scale) + zero_point, 0, 255)
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
+// Rounds each value to the nearest bfloat16 (ties to even), kept as fp32.
+void round_to_bf16(float* x, std::int64_t n);
+
+// Which implementation the dispatch picked ("avx2" or "generic").
+const char* kernels_isa();
+
+namespace avx2 {
+void attention_head(const AttentionHeadArgs& args);
+void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
+                     const float* beta, float eps);
+void min_max(const float* x, std::int64_t n, float* lo, float* hi);
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
+}  // namespace avx2
+
+}  // namespace rerank::engine::cpu

@@ -1,0 +1,233 @@
+// AVX2 + FMA kernels. Every function carries a target attribute, so this file builds with
+// the project's baseline flags and is only called after cpu_features() saw AVX2 and FMA.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "engine/cpu/kernels.hpp"
+
+#define RERANK_AVX2 __attribute__((target("avx2,fma")))
+
+namespace rerank::engine::cpu::avx2 {
+
+namespace {
+
+RERANK_AVX2 inline float hsum(__m256 v) {
+  __m128 lo = _mm256_castps256_ps128(v);
+  __m128 hi = _mm256_extractf128_ps(v, 1);
+  lo = _mm_add_ps(lo, hi);
+  __m128 sh = _mm_movehdup_ps(lo);
+  lo = _mm_add_ps(lo, sh);
+  sh = _mm_movehl_ps(sh, lo);
+  lo = _mm_add_ss(lo, sh);
+  return _mm_cvtss_f32(lo);
+}
+
+RERANK_AVX2 inline float hmax(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+RERANK_AVX2 inline float hmin(__m256 v) {
+  __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_min_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+// exp(x) for x <= 0 (softmax arguments), Cephes polynomial; relative error ~1e-7.
+RERANK_AVX2 inline __m256 exp_nonpositive(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.3f);
+  x = _mm256_max_ps(x, lo);
+  const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+  __m256 fx = _mm256_fmadd_ps(x, log2e, _mm256_set1_ps(0.5f));
+  fx = _mm256_floor_ps(fx);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  const __m256 x2 = _mm256_mul_ps(x, x);
+  y = _mm256_fmadd_ps(y, x2, _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+  __m256i e = _mm256_cvttps_epi32(fx);
+  e = _mm256_add_epi32(e, _mm256_set1_epi32(127));
+  e = _mm256_slli_epi32(e, 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// C[R x 16] = A[R x K] * B[K x 16]; A rows strided by lda, B rows by ldb (16 valid floats each).
+template <int R>
+RERANK_AVX2 inline void kernel_rx16(const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                                    std::int64_t ldc, std::int64_t k) {
+  __m256 c0[R], c1[R];
+  for (int r = 0; r < R; ++r) {
+    c0[r] = _mm256_setzero_ps();
+    c1[r] = _mm256_setzero_ps();
+  }
+  for (std::int64_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_loadu_ps(b + p * ldb);
+    const __m256 b1 = _mm256_loadu_ps(b + p * ldb + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+      c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+      c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    _mm256_storeu_ps(c + r * ldc, c0[r]);
+    _mm256_storeu_ps(c + r * ldc + 8, c1[r]);
+  }
+}
+
+RERANK_AVX2 void kernel_x16(int rows, const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                            std::int64_t ldc, std::int64_t k) {
+  switch (rows) {
+    case 4: kernel_rx16<4>(a, lda, b, ldb, c, ldc, k); break;
+    case 3: kernel_rx16<3>(a, lda, b, ldb, c, ldc, k); break;
+    case 2: kernel_rx16<2>(a, lda, b, ldb, c, ldc, k); break;
+    default: kernel_rx16<1>(a, lda, b, ldb, c, ldc, k); break;
+  }
+}
+
+}  // namespace
+
+RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
+  const std::int64_t t = a.t, d = a.d;
+  const std::int64_t t16 = (t + 15) / 16 * 16;
+  const std::int64_t d16 = (d + 15) / 16 * 16;
+  float* kt = a.scratch;        // [d x t16]: keys transposed, zero-padded columns
+  float* vp = kt + d * t16;     // [t x d16]: values, zero-padded columns
+  float* s = vp + t * d16;      // [4 x t16]: scores, then probabilities (unnormalised)
+  float* o = s + 4 * t16;       // [4 x d16]
+  for (std::int64_t j = 0; j < t; ++j) {
+    const float* kj = a.k + j * a.ld;
+    for (std::int64_t c = 0; c < d; ++c) kt[c * t16 + j] = kj[c];
+    std::memcpy(vp + j * d16, a.v + j * a.ld, static_cast<std::size_t>(d) * sizeof(float));
+    for (std::int64_t c = d; c < d16; ++c) vp[j * d16 + c] = 0.0f;
+  }
+  for (std::int64_t c = 0; c < d; ++c) {
+    for (std::int64_t j = t; j < t16; ++j) kt[c * t16 + j] = 0.0f;
+  }
+  const __m256 scale = _mm256_set1_ps(a.scale);
+  const __m256 neg_inf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  for (std::int64_t i0 = 0; i0 < t; i0 += 4) {
+    const int rows = static_cast<int>(std::min<std::int64_t>(4, t - i0));
+    const float* q = a.q + i0 * a.ld;
+    for (std::int64_t j = 0; j < t16; j += 16) kernel_x16(rows, q, a.ld, kt + j, t16, s + j, t16, d);
+    float inv_sum[4];
+    for (int r = 0; r < rows; ++r) {
+      float* sr = s + r * t16;
+      // Mask the padded columns so they add nothing.
+      std::int64_t j = 0;
+      __m256 mx = neg_inf;
+      for (; j + 8 <= t; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
+      float m = hmax(mx);
+      for (; j < t; ++j) m = std::max(m, sr[j]);
+      const __m256 mv = _mm256_set1_ps(m);
+      __m256 acc = _mm256_setzero_ps();
+      j = 0;
+      for (; j + 8 <= t; j += 8) {
+        const __m256 e = exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(sr + j), mv), scale));
+        _mm256_storeu_ps(sr + j, e);
+        acc = _mm256_add_ps(acc, e);
+      }
+      float sum = hsum(acc);
+      for (; j < t; ++j) {
+        sr[j] = std::exp((sr[j] - m) * a.scale);
+        sum += sr[j];
+      }
+      inv_sum[r] = 1.0f / sum;
+    }
+    for (std::int64_t c = 0; c < d16; c += 16) kernel_x16(rows, s, t16, vp + c, d16, o + c, d16, t);
+    for (int r = 0; r < rows; ++r) {
+      float* dst = a.out + (i0 + r) * a.ldo;
+      const float* src = o + r * d16;
+      const __m256 inv = _mm256_set1_ps(inv_sum[r]);
+      std::int64_t c = 0;
+      for (; c + 8 <= d; c += 8) _mm256_storeu_ps(dst + c, _mm256_mul_ps(_mm256_loadu_ps(src + c), inv));
+      for (; c < d; ++c) dst[c] = src[c] * inv_sum[r];
+    }
+  }
+}
+
+RERANK_AVX2 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* g,
+                                 const float* b, float eps) {
+  const float inv_n = 1.0f / static_cast<float>(cols);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * ld;
+    __m256 acc = _mm256_setzero_ps();
+    std::int64_t c = 0;
+    for (; c + 8 <= cols; c += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(row + c));
+    float sum = hsum(acc);
+    for (; c < cols; ++c) sum += row[c];
+    const float mean = sum * inv_n;
+    const __m256 mv = _mm256_set1_ps(mean);
+    acc = _mm256_setzero_ps();
+    c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      const __m256 dv = _mm256_sub_ps(_mm256_loadu_ps(row + c), mv);
+      acc = _mm256_fmadd_ps(dv, dv, acc);
+    }
+    float var = hsum(acc);
+    for (; c < cols; ++c) var += (row[c] - mean) * (row[c] - mean);
+    var *= inv_n;
+    const float rstd = 1.0f / std::sqrt(var + eps);
+    const __m256 rv = _mm256_set1_ps(rstd);
+    c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      const __m256 nv = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + c), mv), rv);
+      _mm256_storeu_ps(row + c, _mm256_fmadd_ps(nv, _mm256_loadu_ps(g + c), _mm256_loadu_ps(b + c)));
+    }
+    for (; c < cols; ++c) row[c] = (row[c] - mean) * rstd * g[c] + b[c];
+  }
+}
+
+RERANK_AVX2 void min_max(const float* x, std::int64_t n, float* lo, float* hi) {
+  __m256 mn = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+  __m256 mx = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    mn = _mm256_min_ps(mn, v);
+    mx = _mm256_max_ps(mx, v);
+  }
+  float a = hmin(mn), b = hmax(mx);
+  for (; i < n; ++i) {
+    a = std::min(a, x[i]);
+    b = std::max(b, x[i]);
+  }
+  *lo = a;
+  *hi = b;
+}
+
+RERANK_AVX2 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out) {
+  const __m256 sv = _mm256_set1_ps(inv_scale);
+  const __m256i zv = _mm256_set1_epi32(zp);
+  // packus works within 128-bit lanes; this permutation restores element order.
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i a = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), sv)), zv);
+    const __m256i b = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), sv)), zv);
+    const __m256i c = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 16), sv)), zv);
+    const __m256i d = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 24), sv)), zv);
+    const __m256i ab = _mm256_packs_epi32(a, b);
+    const __m256i cd = _mm256_packs_epi32(c, d);
+    const __m256i bytes = _mm256_packus_epi16(ab, cd);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permutevar8x32_epi32(bytes, order));
+  }
+  for (; i < n; ++i) {
+    const float q = std::nearbyint(x[i] * inv_scale) + static_cast<float>(zp);
+    out[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
+  }
+}
+
+}  // namespace rerank::engine::cpu::avx2

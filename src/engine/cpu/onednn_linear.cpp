@@ -1,0 +1,266 @@
+#include "engine/cpu/onednn_linear.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "engine/cpu/cpu_features.hpp"
+#include "engine/cpu/kernels.hpp"
+#include "engine/cpu/parallel.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank::engine::cpu {
+
+using dnnl::memory;
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+// M used only to let oneDNN pick the weights layout at load time.
+constexpr memory::dim kLayoutProbeM = 256;
+
+dnnl::algorithm eltwise_of(Activation a) {
+  switch (a) {
+    case Activation::GeluErf: return dnnl::algorithm::eltwise_gelu_erf;
+    case Activation::GeluTanh: return dnnl::algorithm::eltwise_gelu_tanh;
+    case Activation::Relu: return dnnl::algorithm::eltwise_relu;
+    case Activation::Tanh: return dnnl::algorithm::eltwise_tanh;
+    case Activation::None: break;
+  }
+  return dnnl::algorithm::undef;
+}
+
+dt src_type(Precision p, bool emulated) {
+  if (p == Precision::Int8) return dt::u8;
+  if (p == Precision::BF16 && !emulated) return dt::bf16;
+  return dt::f32;
+}
+dt weights_type(Precision p, bool emulated) {
+  if (p == Precision::Int8) return dt::s8;
+  if (p == Precision::BF16 && !emulated) return dt::bf16;
+  return dt::f32;
+}
+
+dnnl::primitive_attr make_attr(Precision p, const LinearEpilogue& e, memory::dim n) {
+  dnnl::primitive_attr attr;
+  dnnl::post_ops ops;
+  if (p == Precision::Int8) {
+    attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+    attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    // oneDNN 2.x adds an int8 matmul's bias before the output scales, so the caller passes
+    // bias / scale per call. (A binary-add post-op instead sends AVX2 to the slow ref_int8.)
+  }
+  if (e.accumulate) ops.append_sum(1.0f);
+  if (e.activation != Activation::None) ops.append_eltwise(1.0f, eltwise_of(e.activation), 0.0f, 0.0f);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+dnnl::matmul::primitive_desc make_pd(const dnnl::engine& eng, memory::dim m, memory::dim k, memory::dim n, Precision p,
+                                     bool emulated, const memory::desc& wdesc, const LinearEpilogue& e) {
+  const memory::desc src({m, k}, src_type(p, emulated), tag::ab);
+  const memory::desc dst({m, n}, dt::f32, tag::ab);
+  const dnnl::primitive_attr attr = make_attr(p, e, n);
+  const memory::desc bias({1, n}, dt::f32, tag::ab);
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bias, dst), attr, eng);
+}
+
+void to_bf16(const float* src, std::int64_t n, std::uint16_t* dst) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, src + i, 4);
+    if ((bits & 0x7f800000u) != 0x7f800000u) bits += 0x7fffu + ((bits >> 16) & 1u);
+    dst[i] = static_cast<std::uint16_t>(bits >> 16);
+  }
+}
+
+}  // namespace
+
+bool onednn_has_bf16_matmul(const dnnl::engine& eng) {
+  static const bool yes = [&] {
+    try {
+      const memory::desc src({64, 64}, dt::bf16, tag::ab), wei({64, 64}, dt::bf16, tag::any),
+          dst({64, 64}, dt::f32, tag::ab);
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), eng);
+      // The reference implementation "works" everywhere but is far slower than fp32.
+      return std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return yes;
+}
+
+OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, std::vector<float> bias, std::int64_t out,
+                           std::int64_t in, Precision precision)
+    : in_(in), out_(out), precision_(precision), bias_(std::move(bias)) {
+  if (static_cast<std::int64_t>(weight.size()) != out * in) {
+    throw Error(ErrorCode::Internal, "linear weight has the wrong number of values");
+  }
+  if (bias_.empty()) bias_.assign(static_cast<std::size_t>(out), 0.0f);
+  bias_mem_ = memory(memory::desc({1, out}, dt::f32, tag::ab), eng, bias_.data());
+  if (precision == Precision::BF16 && !onednn_has_bf16_matmul(eng)) {
+    // No bf16 GEMM on this CPU: keep bf16's rounding of the weights, compute in fp32.
+    bf16_emulated_ = true;
+    round_to_bf16(weight.data(), static_cast<std::int64_t>(weight.size()));
+  }
+
+  // The user's weights: [out x in] row-major is the [K x N] matrix in "ba" order.
+  dnnl::stream stream(eng);
+  std::vector<std::int8_t> qweight;
+  memory user;
+  if (precision == Precision::Int8) {
+    // Symmetric per-output-channel quantisation. Without VNNI the u8*s8 products are summed
+    // pairwise in 16 bits (vpmaddubsw), so weights use 7 bits there to rule out saturation.
+    const float qmax = cpu_features().avx512vnni ? 127.0f : 63.0f;
+    weight_scales_.resize(static_cast<std::size_t>(out));
+    qweight.resize(weight.size());
+    for (std::int64_t o = 0; o < out; ++o) {
+      const float* row = weight.data() + o * in;
+      float amax = 0.0f;
+      for (std::int64_t i = 0; i < in; ++i) amax = std::max(amax, std::fabs(row[i]));
+      const float scale = amax > 0.0f ? amax / qmax : 1.0f;
+      weight_scales_[o] = scale;
+      for (std::int64_t i = 0; i < in; ++i) {
+        qweight[o * in + i] = static_cast<std::int8_t>(std::clamp(std::nearbyint(row[i] / scale), -qmax, qmax));
+      }
+    }
+    user = memory(memory::desc({in, out}, dt::s8, tag::ba), eng, qweight.data());
+  } else {
+    user = memory(memory::desc({in, out}, dt::f32, tag::ba), eng, weight.data());
+  }
+  const memory::desc any({in, out}, weights_type(precision, bf16_emulated_), tag::any);
+  const auto pd = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, LinearEpilogue{});
+  weights_desc_ = pd.weights_desc();
+  weights_ = memory(weights_desc_, eng);
+  dnnl::reorder(user, weights_).execute(stream, user, weights_);
+  stream.wait();
+}
+
+LinearRunner::LinearRunner(const dnnl::engine& eng) : engine_(eng), stream_(eng) {}
+
+dnnl::matmul& LinearRunner::primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& e) {
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  // Token counts vary per batch; bound the cache (oneDNN keeps its own cache behind this).
+  if (cache_.size() >= 512) cache_.clear();
+  const auto pd = make_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(), w.precision(),
+                          w.bf16_emulated(), w.weights_desc(), e);
+  return cache_.emplace(key, dnnl::matmul(pd)).first->second;
+}
+
+void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e, Arena& arena) {
+  const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
+  if (x.cols != k || y.cols != n || y.rows != m) {
+    throw Error(ErrorCode::Internal, "linear: shape mismatch (x " + std::to_string(x.rows) + "x" +
+                                         std::to_string(x.cols) + ", W " + std::to_string(n) + "x" +
+                                         std::to_string(k) + ", y " + std::to_string(y.rows) + "x" +
+                                         std::to_string(y.cols) + ")");
+  }
+  if (m == 0) return;
+  const Key key{m, k, n, static_cast<int>(w.precision()), static_cast<int>(e.activation), e.accumulate ? 1 : 0};
+  dnnl::matmul& prim = primitive(key, w, e);
+  const bool emulated = w.bf16_emulated();
+  const dt sdt = src_type(w.precision(), emulated);
+  void* src_ptr = x.data;
+  std::unordered_map<int, memory> args;
+  const memory dst({{m, n}, dt::f32, tag::ab}, engine_, y.data);
+  args[DNNL_ARG_WEIGHTS] = w.weights();
+  args[DNNL_ARG_DST] = dst;
+
+  memory scales_mem, zp_mem;
+  std::int32_t* zp = nullptr;
+  if (w.precision() == Precision::Int8) {
+    // Dynamic per-tensor asymmetric quantisation of the activations.
+    const std::int64_t count = m * k;
+    const int threads = max_threads();
+    std::vector<float> lo(static_cast<std::size_t>(threads), 0.0f), hi(static_cast<std::size_t>(threads), 0.0f);
+    parallel_for(count, [&](std::int64_t b, std::int64_t end, int t) {
+      float a, c;
+      min_max(x.data + b, end - b, &a, &c);
+      lo[static_cast<std::size_t>(t)] = std::min(lo[static_cast<std::size_t>(t)], a);
+      hi[static_cast<std::size_t>(t)] = std::max(hi[static_cast<std::size_t>(t)], c);
+    });
+    const float mn = *std::min_element(lo.begin(), lo.end());
+    const float mx = *std::max_element(hi.begin(), hi.end());
+    if (!std::isfinite(mn) || !std::isfinite(mx)) {
+      throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");
+    }
+    const float scale = mx > mn ? (mx - mn) / 255.0f : 1.0f;
+    const auto zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-mn / scale), 0.0f, 255.0f));
+    auto* q = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(count)));
+    parallel_for(count, [&](std::int64_t b, std::int64_t end, int) {
+      quantize_u8(x.data + b, end - b, 1.0f / scale, zero, q + b);
+    });
+    src_ptr = q;
+    auto* sc = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
+    auto* bias = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
+    const auto* b = static_cast<const float*>(w.bias().get_data_handle());
+    for (memory::dim j = 0; j < n; ++j) {
+      sc[j] = scale * w.weight_scales()[static_cast<std::size_t>(j)];
+      bias[j] = b[j] / sc[j];
+    }
+    scales_mem = memory({{n}, dt::f32, tag::a}, engine_, sc);
+    args[DNNL_ARG_BIAS] = memory({{1, n}, dt::f32, tag::ab}, engine_, bias);
+    zp = static_cast<std::int32_t*>(arena.allocate(sizeof(std::int32_t)));
+    *zp = zero;
+    zp_mem = memory({{1}, dt::s32, tag::a}, engine_, zp);
+    args[DNNL_ARG_ATTR_OUTPUT_SCALES] = scales_mem;
+    args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zp_mem;
+  } else {
+    args[DNNL_ARG_BIAS] = w.bias();
+    if (sdt == dt::bf16) {
+      auto* b = static_cast<std::uint16_t*>(arena.allocate(static_cast<std::size_t>(m * k) * 2));
+      parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) { to_bf16(x.data + r0 * k, (r1 - r0) * k, b + r0 * k); });
+      src_ptr = b;
+    } else if (emulated) {
+      auto* b = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m * k) * sizeof(float)));
+      std::memcpy(b, x.data, static_cast<std::size_t>(m * k) * sizeof(float));
+      parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) { round_to_bf16(b + r0 * k, (r1 - r0) * k); });
+      src_ptr = b;
+    }
+  }
+  args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
+  try {
+    prim.execute(stream_, args);
+    stream_.wait();
+  } catch (const dnnl::error& err) {
+    throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
+  }
+}
+
+double measure_matmul_peak(const dnnl::engine& eng, Precision p) {
+  const bool emulated = p == Precision::BF16 && !onednn_has_bf16_matmul(eng);
+  double best = 0.0;
+  for (memory::dim size : {1024, 2048}) {
+    const memory::dim m = size, k = size, n = size;
+    const memory::desc src({m, k}, src_type(p, emulated), tag::ab);
+    const memory::desc wei({k, n}, weights_type(p, emulated), tag::any);
+    const memory::desc dst({m, n}, dt::f32, tag::ab);
+    dnnl::primitive_attr attr;
+    if (p == Precision::Int8) attr.set_output_scales(0, {1.0f});
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), attr, eng);
+    memory s(pd.src_desc(), eng), w(pd.weights_desc(), eng), d(pd.dst_desc(), eng);
+    std::memset(s.get_data_handle(), 0, pd.src_desc().get_size());
+    std::memset(w.get_data_handle(), 0, pd.weights_desc().get_size());
+    dnnl::matmul prim(pd);
+    dnnl::stream stream(eng);
+    const std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, d}};
+    prim.execute(stream, args);
+    stream.wait();
+    const int reps = size == 1024 ? 8 : 3;
+    for (int r = 0; r < reps; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      prim.execute(stream, args);
+      stream.wait();
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, 2.0 * static_cast<double>(m * n * k) / sec / 1e9);
+    }
+  }
+  return best;
+}
+
+}  // namespace rerank::engine::cpu

@@ -1,0 +1,66 @@
+// Linear layers on oneDNN matmul primitives. Weights are converted once at load into the
+// layout and data type the primitive prefers; primitives are created per GEMM shape and
+// cached by the session (a batch's token count changes the M dimension).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/arena.hpp"
+#include "engine/device.hpp"
+
+namespace rerank::engine::cpu {
+
+class OnednnLinear final : public LinearWeights {
+ public:
+  OnednnLinear(const dnnl::engine& engine, std::vector<float> weight, std::vector<float> bias, std::int64_t out,
+               std::int64_t in, Precision precision);
+
+  std::int64_t in_features() const override { return in_; }
+  std::int64_t out_features() const override { return out_; }
+  Precision precision() const { return precision_; }
+  // bf16 requested but this CPU has no bf16 matmul: weights were rounded to bf16 and run as fp32.
+  bool bf16_emulated() const { return bf16_emulated_; }
+
+  const dnnl::memory::desc& weights_desc() const { return weights_desc_; }
+  const dnnl::memory& weights() const { return weights_; }
+  const dnnl::memory& bias() const { return bias_mem_; }
+  const std::vector<float>& weight_scales() const { return weight_scales_; }
+
+ private:
+  std::int64_t in_ = 0, out_ = 0;
+  Precision precision_ = Precision::F32;
+  bool bf16_emulated_ = false;
+  dnnl::memory::desc weights_desc_;
+  dnnl::memory weights_;
+  std::vector<float> bias_;
+  dnnl::memory bias_mem_;
+  std::vector<float> weight_scales_;  // int8: per output channel
+};
+
+// True when oneDNN has a bf16 matmul on this CPU.
+bool onednn_has_bf16_matmul(const dnnl::engine& engine);
+
+// One session's primitives and scratch for linear layers.
+class LinearRunner {
+ public:
+  explicit LinearRunner(const dnnl::engine& engine);
+  void run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
+
+ private:
+  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;  // M, K, N, precision, act, acc
+  dnnl::matmul& primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& epilogue);
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::map<Key, dnnl::matmul> cache_;
+};
+
+// GFLOP/s (GOP/s for int8) of a large square GEMM at this precision with the current threads.
+double measure_matmul_peak(const dnnl::engine& engine, Precision precision);
+
+}  // namespace rerank::engine::cpu

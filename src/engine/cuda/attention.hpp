@@ -1,0 +1,47 @@
+// Multi-head self-attention over packed variable-length sequences (no padding): a
+// flash-attention-style kernel. One thread block per (query tile of one sequence, head)
+// streams the sequence's K/V tiles through shared memory with an online softmax, so memory
+// stays O(tile) whatever the length (tested up to 8192) and no [T x T] score matrix exists.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rerank::engine::cuda {
+
+// Queries per thread block.
+constexpr int kAttentionQueryTile = 64;
+// Largest head dimension the kernels take (BERT-family models use 32, 64 or 128).
+constexpr int kAttentionMaxHeadDim = 128;
+
+// One block's work: the sequence and its first query row. Built once per batch on the host.
+struct AttentionTile {
+  std::int32_t sequence;
+  std::int32_t first_query;
+};
+
+// Tiles of every sequence, longest sequences first so the long blocks start early and the
+// short ones fill the tail.
+std::vector<AttentionTile> make_attention_tiles(std::span<const std::int32_t> seq_starts);
+
+struct AttentionArgs {
+  const float* qkv = nullptr;             // [tokens x 3*hidden]: Q | K | V, heads contiguous in each
+  float* out = nullptr;                   // [tokens x hidden]
+  const std::int32_t* seq_starts = nullptr;  // device, num_sequences + 1
+  const AttentionTile* tiles = nullptr;   // device
+  std::int32_t num_tiles = 0;
+  std::int32_t hidden = 0;
+  std::int32_t num_heads = 0;
+};
+
+// fp32 throughout (the parity path): accurate expf, fp32 dot products.
+void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream);
+
+// Tensor cores: Q, K, V and the probabilities rounded to bf16, scores, softmax statistics
+// and the output accumulated in fp32. For bf16 models, whose Q/K/V come out of bf16 GEMMs.
+void launch_attention_bf16(const AttentionArgs& args, cudaStream_t stream);
+
+}  // namespace rerank::engine::cuda

@@ -1,0 +1,130 @@
+#include "engine/cuda/cuda_device.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "engine/cuda/cublaslt_gemm.hpp"
+#include "engine/cuda/cuda_buffer.hpp"
+#include "engine/cuda/cuda_check.hpp"
+#include "engine/cuda/cuda_session.hpp"
+#include "engine/cuda/kernels.hpp"
+
+namespace rerank::engine::cuda {
+
+namespace {
+
+// Restores the calling thread's current device when a Device method returns: a const
+// method called from a worker that drives another GPU must not change its current device.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device) {
+    if (cudaGetDevice(&previous_) != cudaSuccess) previous_ = -1;
+    RERANK_CUDA_CHECK(cudaSetDevice(device));
+  }
+  ~DeviceGuard() {
+    if (previous_ >= 0) cudaSetDevice(previous_);
+  }
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_ = -1;
+};
+
+class CudaDevice final : public Device {
+ public:
+  CudaDevice(int ordinal, const cudaDeviceProp& props) : ordinal_(ordinal), props_(props) {}
+
+  std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
+                                             std::int64_t in, Precision precision) const override {
+    DeviceGuard guard(ordinal_);
+    return std::make_unique<CudaLinear>(weight, bias, out, in, precision);
+  }
+
+  std::unique_ptr<DeviceBuffer> upload(std::vector<float> values) const override {
+    DeviceGuard guard(ordinal_);
+    return std::make_unique<CudaBuffer>(values);
+  }
+
+  std::unique_ptr<Session> make_session() const override {
+    DeviceGuard guard(ordinal_);
+    return std::make_unique<CudaSession>(ordinal_);
+  }
+
+  std::string describe() const override {
+    int runtime = 0, driver = 0;
+    cudaRuntimeGetVersion(&runtime);
+    cudaDriverGetVersion(&driver);
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "cuda:%d %s (sm_%d%d, %d SMs, %.1f GiB), CUDA runtime %d.%d, driver %d.%d, cuBLASLt %zu; "
+                  "fp32: cuBLASLt CUBLAS_COMPUTE_32F (TF32 off); bf16: bf16 tensor cores, fp32 accumulate "
+                  "(activations fp32 between ops); int8: not supported",
+                  ordinal_, props_.name, props_.major, props_.minor, props_.multiProcessorCount,
+                  static_cast<double>(props_.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0), runtime / 1000,
+                  (runtime % 1000) / 10, driver / 1000, (driver % 1000) / 10, cublasLtGetVersion());
+    return buf;
+  }
+
+  // No host compute threads: the GPU does the work.
+  int threads() const override { return 1; }
+
+  double measure_gemm_peak_gflops(Precision precision) const override {
+    DeviceGuard guard(ordinal_);
+    return measure_cublaslt_peak_gflops(precision, 8192);
+  }
+
+ private:
+  int ordinal_;
+  cudaDeviceProp props_;
+};
+
+int parse_ordinal(const std::string& spec) {
+  if (spec == "cuda") return 0;
+  const std::string prefix = "cuda:";
+  int n = -1;
+  if (spec.rfind(prefix, 0) == 0 && spec.size() > prefix.size()) {
+    const char* first = spec.data() + prefix.size();
+    const char* last = spec.data() + spec.size();
+    const auto [ptr, ec] = std::from_chars(first, last, n);
+    if (ec != std::errc() || ptr != last) n = -1;
+  }
+  if (n < 0) {
+    throw Error(ErrorCode::InvalidArgument, "malformed device '" + spec + "': use cuda or cuda:N (N = 0, 1, ...)");
+  }
+  return n;
+}
+
+}  // namespace
+
+std::unique_ptr<Device> make_cuda_device(const std::string& spec) {
+  const int ordinal = parse_ordinal(spec);
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0) {
+    cudaGetLastError();
+    std::string why = status != cudaSuccess ? std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status)
+                                            : "the driver reports 0 devices";
+    throw Error(ErrorCode::NotSupported,
+                "device '" + spec + "': no CUDA device found (" + why + "); use --device cpu");
+  }
+  if (ordinal >= count) {
+    throw Error(ErrorCode::NotSupported, "device '" + spec + "' does not exist: this machine has " +
+                                             std::to_string(count) + " CUDA device(s), cuda:0 to cuda:" +
+                                             std::to_string(count - 1));
+  }
+  cudaDeviceProp props{};
+  RERANK_CUDA_CHECK(cudaGetDeviceProperties(&props, ordinal));
+  DeviceGuard guard(ordinal);
+  cudaError_t why = cudaSuccess;
+  if (!kernels_runnable_on_current_device(&why)) {
+    throw Error(ErrorCode::NotSupported,
+                "device '" + spec + "' (" + props.name + ", sm_" + std::to_string(props.major) +
+                    std::to_string(props.minor) + ") cannot run this build's CUDA kernels (" + cudaGetErrorString(why) +
+                    "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(props.major) +
+                    std::to_string(props.minor));
+  }
+  return std::make_unique<CudaDevice>(ordinal, props);
+}
+
+}  // namespace rerank::engine::cuda

@@ -1,0 +1,186 @@
+#include "engine/cuda/cuda_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "engine/cuda/cuda_buffer.hpp"
+#include "engine/cuda/cuda_check.hpp"
+#include "engine/cuda/kernels.hpp"
+
+namespace rerank::engine::cuda {
+
+namespace {
+
+void check_shape(bool ok, const char* op, const std::string& detail) {
+  if (!ok) throw Error(ErrorCode::Internal, std::string("CUDA ") + op + ": inconsistent shapes (" + detail + ")");
+}
+
+std::string dims(const Matrix& m) { return std::to_string(m.rows) + "x" + std::to_string(m.cols); }
+
+}  // namespace
+
+CudaSession::CudaSession(int device) : device_(device) {
+  activate();
+  // Non-blocking: never serialised with the legacy default stream other code may use.
+  RERANK_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+}
+
+CudaSession::~CudaSession() {
+  cudaSetDevice(device_);
+  if (stream_) {
+    cudaStreamSynchronize(stream_);
+    cudaStreamDestroy(stream_);
+  }
+}
+
+void CudaSession::activate() const { RERANK_CUDA_CHECK(cudaSetDevice(device_)); }
+
+void CudaSession::begin() {
+  activate();
+  // The previous pass's work must be finished before its memory is handed out again.
+  RERANK_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  arena_.reset();
+  staging_.reset();
+  attn_starts_host_.clear();
+  attn_starts_ = nullptr;
+  attn_tiles_ = nullptr;
+  attn_num_tiles_ = 0;
+  last_linear_precision_ = Precision::F32;
+}
+
+Matrix CudaSession::alloc(std::int64_t rows, std::int64_t cols) {
+  if (rows < 0 || cols < 0) throw Error(ErrorCode::Internal, "negative matrix size");
+  activate();
+  Matrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(rows * cols) * sizeof(float)));
+  return m;
+}
+
+const std::int32_t* CudaSession::upload_ints(std::span<const std::int32_t> values) {
+  const std::size_t bytes = values.size() * sizeof(std::int32_t);
+  void* host = staging_.allocate(bytes);
+  if (bytes) std::memcpy(host, values.data(), bytes);
+  void* dev = arena_.allocate(bytes);
+  if (bytes) RERANK_CUDA_CHECK(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, stream_));
+  return static_cast<const std::int32_t*>(dev);
+}
+
+void CudaSession::embed(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
+                        const DeviceBuffer* token_type, Matrix& out) {
+  activate();
+  const auto tokens = static_cast<std::int64_t>(batch.num_tokens());
+  check_shape(out.rows == tokens, "embed", "out " + dims(out) + ", tokens " + std::to_string(tokens));
+  check_shape(!position || batch.position_ids.size() == batch.input_ids.size(), "embed", "position ids");
+  check_shape(!token_type || batch.token_type_ids.size() == batch.input_ids.size(), "embed", "token type ids");
+  if (tokens == 0) return;
+  const std::int32_t* ids = upload_ints(batch.input_ids);
+  const std::int32_t* pos = position ? upload_ints(batch.position_ids) : nullptr;
+  const std::int32_t* types = token_type ? upload_ints(batch.token_type_ids) : nullptr;
+  launch_embed(ids, pos, types, tokens, as_cuda(word).data(), position ? as_cuda(*position).data() : nullptr,
+               token_type ? as_cuda(*token_type).data() : nullptr, out.cols, out.data, stream_);
+}
+
+void CudaSession::linear(const Matrix& x, const LinearWeights& weights, Matrix& y, const LinearEpilogue& epilogue) {
+  activate();
+  const CudaLinear& w = as_cuda(weights);
+  check_shape(x.cols == w.in_features() && y.cols == w.out_features() && x.rows == y.rows, "linear",
+              "x " + dims(x) + ", W " + std::to_string(w.out_features()) + "x" + std::to_string(w.in_features()) +
+                  ", y " + dims(y));
+  if (x.rows == 0) return;
+  const void* input = x.data;
+  if (w.precision() == Precision::BF16) {
+    const std::size_t bytes = static_cast<std::size_t>(x.rows * x.cols) * 2;
+    if (bf16_input_.size() < bytes) {
+      // cudaFree waits for the queued GEMMs that may still read the old buffer.
+      RERANK_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      bf16_input_ = Allocation();
+      bf16_input_ = Allocation(MemoryKind::Device, bytes + bytes / 4);
+    }
+    launch_to_bf16(x.data, x.rows * x.cols, bf16_input_.get(), stream_);
+    input = bf16_input_.get();
+  }
+  // Bias (and the residual, through beta = 1) are fused into the GEMM; the activation runs
+  // after it, on y + bias (+ old y), as the CPU backend's post-ops do.
+  gemm_.run(input, w, y.data, x.rows, epilogue.accumulate, stream_);
+  last_linear_precision_ = w.precision();
+  if (epilogue.activation != Activation::None) {
+    launch_bias_activation(y.data, y.rows, y.cols, nullptr, epilogue.activation, stream_);
+  }
+}
+
+void CudaSession::layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps) {
+  activate();
+  const CudaBuffer& g = as_cuda(gamma);
+  const CudaBuffer& b = as_cuda(beta);
+  check_shape(g.size() == static_cast<std::size_t>(x.cols) && b.size() == static_cast<std::size_t>(x.cols),
+              "layer_norm", "x " + dims(x) + ", gamma " + std::to_string(g.size()));
+  launch_layer_norm(x.data, x.rows, x.cols, g.data(), b.data(), eps, stream_);
+}
+
+void CudaSession::activation(Matrix& x, Activation act) {
+  activate();
+  launch_bias_activation(x.data, x.rows, x.cols, nullptr, act, stream_);
+}
+
+void CudaSession::attention(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads,
+                            Matrix& out) {
+  activate();
+  check_shape(num_heads > 0 && out.cols % num_heads == 0 && qkv.cols == 3 * out.cols && qkv.rows == out.rows &&
+                  seq_starts.size() >= 2 && seq_starts.front() == 0 && seq_starts.back() == out.rows,
+              "attention", "qkv " + dims(qkv) + ", out " + dims(out) + ", heads " + std::to_string(num_heads));
+  for (std::size_t i = 1; i < seq_starts.size(); ++i) {
+    check_shape(seq_starts[i] >= seq_starts[i - 1], "attention", "seq_starts must not decrease");
+  }
+  // Every layer of a pass passes the same sequences: upload them and the tile list once.
+  if (!attn_starts_ || !std::equal(seq_starts.begin(), seq_starts.end(), attn_starts_host_.begin(),
+                                   attn_starts_host_.end())) {
+    attn_starts_host_.assign(seq_starts.begin(), seq_starts.end());
+    const std::vector<AttentionTile> tiles = make_attention_tiles(seq_starts);
+    attn_starts_ = upload_ints(seq_starts);
+    static_assert(sizeof(AttentionTile) == 2 * sizeof(std::int32_t));
+    const auto* flat = reinterpret_cast<const std::int32_t*>(tiles.data());
+    attn_tiles_ = reinterpret_cast<const AttentionTile*>(upload_ints({flat, tiles.size() * 2}));
+    attn_num_tiles_ = static_cast<std::int32_t>(tiles.size());
+  }
+  AttentionArgs a;
+  a.qkv = qkv.data;
+  a.out = out.data;
+  a.seq_starts = attn_starts_;
+  a.tiles = attn_tiles_;
+  a.num_tiles = attn_num_tiles_;
+  a.hidden = static_cast<std::int32_t>(out.cols);
+  a.num_heads = static_cast<std::int32_t>(num_heads);
+  if (last_linear_precision_ == Precision::BF16) {
+    launch_attention_bf16(a, stream_);
+  } else {
+    launch_attention_f32(a, stream_);
+  }
+}
+
+void CudaSession::gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) {
+  activate();
+  check_shape(out.cols == x.cols && out.rows == static_cast<std::int64_t>(rows.size()), "gather_rows",
+              "x " + dims(x) + ", out " + dims(out) + ", rows " + std::to_string(rows.size()));
+  for (const std::int32_t r : rows) check_shape(r >= 0 && r < x.rows, "gather_rows", "row index out of range");
+  if (rows.empty()) return;
+  const std::int32_t* idx = upload_ints(rows);
+  launch_gather_rows(x.data, x.cols, idx, static_cast<std::int64_t>(rows.size()), out.data, stream_);
+}
+
+void CudaSession::to_host(const Matrix& x, float* dst) {
+  activate();
+  const std::size_t bytes = static_cast<std::size_t>(x.rows * x.cols) * sizeof(float);
+  if (bytes == 0) return;
+  void* host = staging_.allocate(bytes);
+  RERANK_CUDA_CHECK(cudaMemcpyAsync(host, x.data, bytes, cudaMemcpyDeviceToHost, stream_));
+  // Also surfaces any asynchronous error of the pass (a faulting kernel) as Error(Backend).
+  RERANK_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  std::memcpy(dst, host, bytes);
+}
+
+std::size_t CudaSession::device_bytes() const { return arena_.capacity() + bf16_input_.size(); }
+
+}  // namespace rerank::engine::cuda

@@ -1,0 +1,184 @@
+#include "eval/runner/eval_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "eval/runner/latency_stats.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank::eval {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Candidates of one query: what the first stage returned, as rerankers see them.
+struct Candidates {
+  std::string qid;
+  std::string query;
+  std::vector<Document> docs;
+};
+
+// Orders candidates by the reranker's scores (descending); ties keep first-stage order.
+// NaN scores sort last.
+std::vector<trec_eval::RunEntry> rerank_order(const Candidates& c, const std::vector<double>& scores) {
+  std::vector<std::size_t> order(c.docs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const bool na = std::isnan(scores[a]), nb = std::isnan(scores[b]);
+    if (na != nb) return nb;
+    return !na && scores[a] > scores[b];
+  });
+  std::vector<trec_eval::RunEntry> out;
+  out.reserve(order.size());
+  for (std::size_t i : order) out.push_back({c.docs[i].id, scores[i]});
+  return out;
+}
+
+class Progress {
+ public:
+  Progress(std::ostream* out, double interval_s, std::size_t total) : out_(out), interval_s_(interval_s), total_(total) {}
+
+  void update(std::size_t done, const std::vector<SystemRun>& systems, bool force) {
+    if (!out_) return;
+    const auto now = Clock::now();
+    if (!force && std::chrono::duration<double>(now - last_).count() < interval_s_) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    std::string line = fmt::format("eval: {}/{} queries, {:.1f}s", done, total_, elapsed);
+    if (done > 0 && done < total_) line += fmt::format(", ~{:.0f}s left", elapsed / static_cast<double>(done) * static_cast<double>(total_ - done));
+    for (const SystemRun& s : systems) {
+      if (s.latency_ms.empty()) continue;
+      const LatencySummary l = summarize_latency(s.latency_ms);
+      line += fmt::format(" | {} p50 {:.2f} ms", s.name, l.p50_ms);
+    }
+    *out_ << line << "\n";
+    out_->flush();
+  }
+
+ private:
+  std::ostream* out_;
+  double interval_s_;
+  std::size_t total_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_ = Clock::now();
+};
+
+// Scores one batch of queries with one reranker in a single score_many call. Queries
+// without candidates are not sent; they get an empty ranking and a 0 ms sample, so latency
+// samples stay one per topic, in topic order.
+void score_batch(const RerankerSpec& reranker, SystemRun& system, const std::vector<Candidates>& batch,
+                 const ScoreOptions& options) {
+  std::vector<std::string> queries;
+  std::vector<std::vector<Document>> docs;
+  std::size_t pairs = 0;
+  for (const Candidates& c : batch) {
+    if (c.docs.empty()) continue;
+    queries.push_back(c.query);
+    docs.push_back(c.docs);
+    pairs += c.docs.size();
+  }
+  std::vector<Scores> scores;
+  double ms = 0;
+  if (!queries.empty()) {
+    const auto start = Clock::now();
+    try {
+      scores = reranker.ranker->score_many(queries, docs, options);
+    } catch (const Error& e) {
+      throw Error(e.code(), "reranking query " + batch.front().qid + " with " + reranker.spec + ": " + e.what());
+    }
+    ms = ms_since(start);
+    if (scores.size() != queries.size()) {
+      throw Error(ErrorCode::Internal, reranker.spec + " returned scores for " + std::to_string(scores.size()) +
+                                           " of " + std::to_string(queries.size()) + " queries");
+    }
+  }
+  // Each query of a multi-query call is charged an equal share of the call.
+  const double per_query = queries.empty() ? 0.0 : ms / static_cast<double>(queries.size());
+  std::size_t next = 0;
+  for (const Candidates& c : batch) {
+    if (c.docs.empty()) {
+      system.run[c.qid];
+      system.latency_ms.push_back(0.0);
+      continue;
+    }
+    const Scores& s = scores[next++];
+    if (s.values.size() != c.docs.size()) {
+      throw Error(ErrorCode::Internal, reranker.spec + " returned " + std::to_string(s.values.size()) +
+                                           " scores for " + std::to_string(c.docs.size()) + " documents");
+    }
+    system.run[c.qid] = rerank_order(c, s.values);
+    system.latency_ms.push_back(per_query);
+  }
+  system.pairs += pairs;
+  system.busy_seconds += ms / 1000.0;
+}
+
+}  // namespace
+
+std::vector<Topic> topics_to_evaluate(const Dataset& dataset, std::size_t max_queries) {
+  std::vector<Topic> topics = judged_topics(dataset);
+  if (max_queries > 0 && topics.size() > max_queries) topics.resize(max_queries);
+  return topics;
+}
+
+std::vector<SystemRun> run_systems(const std::vector<Topic>& topics, const Bm25Searcher& searcher,
+                                   const std::vector<RerankerSpec>& rerankers, const RunnerOptions& options) {
+  if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be at least 1");
+  std::vector<SystemRun> systems(1 + rerankers.size());
+  systems[0].name = "bm25";
+  systems[0].model = "xapian-bm25";
+  systems[0].type = "first-stage";
+  systems[0].first_stage = true;
+  for (std::size_t i = 0; i < rerankers.size(); ++i) {
+    systems[i + 1].name = rerankers[i].spec;
+    systems[i + 1].model = rerankers[i].ranker->info().model;
+    systems[i + 1].type = rerankers[i].ranker->info().type;
+  }
+  const std::size_t per_call = std::max<std::size_t>(1, options.queries_per_call);
+  Progress progress(options.progress, options.progress_interval_s, topics.size());
+  std::vector<Candidates> batch;
+  std::size_t done = 0;
+  auto flush = [&] {
+    for (std::size_t m = 0; m < rerankers.size(); ++m) {
+      score_batch(rerankers[m], systems[m + 1], batch, options.score_options);
+    }
+    done += batch.size();
+    batch.clear();
+    progress.update(done, systems, done == topics.size());
+  };
+  for (const Topic& topic : topics) {
+    const auto start = Clock::now();
+    std::vector<SearchHit> hits = searcher.search(topic.text, options.top_k);
+    systems[0].latency_ms.push_back(ms_since(start));
+    systems[0].busy_seconds += systems[0].latency_ms.back() / 1000.0;
+    Candidates c{topic.id, topic.text, {}};
+    std::vector<trec_eval::RunEntry>& first = systems[0].run[topic.id];
+    first.reserve(hits.size());
+    c.docs.reserve(hits.size());
+    for (SearchHit& h : hits) {
+      first.push_back({h.id, h.score});
+      Document d;
+      d.id = std::move(h.id);
+      d.text = h.contents();
+      if (!h.title.empty()) d.metadata["title"] = std::move(h.title);
+      c.docs.push_back(std::move(d));
+    }
+    systems[0].pairs += hits.size();
+    batch.push_back(std::move(c));
+    if (batch.size() >= per_call) flush();
+  }
+  if (!batch.empty()) flush();
+  if (topics.empty()) progress.update(0, systems, true);
+  return systems;
+}
+
+}  // namespace rerank::eval

@@ -1,0 +1,55 @@
+// The evaluation runner: BM25 first stage over an index, then each reranker over the same
+// candidates, query by query. It keeps only what evaluation needs (ranked ids and scores,
+// latency samples), never the corpus or more than one query's candidate texts, so memory is
+// bounded by queries × top-k ids, whatever the corpus size.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "eval/datasets/dataset.hpp"
+#include "eval/index/bm25_index.hpp"
+#include "eval/trec_eval/trec_files.hpp"
+#include "rerank/ranker.hpp"
+
+namespace rerank::eval {
+
+// One system under evaluation: the first stage itself, or a reranker of its candidates.
+struct SystemRun {
+  std::string name;          // "bm25" for the first stage, else the model spec
+  std::string model;         // RankerInfo::model (or "xapian-bm25")
+  std::string type;          // RankerInfo::type (or "first-stage")
+  bool first_stage = false;
+  trec_eval::Run run;        // qid -> (docid, score) in this system's rank order
+  std::vector<double> latency_ms;  // one sample per query: search time, or scoring time
+  std::size_t pairs = 0;           // (query, document) pairs scored; first stage: hits returned
+  double busy_seconds = 0;         // sum of latency_ms / 1000
+};
+
+struct RerankerSpec {
+  std::string spec;                // as given with --model
+  std::shared_ptr<const Ranker> ranker;
+};
+
+struct RunnerOptions {
+  std::size_t top_k = 100;         // candidates retrieved and reranked per query
+  std::size_t max_queries = 0;     // 0: every judged topic
+  std::size_t queries_per_call = 1;  // queries given to one score_many call
+  ScoreOptions score_options;
+  std::ostream* progress = nullptr;  // progress lines (stderr in the CLI); null: silent
+  double progress_interval_s = 2.0;
+};
+
+// The topics the runner evaluates: judged topics (those with qrels), the first max_queries.
+std::vector<Topic> topics_to_evaluate(const Dataset& dataset, std::size_t max_queries);
+
+// Runs the first stage and every reranker over `topics`. A ranker error stops the run with
+// an Error naming the model and the query. Queries with no BM25 hit get an empty ranking
+// (they still count, as zeros, in the metrics).
+std::vector<SystemRun> run_systems(const std::vector<Topic>& topics, const Bm25Searcher& searcher,
+                                   const std::vector<RerankerSpec>& rerankers, const RunnerOptions& options);
+
+}  // namespace rerank::eval

@@ -1,0 +1,107 @@
+#include "io/model_config.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "rerank/error.hpp"
+
+namespace rerank::io {
+
+namespace {
+
+[[noreturn]] void config_error(const std::string& where, const std::string& what) {
+  throw Error(ErrorCode::ModelFormat, where + ": " + what);
+}
+
+std::int64_t get_int(const nlohmann::json& c, const std::string& key, const std::string& where, bool required,
+                     std::int64_t fallback, std::int64_t min_value) {
+  if (!c.contains(key) || c[key].is_null()) {
+    if (required) config_error(where, "config.json lacks the required key '" + key + "'");
+    return fallback;
+  }
+  if (!c[key].is_number_integer()) config_error(where, "config.json key '" + key + "' must be an integer");
+  const auto v = c[key].get<std::int64_t>();
+  if (v < min_value) {
+    config_error(where, "config.json key '" + key + "' is " + std::to_string(v) + ", expected at least " +
+                            std::to_string(min_value));
+  }
+  return v;
+}
+
+}  // namespace
+
+EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& where) {
+  if (!c.is_object()) config_error(where, "config.json is not a JSON object");
+  EncoderConfig cfg;
+  if (c.contains("architectures") && c["architectures"].is_array() && !c["architectures"].empty() &&
+      c["architectures"][0].is_string()) {
+    cfg.architecture = c["architectures"][0].get<std::string>();
+  }
+  if (!c.contains("model_type") || !c["model_type"].is_string()) {
+    config_error(where, "config.json lacks the required key 'model_type'");
+  }
+  cfg.model_type = c["model_type"].get<std::string>();
+  constexpr std::int64_t kBig = std::int64_t{1} << 40;
+  cfg.vocab_size = get_int(c, "vocab_size", where, true, 0, 1);
+  cfg.hidden_size = get_int(c, "hidden_size", where, true, 0, 1);
+  cfg.num_hidden_layers = get_int(c, "num_hidden_layers", where, true, 0, 1);
+  cfg.num_attention_heads = get_int(c, "num_attention_heads", where, true, 0, 1);
+  cfg.intermediate_size = get_int(c, "intermediate_size", where, true, 0, 1);
+  cfg.max_position_embeddings = get_int(c, "max_position_embeddings", where, true, 0, 1);
+  cfg.type_vocab_size = get_int(c, "type_vocab_size", where, false, 2, 0);
+  cfg.pad_token_id = get_int(c, "pad_token_id", where, false, 0, 0);
+  cfg.embedding_size = get_int(c, "embedding_size", where, false, cfg.hidden_size, 1);
+  for (auto v : {cfg.vocab_size, cfg.hidden_size, cfg.num_hidden_layers, cfg.intermediate_size,
+                 cfg.max_position_embeddings, cfg.embedding_size}) {
+    if (v > kBig) config_error(where, "config.json has an absurd size (" + std::to_string(v) + ")");
+  }
+  if (cfg.hidden_size % cfg.num_attention_heads != 0) {
+    config_error(where, "hidden_size " + std::to_string(cfg.hidden_size) + " is not a multiple of num_attention_heads " +
+                            std::to_string(cfg.num_attention_heads));
+  }
+  if (c.contains("layer_norm_eps") && !c["layer_norm_eps"].is_null()) {
+    if (!c["layer_norm_eps"].is_number() || c["layer_norm_eps"].get<double>() < 0) {
+      config_error(where, "config.json key 'layer_norm_eps' must be a non-negative number");
+    }
+    cfg.layer_norm_eps = c["layer_norm_eps"].get<double>();
+  }
+  if (c.contains("hidden_act") && c["hidden_act"].is_string()) cfg.hidden_act = c["hidden_act"].get<std::string>();
+  static const char* const kActs[] = {"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"};
+  bool known = false;
+  for (const char* a : kActs) known = known || cfg.hidden_act == a;
+  if (!known) {
+    throw Error(ErrorCode::NotSupported, where + ": hidden_act '" + cfg.hidden_act +
+                                             "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)");
+  }
+  if (c.contains("position_embedding_type") && c["position_embedding_type"].is_string() &&
+      c["position_embedding_type"].get<std::string>() != "absolute") {
+    throw Error(ErrorCode::NotSupported, where + ": position_embedding_type '" +
+                                             c["position_embedding_type"].get<std::string>() +
+                                             "' is not supported (only 'absolute')");
+  }
+  if (c.contains("id2label") && c["id2label"].is_object()) {
+    cfg.num_labels = c["id2label"].size();
+  } else if (c.contains("num_labels") && c["num_labels"].is_number_integer()) {
+    cfg.num_labels = static_cast<std::size_t>(std::max<std::int64_t>(0, c["num_labels"].get<std::int64_t>()));
+  } else {
+    cfg.num_labels = 2;
+  }
+  if (cfg.num_labels == 0) config_error(where, "config.json declares zero labels (id2label is empty)");
+  return cfg;
+}
+
+EncoderConfig read_encoder_config(const std::filesystem::path& dir) {
+  const auto path = dir / "config.json";
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::NotFound, "no config.json in " + dir.string());
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::ModelFormat, path.string() + " is not valid JSON: " + e.what());
+  }
+  return parse_encoder_config(j, path.string());
+}
+
+}  // namespace rerank::io

@@ -1,0 +1,125 @@
+#include "models/layers.hpp"
+
+#include <cstring>
+
+#include "rerank/error.hpp"
+
+namespace rerank::models {
+
+using engine::Activation;
+using engine::Matrix;
+
+Activation activation_from_name(const std::string& name) {
+  if (name == "gelu") return Activation::GeluErf;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
+  if (name == "relu") return Activation::Relu;
+  throw Error(ErrorCode::NotSupported, "activation '" + name + "' is not supported");
+}
+
+LayerNorm LayerNorm::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                          std::int64_t size, double eps) {
+  LayerNorm n;
+  const bool old_names = !src.has(prefix + ".weight") && src.has(prefix + ".gamma");
+  n.gamma = dev.upload(src.get(prefix + (old_names ? ".gamma" : ".weight"), {size}));
+  n.beta = dev.upload(src.get(prefix + (old_names ? ".beta" : ".bias"), {size}));
+  n.eps = static_cast<float>(eps);
+  return n;
+}
+
+std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
+                                                   const std::string& prefix, std::int64_t out, std::int64_t in,
+                                                   engine::Precision precision) {
+  std::vector<float> weight = src.get(prefix + ".weight", {out, in});  // first, so errors name the weight
+  std::vector<float> bias = src.get(prefix + ".bias", {out});
+  return dev.make_linear(std::move(weight), std::move(bias), out, in, precision);
+}
+
+Embeddings Embeddings::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                            const std::string& project_prefix, const io::EncoderConfig& cfg) {
+  Embeddings e;
+  e.width = cfg.embedding_size;
+  e.word = dev.upload(src.get(prefix + ".word_embeddings.weight", {cfg.vocab_size, e.width}));
+  e.position = dev.upload(src.get(prefix + ".position_embeddings.weight", {cfg.max_position_embeddings, e.width}));
+  if (cfg.type_vocab_size > 0) {
+    e.token_type = dev.upload(src.get(prefix + ".token_type_embeddings.weight", {cfg.type_vocab_size, e.width}));
+  }
+  e.norm = LayerNorm::load(src, dev, prefix + ".LayerNorm", e.width, cfg.layer_norm_eps);
+  if (e.width != cfg.hidden_size) {
+    e.project = load_linear(src, dev, project_prefix, cfg.hidden_size, e.width, engine::Precision::F32);
+  }
+  return e;
+}
+
+void Embeddings::forward(engine::Session& s, const engine::PackedBatch& batch, Matrix& out) const {
+  Matrix emb = project ? s.alloc(out.rows, width) : out;
+  s.embed(batch, *word, position.get(), token_type.get(), emb);
+  norm.forward(s, emb);
+  if (project) s.linear(emb, *project, out);
+}
+
+EncoderLayer EncoderLayer::load(const WeightSource& src, const engine::Device& dev, const std::string& p,
+                                const io::EncoderConfig& cfg, engine::Precision precision) {
+  EncoderLayer l;
+  const std::int64_t h = cfg.hidden_size, inter = cfg.intermediate_size;
+  std::vector<float> w(static_cast<std::size_t>(3 * h * h)), b(static_cast<std::size_t>(3 * h));
+  const char* names[3] = {"query", "key", "value"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string base = p + ".attention.self." + names[i];
+    const std::vector<float> wi = src.get(base + ".weight", {h, h});
+    const std::vector<float> bi = src.get(base + ".bias", {h});
+    std::memcpy(w.data() + i * h * h, wi.data(), wi.size() * sizeof(float));
+    std::memcpy(b.data() + i * h, bi.data(), bi.size() * sizeof(float));
+  }
+  l.qkv = dev.make_linear(std::move(w), std::move(b), 3 * h, h, precision);
+  l.attention_out = load_linear(src, dev, p + ".attention.output.dense", h, h, precision);
+  l.attention_norm = LayerNorm::load(src, dev, p + ".attention.output.LayerNorm", h, cfg.layer_norm_eps);
+  l.ffn_in = load_linear(src, dev, p + ".intermediate.dense", inter, h, precision);
+  l.ffn_out = load_linear(src, dev, p + ".output.dense", h, inter, precision);
+  l.ffn_norm = LayerNorm::load(src, dev, p + ".output.LayerNorm", h, cfg.layer_norm_eps);
+  l.num_heads = cfg.num_attention_heads;
+  l.ffn_activation = activation_from_name(cfg.hidden_act);
+  return l;
+}
+
+void EncoderLayer::forward(engine::Session& s, const engine::PackedBatch& batch, Matrix& hidden,
+                           Scratch& scratch) const {
+  s.linear(hidden, *qkv, scratch.qkv);
+  s.attention(scratch.qkv, batch.seq_starts, num_heads, scratch.context);
+  s.linear(scratch.context, *attention_out, hidden, {Activation::None, /*accumulate=*/true});
+  attention_norm.forward(s, hidden);
+  s.linear(hidden, *ffn_in, scratch.ffn, {ffn_activation, false});
+  s.linear(scratch.ffn, *ffn_out, hidden, {Activation::None, /*accumulate=*/true});
+  ffn_norm.forward(s, hidden);
+}
+
+ClassificationHead ClassificationHead::load(const WeightSource& src, const engine::Device& dev,
+                                            const std::string& dense_prefix, Activation dense_activation,
+                                            const std::string& out_prefix, const io::EncoderConfig& cfg) {
+  ClassificationHead h;
+  const std::int64_t hidden = cfg.hidden_size;
+  h.dense = load_linear(src, dev, dense_prefix, hidden, hidden, engine::Precision::F32);
+  h.dense_activation = dense_activation;
+  const auto labels = static_cast<std::int64_t>(cfg.num_labels);
+  if (src.has(out_prefix + ".weight")) {
+    // Say plainly when the head disagrees with config.json's labels.
+    try {
+      h.out = load_linear(src, dev, out_prefix, labels, hidden, engine::Precision::F32);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::ModelFormat, std::string(e.what()) + " (config.json declares " + std::to_string(labels) +
+                                              " label(s): len(id2label), else 2)");
+    }
+  } else {
+    h.out = load_linear(src, dev, out_prefix, labels, hidden, engine::Precision::F32);
+  }
+  return h;
+}
+
+Matrix ClassificationHead::forward(engine::Session& s, const Matrix& cls) const {
+  Matrix pooled = s.alloc(cls.rows, cls.cols);
+  s.linear(cls, *dense, pooled, {dense_activation, false});
+  Matrix logits = s.alloc(cls.rows, out->out_features());
+  s.linear(pooled, *out, logits);
+  return logits;
+}
+
+}  // namespace rerank::models

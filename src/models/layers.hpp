@@ -1,0 +1,84 @@
+// The shared building blocks of BERT-family encoders, loaded from a WeightSource onto a
+// Device and run through a Session. Architectures differ only in tensor names and flags.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/device.hpp"
+#include "io/model_config.hpp"
+#include "models/weight_source.hpp"
+
+namespace rerank::models {
+
+// The activation a config's hidden_act names.
+engine::Activation activation_from_name(const std::string& hidden_act);
+
+struct LayerNorm {
+  std::unique_ptr<engine::DeviceBuffer> gamma, beta;
+  float eps = 1e-12f;
+  // PREFIX.weight/.bias (or the old PREFIX.gamma/.beta names).
+  static LayerNorm load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                        std::int64_t size, double eps);
+  void forward(engine::Session& s, engine::Matrix& x) const { s.layer_norm(x, *gamma, *beta, eps); }
+};
+
+// PREFIX.weight [out x in] and PREFIX.bias [out].
+std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
+                                                   const std::string& prefix, std::int64_t out, std::int64_t in,
+                                                   engine::Precision precision);
+
+struct Embeddings {
+  std::unique_ptr<engine::DeviceBuffer> word, position, token_type;
+  LayerNorm norm;
+  std::unique_ptr<engine::LinearWeights> project;  // ELECTRA: embedding_size -> hidden_size
+  std::int64_t width = 0;                          // embedding_size
+
+  // PREFIX.{word,position,token_type}_embeddings, PREFIX.LayerNorm; `project_prefix` when
+  // embedding_size != hidden_size.
+  static Embeddings load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                         const std::string& project_prefix, const io::EncoderConfig& cfg);
+  // Writes [tokens x hidden_size] into `out`.
+  void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& out) const;
+};
+
+// Self-attention + feed-forward with post-layer norms (BERT's block).
+struct EncoderLayer {
+  std::unique_ptr<engine::LinearWeights> qkv;  // Q, K and V projections fused into one GEMM
+  std::unique_ptr<engine::LinearWeights> attention_out;
+  LayerNorm attention_norm;
+  std::unique_ptr<engine::LinearWeights> ffn_in;
+  std::unique_ptr<engine::LinearWeights> ffn_out;
+  LayerNorm ffn_norm;
+  std::int64_t num_heads = 0;
+  engine::Activation ffn_activation = engine::Activation::GeluErf;
+
+  // PREFIX.attention.self.{query,key,value}, PREFIX.attention.output.{dense,LayerNorm},
+  // PREFIX.intermediate.dense, PREFIX.output.{dense,LayerNorm}.
+  static EncoderLayer load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                           const io::EncoderConfig& cfg, engine::Precision precision);
+
+  struct Scratch {
+    engine::Matrix qkv, context, ffn;
+  };
+  // hidden is updated in place.
+  void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& hidden, Scratch& scratch) const;
+};
+
+// dense(h -> h) + activation, then out(h -> labels): BERT's pooler + classifier, RoBERTa's
+// and ELECTRA's classification heads. Always fp32 (tiny).
+struct ClassificationHead {
+  std::unique_ptr<engine::LinearWeights> dense;
+  engine::Activation dense_activation = engine::Activation::Tanh;
+  std::unique_ptr<engine::LinearWeights> out;
+
+  static ClassificationHead load(const WeightSource& src, const engine::Device& dev, const std::string& dense_prefix,
+                                 engine::Activation dense_activation, const std::string& out_prefix,
+                                 const io::EncoderConfig& cfg);
+  // cls: [sequences x hidden] -> logits [sequences x labels]
+  engine::Matrix forward(engine::Session& s, const engine::Matrix& cls) const;
+};
+
+}  // namespace rerank::models

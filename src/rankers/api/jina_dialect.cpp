@@ -1,0 +1,39 @@
+// Jina Reranker API: POST https://api.jina.ai/v1/rerank, Authorization: Bearer.
+// Request {model, query, documents: [string], top_n, return_documents}; response
+// {model, usage: {total_tokens}, results: [{index, relevance_score, document?}]}.
+// https://jina.ai/reranker/ (API reference), https://api.jina.ai/redoc#tag/rerank
+#include "rankers/api/dialect.hpp"
+
+namespace rerank::api {
+
+namespace {
+
+class JinaDialect final : public Dialect {
+ public:
+  const DialectInfo& info() const override { return info_; }
+
+  nlohmann::json build_request(const DialectRequest& r) const override {
+    nlohmann::json body = {{"model", r.model}, {"query", r.query}, {"documents", nlohmann::json::array()}};
+    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    body["top_n"] = r.documents.size();
+    body["return_documents"] = false;  // we have the texts; do not pay to download them
+    return body;
+  }
+
+  DialectResponse parse_response(const nlohmann::json& body) const override {
+    DialectResponse out;
+    out.results = parse_scored_array(require_member(body, "results", "Jina"), "relevance_score", "Jina");
+    if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
+    return out;
+  }
+
+ private:
+  // No hard document cap is published; 1,000 per request keeps bodies and latency bounded.
+  DialectInfo info_{"jina", "Jina", "https://api.jina.ai", "/v1/rerank", "JINA_API_KEY", true, 1000, true};
+};
+
+}  // namespace
+
+std::unique_ptr<Dialect> make_jina_dialect() { return std::make_unique<JinaDialect>(); }
+
+}  // namespace rerank::api

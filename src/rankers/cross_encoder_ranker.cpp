@@ -1,0 +1,259 @@
+#include "rankers/cross_encoder_ranker.hpp"
+
+#include <algorithm>
+
+#include "io/hub_cache.hpp"
+#include "rankers/shape_models.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank {
+
+namespace {
+
+constexpr std::size_t kDefaultMaxLength = 512;
+
+// Cuts a raw document encoding to `n` tokens (from the left when `left`).
+void cut_encoding(text::Encoding& e, std::size_t n, bool left) {
+  if (e.ids.size() <= n) return;
+  auto cut = [&](auto& v) {
+    if (v.size() <= n) return;
+    if (left) {
+      v.erase(v.begin(), v.end() - static_cast<std::ptrdiff_t>(n));
+    } else {
+      v.resize(n);
+    }
+  };
+  cut(e.ids);
+  cut(e.type_ids);
+  cut(e.tokens);
+  cut(e.offsets);
+  cut(e.special_tokens_mask);
+  cut(e.sequence_ids);
+}
+
+double score_from_logits(const float* logits, std::size_t labels) {
+  return labels == 2 ? static_cast<double>(logits[1]) - static_cast<double>(logits[0]) : static_cast<double>(logits[0]);
+}
+
+}  // namespace
+
+// Returns a session to the pool when the scope ends (also on exceptions).
+class CrossEncoderRanker::SessionLease {
+ public:
+  explicit SessionLease(const CrossEncoderRanker& r) : ranker_(r), session_(r.acquire_session()) {}
+  ~SessionLease() { ranker_.release_session(std::move(session_)); }
+  engine::Session& operator*() { return *session_; }
+
+ private:
+  const CrossEncoderRanker& ranker_;
+  std::unique_ptr<engine::Session> session_;
+};
+
+CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
+                                       std::unique_ptr<models::EncoderClassifier> model, CrossEncoderOptions options)
+    : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)), options_(options) {
+  const std::size_t labels = model_->num_labels();
+  if (labels != 1 && labels != 2) {
+    throw Error(ErrorCode::NotSupported, "the model has " + std::to_string(labels) +
+                                             " labels; a cross-encoder reranker needs 1 (a relevance logit) or 2 "
+                                             "(not relevant / relevant)");
+  }
+  const auto model_limit = static_cast<std::size_t>(model_->max_sequence_length());
+  if (options_.max_length > 0) {
+    if (options_.max_length > model_limit) {
+      throw Error(ErrorCode::InvalidArgument, "--max-length " + std::to_string(options_.max_length) +
+                                                  " exceeds the " + std::to_string(model_limit) +
+                                                  " positions this model has");
+    }
+    max_length_ = options_.max_length;
+  } else {
+    max_length_ = std::min(tokenizer_->model_max_length().value_or(kDefaultMaxLength), model_limit);
+  }
+  const std::size_t specials = tokenizer_->num_special_tokens(true);
+  if (max_length_ <= specials) {
+    throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) +
+                                                " leaves no room for text after the " + std::to_string(specials) +
+                                                " special tokens");
+  }
+  batch_tokens_ = options_.batch_tokens > 0 ? options_.batch_tokens : kDefaultBatchTokens;
+  info_.score_kind = ScoreKind::Logit;
+}
+
+CrossEncoderRanker::~CrossEncoderRanker() = default;
+
+std::unique_ptr<engine::Session> CrossEncoderRanker::acquire_session() const {
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    if (!idle_sessions_.empty()) {
+      auto s = std::move(idle_sessions_.back());
+      idle_sessions_.pop_back();
+      return s;
+    }
+  }
+  return model_->device().make_session();
+}
+
+void CrossEncoderRanker::release_session(std::unique_ptr<engine::Session> session) const {
+  if (!session) return;
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  idle_sessions_.push_back(std::move(session));
+}
+
+std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
+    std::span<const std::string_view> queries, std::span<const std::vector<std::string_view>> documents_per_query,
+    const ScoreOptions& options, PairStats* stats_out) const {
+  if (queries.size() != documents_per_query.size()) {
+    throw Error(ErrorCode::InvalidArgument, "score_pairs: one document list per query is needed");
+  }
+  PairStats stats;
+  std::vector<std::vector<PairScore>> results(queries.size());
+  for (std::size_t q = 0; q < queries.size(); ++q) results[q].resize(documents_per_query[q].size());
+
+  const std::size_t labels = model_->num_labels();
+  const std::size_t specials = tokenizer_->num_special_tokens(true);
+  SessionLease session(*this);
+  engine::PackedBatch batch;
+  std::vector<PairScore*> pending;  // results slots of the pairs in `batch`
+
+  auto flush = [&] {
+    if (pending.empty()) return;
+    const std::vector<float> logits = model_->forward(*session, batch);
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const float* l = logits.data() + i * labels;
+      pending[i]->logits.assign(l, l + labels);
+      pending[i]->score = score_from_logits(l, labels);
+    }
+    ++stats.batches;
+    pending.clear();
+    batch = engine::PackedBatch();
+  };
+
+  text::TruncationOptions trunc;
+  trunc.max_length = max_length_;
+  trunc.strategy = options_.truncation;
+  trunc.direction = options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    // The query is tokenised once per request and combined with each document.
+    const text::Encoding query = tokenizer_->encode_raw(queries[q]);
+    for (std::size_t d = 0; d < documents_per_query[q].size(); ++d) {
+      text::Encoding doc = tokenizer_->encode_raw(documents_per_query[q][d]);
+      if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
+      const std::size_t full = query.size() + doc.size() + specials;
+      const bool over = full > max_length_;
+      if (over && !options.truncate) {
+        throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(d) + " is " + std::to_string(full) +
+                                                 " tokens, over the maximum of " + std::to_string(max_length_) +
+                                                 " and truncation is off");
+      }
+      text::Encoding pair;
+      try {
+        pair = tokenizer_->combine(query, std::move(doc), true, trunc);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::InvalidInput || options_.truncation_given ||
+            trunc.strategy == text::TruncationStrategy::LongestFirst) {
+          throw;
+        }
+        // The query alone is too long for only_second: cut both, as longest_first does.
+        text::TruncationOptions fallback = trunc;
+        fallback.strategy = text::TruncationStrategy::LongestFirst;
+        pair = tokenizer_->combine(query, tokenizer_->encode_raw(documents_per_query[q][d]), true, fallback);
+        ++stats.truncation_fallbacks;
+      }
+      if (pending.size() > 0 && batch.num_tokens() + pair.size() > batch_tokens_) flush();
+      model_->append_sequence(batch, pair.ids, pair.type_ids);
+      PairScore& slot = results[q][d];
+      slot.tokens = pair.size();
+      slot.truncated = over;
+      pending.push_back(&slot);
+      ++stats.pairs;
+      stats.tokens += pair.size();
+      if (over) ++stats.truncated;
+    }
+  }
+  flush();
+  if (stats_out) *stats_out = stats;
+  return results;
+}
+
+std::vector<Scores> CrossEncoderRanker::score_many(std::span<const std::string> queries,
+                                                   std::span<const std::vector<Document>> documents_per_query,
+                                                   const ScoreOptions& options) const {
+  if (queries.size() != documents_per_query.size()) {
+    throw Error(ErrorCode::InvalidArgument, "score_many: one document list per query is needed");
+  }
+  std::vector<std::string_view> qs(queries.begin(), queries.end());
+  std::vector<std::vector<std::string_view>> ds(documents_per_query.size());
+  for (std::size_t q = 0; q < documents_per_query.size(); ++q) {
+    for (const Document& doc : documents_per_query[q]) ds[q].push_back(doc.text);
+  }
+  PairStats stats;
+  const auto pairs = score_pairs(qs, ds, options, &stats);
+  std::vector<Scores> out(queries.size());
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    out[q].ranker = info_.spec;
+    std::size_t tokens = 0, truncated = 0;
+    for (const PairScore& p : pairs[q]) {
+      out[q].values.push_back(p.score);
+      tokens += p.tokens;
+      truncated += p.truncated ? 1 : 0;
+    }
+    out[q].usage = {{"tokens", tokens}, {"truncated", truncated}};
+    if (stats.truncation_fallbacks > 0) out[q].usage["truncation_fallbacks"] = stats.truncation_fallbacks;
+  }
+  return out;
+}
+
+Scores CrossEncoderRanker::score_documents(std::string_view query, std::span<const Document> documents,
+                                           const ScoreOptions& options) const {
+  const std::string q(query);
+  const std::vector<Document> docs(documents.begin(), documents.end());
+  return std::move(score_many(std::span<const std::string>(&q, 1), std::span<const std::vector<Document>>(&docs, 1),
+                              options)[0]);
+}
+
+std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options) {
+  const engine::Precision precision = engine::parse_precision(options.precision);
+  engine::DeviceOptions dev_options;
+  dev_options.device = options.device;
+  dev_options.threads = options.threads;
+  std::shared_ptr<const engine::Device> device = engine::make_device(dev_options);
+
+  CrossEncoderOptions ce;
+  ce.max_length = options.max_length;
+  ce.batch_tokens = options.batch_tokens;
+  if (!options.truncation.empty()) {
+    ce.truncation = text::parse_truncation_strategy(options.truncation);
+    ce.truncation_given = true;
+  }
+
+  RankerInfo info;
+  info.type = "cross-encoder";
+  info.spec = source.spec;
+  info.score_kind = ScoreKind::Logit;
+
+  std::unique_ptr<models::EncoderClassifier> model;
+  std::unique_ptr<text::Tokenizer> tokenizer;
+  if (source.model.rfind("shape:", 0) == 0 && source.directory.empty()) {
+    tokenizer = text::Tokenizer::from_directory(shape_tokenizer_dir());
+    model = load_shape_model(source.model, device, precision);
+    info.model = source.model + " (random weights)";
+  } else {
+    std::filesystem::path dir = source.directory;
+    if (dir.empty()) {
+      const auto id = io::parse_hub_repo_id(source.model);
+      const auto snapshot = id ? io::find_cached_snapshot(*id) : std::nullopt;
+      if (!snapshot) {
+        throw Error(ErrorCode::NotFound, "model '" + source.model +
+                                             "' is not in the Hugging Face cache; run `rerank download " +
+                                             source.model + "` or pass a local model folder");
+      }
+      dir = *snapshot;
+    }
+    model = models::load_encoder_classifier(dir, device, precision);
+    tokenizer = text::Tokenizer::from_directory(dir);
+    info.model = source.model.empty() ? dir.filename().string() : source.model;
+  }
+  return std::make_unique<CrossEncoderRanker>(std::move(info), std::move(tokenizer), std::move(model), ce);
+}
+
+}  // namespace rerank

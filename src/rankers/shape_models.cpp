@@ -1,0 +1,97 @@
+#include "rankers/shape_models.hpp"
+
+#include <cstdlib>
+#include <system_error>
+
+#include "io/model_config.hpp"
+#include "models/weight_source.hpp"
+#include "rerank/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rerank {
+
+namespace {
+
+std::string strip_prefix(std::string_view name) {
+  if (name.rfind("shape:", 0) == 0) name.remove_prefix(6);
+  return std::string(name);
+}
+
+}  // namespace
+
+std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large"}; }
+
+nlohmann::json shape_model_config(std::string_view spec) {
+  const std::string name = strip_prefix(spec);
+  if (name == "minilm-l6") {
+    // cross-encoder/ms-marco-MiniLM-L6-v2
+    return {{"architectures", {"BertForSequenceClassification"}},
+            {"model_type", "bert"},
+            {"vocab_size", 30522},
+            {"hidden_size", 384},
+            {"num_hidden_layers", 6},
+            {"num_attention_heads", 12},
+            {"intermediate_size", 1536},
+            {"max_position_embeddings", 512},
+            {"type_vocab_size", 2},
+            {"pad_token_id", 0},
+            {"layer_norm_eps", 1e-12},
+            {"hidden_act", "gelu"},
+            {"id2label", {{"0", "LABEL_0"}}}};
+  }
+  if (name == "bge-m3-large") {
+    // BAAI/bge-reranker-v2-m3 (XLM-R large)
+    return {{"architectures", {"XLMRobertaForSequenceClassification"}},
+            {"model_type", "xlm-roberta"},
+            {"vocab_size", 250002},
+            {"hidden_size", 1024},
+            {"num_hidden_layers", 24},
+            {"num_attention_heads", 16},
+            {"intermediate_size", 4096},
+            {"max_position_embeddings", 8194},
+            {"type_vocab_size", 2},
+            {"pad_token_id", 1},
+            {"layer_norm_eps", 1e-5},
+            {"hidden_act", "gelu"},
+            {"id2label", {{"0", "LABEL_0"}}}};
+  }
+  std::string names;
+  for (const auto& n : shape_model_names()) names += (names.empty() ? "shape:" : ", shape:") + n;
+  throw Error(ErrorCode::NotFound, "unknown shape model 'shape:" + name + "'; known: " + names);
+}
+
+fs::path shape_tokenizer_dir() {
+  const fs::path rel = fs::path("reference") / "tokenizers" / "bert-uncased";
+  std::vector<fs::path> tried;
+  std::error_code ec;
+  if (const char* env = std::getenv("RERANK_SHARED_DIR"); env && *env) tried.push_back(fs::path(env) / rel);
+  tried.push_back(fs::current_path(ec) / ".." / "shared" / rel);
+  tried.push_back(fs::current_path(ec) / "shared" / rel);
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+      tried.push_back(p / ".." / "shared" / rel);
+    }
+  }
+  for (const fs::path& p : tried) {
+    if (fs::exists(p / "tokenizer.json", ec)) return fs::weakly_canonical(p, ec);
+  }
+  throw Error(ErrorCode::NotFound,
+              "shape models use the bert-uncased tokenizer from shared/reference/tokenizers/bert-uncased, which was "
+              "not found (looked in $RERANK_SHARED_DIR, ../shared from the working directory and from the rerank "
+              "executable); set RERANK_SHARED_DIR to the shared/ folder");
+}
+
+std::unique_ptr<models::EncoderClassifier> load_shape_model(std::string_view name,
+                                                            std::shared_ptr<const engine::Device> device,
+                                                            engine::Precision precision) {
+  const nlohmann::json config_json = shape_model_config(name);
+  io::EncoderConfig config = io::parse_encoder_config(config_json, "shape:" + strip_prefix(name));
+  models::EncoderSpec spec = models::encoder_spec_for(config);
+  const models::RandomWeights weights(/*seed=*/0);
+  return std::make_unique<models::EncoderClassifier>(std::move(config), std::move(spec), weights, std::move(device),
+                                                     precision);
+}
+
+}  // namespace rerank

@@ -1,0 +1,161 @@
+// Continuous dynamic batching in front of one Ranker, shared by the server, the CLI and eval.
+//
+// Callers submit() whole requests (a query and its documents). Worker threads take pending
+// requests and merge those that can share a call into one Ranker::score_many() under a token
+// budget, so a batching ranker (cross-encoder) runs pairs from several concurrent requests in
+// the same forward passes. Admission is bounded (Error(Overloaded) when full), each request
+// has a deadline, and a request whose caller went away is dropped before it is computed.
+//
+// Thread-safety: every public method may be called from any thread. The scheduler owns all
+// of its locks; Ticket has its own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rerank/ranker.hpp"
+#include "runtime/histogram.hpp"
+
+namespace rerank::runtime {
+
+using Clock = std::chrono::steady_clock;
+
+struct BatchSchedulerOptions {
+  std::size_t max_batch_tokens = 16384;  // estimated tokens of all pairs in one score_many call
+  std::size_t max_batch_requests = 0;    // requests merged into one call; 0 = no limit, 1 = no batching
+  std::size_t max_queue = 256;           // requests admitted and not finished (waiting + running)
+  std::size_t max_pair_tokens = 512;     // cap of one pair's estimate (the model's max length)
+  std::size_t lookahead = 64;            // pending requests scanned for ones that fit the budget
+  std::size_t workers = 1;               // threads calling the ranker
+};
+
+// One request's work. The query is measured once here, not per document.
+struct Job {
+  std::string query;
+  std::vector<Document> documents;
+  ScoreOptions options;
+  Clock::time_point deadline = Clock::time_point::max();
+};
+
+// How a finished request went through the scheduler (for metrics and logs).
+struct JobTiming {
+  double queue_seconds = 0;     // submit -> its batch started
+  double infer_seconds = 0;     // its batch's score_many call
+  std::size_t batch_requests = 0;
+  std::size_t batch_pairs = 0;
+  std::size_t tokens = 0;       // this request's estimated tokens
+};
+
+// The caller's handle on a submitted request.
+class Ticket {
+ public:
+  // True once the result (or error) is there; waits at most until `until`.
+  bool wait_until(Clock::time_point until);
+  bool done() const;
+  // The scores, or rethrows what the ranker (or the scheduler: Timeout, cancelled) threw.
+  // Call once, after done().
+  Scores take();
+  const JobTiming& timing() const { return timing_; }
+  std::size_t estimated_tokens() const { return tokens_; }
+  // The submitted request, documents included (they are handed back after scoring). Read it
+  // only after done().
+  const Job& job() const { return job_; }
+
+ private:
+  friend class BatchScheduler;
+  void finish(Scores scores, const JobTiming& timing);
+  void fail(std::exception_ptr error);
+
+  Job job_;
+  std::size_t tokens_ = 0;
+  Clock::time_point submitted_;
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<Scores> scores_;
+  std::exception_ptr error_;
+  JobTiming timing_;
+};
+
+// Counters and histograms the scheduler keeps; all atomics, read them any time.
+struct BatchSchedulerStats {
+  std::atomic<std::uint64_t> submitted{0};
+  std::atomic<std::uint64_t> rejected{0};    // queue full or draining
+  std::atomic<std::uint64_t> completed{0};
+  std::atomic<std::uint64_t> failed{0};      // the ranker threw
+  std::atomic<std::uint64_t> cancelled{0};   // dropped before computing: caller gone
+  std::atomic<std::uint64_t> expired{0};     // dropped before computing: deadline passed
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> batch_requests_total{0};
+  std::atomic<std::uint64_t> batch_pairs_total{0};
+  std::atomic<std::uint64_t> batch_tokens_total{0};
+  Histogram queue_seconds{Histogram::latency_buckets()};
+  Histogram tokenize_seconds{Histogram::latency_buckets()};
+  Histogram infer_seconds{Histogram::latency_buckets()};
+  Histogram batch_requests{Histogram::power_of_two_buckets(1024)};
+  Histogram batch_tokens{Histogram::power_of_two_buckets(1 << 20)};
+
+  // Mean requests merged per score_many call (0 before the first batch).
+  double mean_requests_per_batch() const;
+};
+
+class BatchScheduler {
+ public:
+  BatchScheduler(std::shared_ptr<const Ranker> ranker, BatchSchedulerOptions options);
+  // Stops the workers; requests still waiting fail with Error(Overloaded, "shutting down").
+  ~BatchScheduler();
+  BatchScheduler(const BatchScheduler&) = delete;
+  BatchScheduler& operator=(const BatchScheduler&) = delete;
+
+  // Admits a request. Throws Error(Overloaded) when max_queue requests are already admitted
+  // or the scheduler is draining.
+  std::shared_ptr<Ticket> submit(Job job);
+
+  // The caller no longer wants the result (client disconnected, deadline passed): a request
+  // still waiting is removed now and never computed; one already running is left to finish.
+  void cancel(const std::shared_ptr<Ticket>& ticket);
+
+  // Stops admitting and waits until every admitted request has finished or `until` passed.
+  // True when everything finished.
+  bool drain(Clock::time_point until);
+
+  std::size_t queued() const;     // waiting for a batch
+  std::size_t in_flight() const;  // admitted and not finished (waiting + running)
+  bool draining() const { return draining_.load(); }
+  const Ranker& ranker() const { return *ranker_; }
+  const BatchSchedulerOptions& options() const { return options_; }
+  const BatchSchedulerStats& stats() const { return stats_; }
+
+ private:
+  void worker_loop();
+  // Under mutex_: removes from pending_ a batch to run now (empty when nothing is runnable).
+  std::vector<std::shared_ptr<Ticket>> take_batch_locked();
+  void run_batch(std::vector<std::shared_ptr<Ticket>>& batch);
+  void release(std::size_t count);
+
+  std::shared_ptr<const Ranker> ranker_;
+  BatchSchedulerOptions options_;
+  BatchSchedulerStats stats_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_;  // workers wait for pending work
+  std::condition_variable idle_cv_;  // drain() waits for admitted_ == 0
+  std::deque<std::shared_ptr<Ticket>> pending_;
+  std::size_t admitted_ = 0;
+  bool stopping_ = false;
+  std::atomic<bool> draining_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace rerank::runtime

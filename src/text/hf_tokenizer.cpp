@@ -1,0 +1,191 @@
+#include "text/hf_tokenizer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "rerank/error.hpp"
+#include "text/added_vocabulary.hpp"
+#include "text/components.hpp"
+#include "text/models.hpp"
+#include "text/post_processors.hpp"
+#include "text/truncation.hpp"
+
+namespace rerank::text {
+namespace {
+
+class HfTokenizer : public Tokenizer {
+ public:
+  HfTokenizer(const nlohmann::json& j, const nlohmann::json* config) {
+    normalizer_ = make_normalizer(j.value("normalizer", nlohmann::json()));
+    pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", nlohmann::json()));
+    const auto& m = j.at("model");
+    std::string type = m.value("type", std::string());
+    if (type.empty()) {  // untagged older files: guess from the fields, as the reference does
+      if (m.contains("merges")) type = "BPE";
+      else if (m.contains("continuing_subword_prefix") || m.contains("max_input_chars_per_word")) type = "WordPiece";
+      else if (m.contains("vocab") && m.at("vocab").is_array()) type = "Unigram";
+      else type = "WordLevel";
+    }
+    if (type == "WordPiece") model_ = make_wordpiece_model(m);
+    else if (type == "Unigram") model_ = make_unigram_model(m);
+    else if (type == "BPE") model_ = make_bpe_model(m);
+    else if (type == "WordLevel") model_ = make_wordlevel_model(m);
+    else throw Error(ErrorCode::NotSupported, "tokenizer model type '" + type + "' is not supported");
+    post_processor_ = make_post_processor(j.value("post_processor", nlohmann::json()));
+
+    std::vector<AddedToken> added;
+    if (auto it = j.find("added_tokens"); it != j.end() && it->is_array()) {
+      for (const auto& a : *it) {
+        AddedToken t;
+        t.content = a.at("content").get<std::string>();
+        t.id = a.at("id").get<std::int32_t>();
+        t.special = a.value("special", false);
+        t.lstrip = a.value("lstrip", false);
+        t.rstrip = a.value("rstrip", false);
+        t.single_word = a.value("single_word", false);
+        t.normalized = a.value("normalized", !t.special);
+        added.push_back(std::move(t));
+      }
+    }
+    added_ = std::make_unique<AddedVocabulary>(std::move(added), normalizer_.get());
+    model_max_length_ = config_model_max_length(config);
+    if (auto pad = config_pad_token(config)) pad_id_ = token_to_id(*pad);
+    if (!pad_id_) {
+      if (auto it = j.find("padding"); it != j.end() && it->is_object() && it->contains("pad_id"))
+        pad_id_ = it->at("pad_id").get<std::int32_t>();
+    }
+  }
+
+  Encoding encode_raw(std::string_view text) const override {
+    std::vector<std::size_t> origin;
+    const std::string clean = sanitize_utf8(text, origin);
+    if (!origin.empty()) {
+      Encoding e = encode_valid(clean);
+      map_offsets_back(e, origin);
+      return e;
+    }
+    return encode_valid(text);
+  }
+
+  Encoding combine(Encoding first, std::optional<Encoding> second, bool add_special_tokens,
+                   const std::optional<TruncationOptions>& truncation) const override {
+    return combine_encodings(std::move(first), std::move(second), add_special_tokens, truncation,
+                             post_processor_.get());
+  }
+
+  std::size_t num_special_tokens(bool pair) const override {
+    return post_processor_ ? post_processor_->added_tokens(pair) : 0;
+  }
+  std::optional<std::size_t> model_max_length() const override { return model_max_length_; }
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override {
+    if (auto id = added_->token_to_id(token)) return id;
+    return model_->token_to_id(token);
+  }
+  std::optional<std::int32_t> pad_token_id() const override { return pad_id_; }
+  std::size_t vocab_size() const override {
+    std::size_t n = model_->vocab_size();
+    for (const auto& t : added_->tokens())
+      if (!model_->token_to_id(t.content)) ++n;
+    return n;
+  }
+
+ private:
+  Encoding encode_valid(std::string_view text) const {
+    std::vector<Split> splits = added_->extract_and_normalize(normalizer_.get(), text);
+    if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(splits);
+    Encoding e;
+    e.ids.reserve(text.size() / 3 + 4);
+    e.tokens.reserve(text.size() / 3 + 4);
+    e.offsets.reserve(text.size() / 3 + 4);
+    thread_local std::vector<Token> buffer;
+    for (Split& s : splits) {
+      std::vector<Token>* tokens = &s.tokens;
+      if (!s.has_tokens) {
+        buffer.clear();
+        model_->tokenize(s.normalized.get(), buffer);
+        tokens = &buffer;
+      }
+      for (Token& t : *tokens) {
+        e.ids.push_back(t.id);
+        // Offsets through the alignments; a range outside the piece stays as it is, as the
+        // reference's convert_offsets fallback.
+        if (t.end <= s.normalized.size())
+          e.offsets.push_back(s.normalized.original_range(t.start, t.end));
+        else
+          e.offsets.emplace_back(t.start, t.end);
+        e.tokens.push_back(std::move(t.value));
+      }
+    }
+    e.type_ids.assign(e.ids.size(), 0);
+    e.special_tokens_mask.assign(e.ids.size(), 0);
+    e.sequence_ids.assign(e.ids.size(), 0);
+    return e;
+  }
+
+  std::unique_ptr<Normalizer> normalizer_;
+  std::unique_ptr<PreTokenizer> pre_tokenizer_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<PostProcessor> post_processor_;
+  std::unique_ptr<AddedVocabulary> added_;
+  std::optional<std::size_t> model_max_length_;
+  std::optional<std::int32_t> pad_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> make_hf_tokenizer(const nlohmann::json& tokenizer, const nlohmann::json* config) {
+  try {
+    return std::make_unique<HfTokenizer>(tokenizer, config);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::ModelFormat, std::string("tokenizer.json is malformed: ") + e.what());
+  }
+}
+
+std::optional<std::size_t> config_model_max_length(const nlohmann::json* config) {
+  if (!config || !config->is_object()) return std::nullopt;
+  auto it = config->find("model_max_length");
+  if (it == config->end() || !it->is_number()) return std::nullopt;
+  const double v = it->get<double>();
+  // transformers writes int(1e30) for "no limit".
+  if (!(v > 0) || v > 1e12) return std::nullopt;
+  return static_cast<std::size_t>(v);
+}
+
+std::optional<std::string> config_pad_token(const nlohmann::json* config) {
+  if (!config || !config->is_object()) return std::nullopt;
+  auto it = config->find("pad_token");
+  if (it == config->end()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_object() && it->contains("content")) return it->at("content").get<std::string>();
+  return std::nullopt;
+}
+
+Encoding combine_encodings(Encoding first, std::optional<Encoding> second, bool add_special_tokens,
+                           const std::optional<TruncationOptions>& truncation, const PostProcessor* processor) {
+  // As the reference's encode: the first sequence has type id 0, the second 1.
+  first.type_ids.assign(first.size(), 0);
+  first.sequence_ids.assign(first.size(), 0);
+  first.special_tokens_mask.assign(first.size(), 0);
+  if (second) {
+    second->type_ids.assign(second->size(), 1);
+    second->sequence_ids.assign(second->size(), 1);
+    second->special_tokens_mask.assign(second->size(), 0);
+  }
+  if (truncation) {
+    const std::size_t added = (add_special_tokens && processor) ? processor->added_tokens(second.has_value()) : 0;
+    if (added > truncation->max_length)
+      throw Error(ErrorCode::InvalidInput, "max_length " + std::to_string(truncation->max_length) +
+                                               " is smaller than the " + std::to_string(added) +
+                                               " special tokens the tokenizer adds");
+    truncate_encodings(first, second, truncation->max_length - added, truncation->strategy, truncation->direction);
+  }
+  std::vector<Encoding> parts;
+  parts.push_back(std::move(first));
+  if (second) parts.push_back(std::move(*second));
+  if (processor) processor->process(parts, add_special_tokens);
+  if (parts.size() == 1) return std::move(parts[0]);
+  Encoding out;
+  for (const auto& p : parts) append_encoding(out, p);
+  return out;
+}
+
+}  // namespace rerank::text

@@ -1,0 +1,158 @@
+// CPU kernels against plain double-precision references, on odd sizes that hit every tail.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "engine/arena.hpp"
+#include "engine/cpu/cpu_features.hpp"
+#include "engine/cpu/kernels.hpp"
+#include "engine/cpu/parallel.hpp"
+
+namespace rerank::engine::cpu {
+namespace {
+
+std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// softmax(q k^T * scale) v in double precision.
+std::vector<double> reference_attention(const std::vector<float>& qkv, std::int64_t t, std::int64_t d,
+                                        std::int64_t ld, std::int64_t hidden) {
+  std::vector<double> out(static_cast<std::size_t>(t * d));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  for (std::int64_t i = 0; i < t; ++i) {
+    std::vector<double> s(static_cast<std::size_t>(t));
+    double m = -1e300;
+    for (std::int64_t j = 0; j < t; ++j) {
+      double dot = 0;
+      for (std::int64_t c = 0; c < d; ++c) dot += double(qkv[i * ld + c]) * qkv[j * ld + hidden + c];
+      s[j] = dot * scale;
+      m = std::max(m, s[j]);
+    }
+    double sum = 0;
+    for (auto& x : s) sum += (x = std::exp(x - m));
+    for (std::int64_t c = 0; c < d; ++c) {
+      double acc = 0;
+      for (std::int64_t j = 0; j < t; ++j) acc += s[j] * qkv[j * ld + 2 * hidden + c];
+      out[i * d + c] = acc / sum;
+    }
+  }
+  return out;
+}
+
+class AttentionKernel : public ::testing::TestWithParam<std::tuple<int, int>> {};
+
+TEST_P(AttentionKernel, MatchesReference) {
+  const auto [t, d] = GetParam();
+  const std::int64_t hidden = d, ld = 3 * hidden;
+  const auto qkv = random_vector(static_cast<std::size_t>(t * ld), 7, 2.0f);
+  const auto expected = reference_attention(qkv, t, d, ld, hidden);
+  std::vector<float> scratch(attention_scratch_floats(t, d) + 16);
+  for (int impl = 0; impl < 2; ++impl) {
+    if (impl == 1 && !cpu_features().avx2) continue;
+    std::vector<float> out(static_cast<std::size_t>(t * d), -1.0f);
+    AttentionHeadArgs a;
+    a.q = qkv.data();
+    a.k = qkv.data() + hidden;
+    a.v = qkv.data() + 2 * hidden;
+    a.ld = ld;
+    a.out = out.data();
+    a.ldo = d;
+    a.t = t;
+    a.d = d;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(d));
+    a.scratch = scratch.data();
+    if (impl == 1) {
+      avx2::attention_head(a);
+    } else {
+      attention_head(a);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 2e-5) << "impl " << impl << " i " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, AttentionKernel,
+                         ::testing::Values(std::make_tuple(1, 16), std::make_tuple(3, 16), std::make_tuple(5, 32),
+                                           std::make_tuple(17, 64), std::make_tuple(37, 8), std::make_tuple(130, 24),
+                                           std::make_tuple(300, 32)));
+
+TEST(LayerNormKernel, MatchesReference) {
+  for (std::int64_t cols : {1, 7, 64, 100, 384}) {
+    const std::int64_t rows = 5;
+    auto x = random_vector(static_cast<std::size_t>(rows * cols), 3, 3.0f);
+    const auto g = random_vector(static_cast<std::size_t>(cols), 4);
+    const auto b = random_vector(static_cast<std::size_t>(cols), 5);
+    std::vector<double> expect(x.size());
+    for (std::int64_t r = 0; r < rows; ++r) {
+      double mean = 0, var = 0;
+      for (std::int64_t c = 0; c < cols; ++c) mean += x[r * cols + c];
+      mean /= cols;
+      for (std::int64_t c = 0; c < cols; ++c) var += (x[r * cols + c] - mean) * (x[r * cols + c] - mean);
+      var /= cols;
+      for (std::int64_t c = 0; c < cols; ++c) {
+        expect[r * cols + c] = (x[r * cols + c] - mean) / std::sqrt(var + 1e-12) * g[c] + b[c];
+      }
+    }
+    layer_norm_rows(x.data(), rows, cols, cols, g.data(), b.data(), 1e-12f);
+    for (std::size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], expect[i], 2e-5) << cols << " " << i;
+  }
+}
+
+TEST(QuantizeKernel, RoundsAndSaturates) {
+  std::vector<float> x = random_vector(101, 9, 50.0f);
+  x[0] = 1e6f;
+  x[1] = -1e6f;
+  std::vector<std::uint8_t> q(x.size());
+  quantize_u8(x.data(), static_cast<std::int64_t>(x.size()), 0.5f, 128, q.data());
+  EXPECT_EQ(q[0], 255);
+  EXPECT_EQ(q[1], 0);
+  for (std::size_t i = 2; i < x.size(); ++i) {
+    const float expect = std::clamp(std::nearbyint(x[i] * 0.5f) + 128.0f, 0.0f, 255.0f);
+    ASSERT_NEAR(q[i], expect, 1.0f) << i;  // ties may round either way
+  }
+  float lo, hi;
+  min_max(x.data(), static_cast<std::int64_t>(x.size()), &lo, &hi);
+  EXPECT_EQ(lo, -1e6f);
+  EXPECT_EQ(hi, 1e6f);
+}
+
+TEST(Bf16Rounding, RoundsToNearestEven) {
+  std::vector<float> v = {1.0f, 1.00390625f /* 1 + 2^-8: tie -> even (1.0) */, 1.01171875f /* tie -> 1.015625 */,
+                          3.14159265f};
+  round_to_bf16(v.data(), 4);
+  EXPECT_EQ(v[0], 1.0f);
+  EXPECT_EQ(v[1], 1.0f);
+  EXPECT_EQ(v[2], 1.015625f);
+  EXPECT_EQ(v[3], 3.140625f);
+}
+
+TEST(Parallel, CoversEveryIndexOnce) {
+  set_num_threads(2);
+  std::vector<int> hits(1000, 0);
+  parallel_for(1000, [&](std::int64_t b, std::int64_t e, int) {
+    for (std::int64_t i = b; i < e; ++i) hits[static_cast<std::size_t>(i)]++;
+  });
+  parallel_for_dynamic(1000, [&](std::int64_t i, int) { hits[static_cast<std::size_t>(i)]++; });
+  for (int h : hits) ASSERT_EQ(h, 2);
+}
+
+TEST(Arena, ReusesMemoryAfterReset) {
+  engine::Arena arena;
+  void* a = arena.allocate(100);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a) % 64, 0u);
+  arena.allocate(3 << 20);  // forces a second block
+  arena.reset();
+  const std::size_t cap = arena.capacity();
+  void* b = arena.allocate(100);
+  arena.allocate(3 << 20);
+  EXPECT_EQ(arena.capacity(), cap);  // one merged block now holds the whole pass
+  EXPECT_NE(b, nullptr);
+}
+
+}  // namespace
+}  // namespace rerank::engine::cpu

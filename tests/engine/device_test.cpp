@@ -1,0 +1,118 @@
+// The op layer through the Device/Session interface, as models use it.
+#include "engine/device.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "rerank/error.hpp"
+
+namespace rerank::engine {
+namespace {
+
+std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+struct LinearCase {
+  std::int64_t m = 37, k = 96, n = 80;
+  std::vector<float> x = random_vector(static_cast<std::size_t>(37 * 96), 1);
+  std::vector<float> w = random_vector(static_cast<std::size_t>(80 * 96), 2, 0.1f);
+  std::vector<float> b = random_vector(80, 3);
+  std::vector<float> residual = random_vector(static_cast<std::size_t>(37 * 80), 4);
+
+  std::vector<double> expect(bool gelu, bool accumulate) const {
+    std::vector<double> y(static_cast<std::size_t>(m * n));
+    for (std::int64_t i = 0; i < m; ++i) {
+      for (std::int64_t j = 0; j < n; ++j) {
+        double acc = b[j];
+        for (std::int64_t p = 0; p < k; ++p) acc += double(x[i * k + p]) * w[j * k + p];
+        if (accumulate) acc += residual[i * n + j];
+        if (gelu) acc = 0.5 * acc * (1.0 + std::erf(acc / std::sqrt(2.0)));
+        y[i * n + j] = acc;
+      }
+    }
+    return y;
+  }
+
+  std::vector<float> run(Precision p, const LinearEpilogue& e) const {
+    auto dev = make_device({});
+    auto lin = dev->make_linear(w, b, n, k, p);
+    auto s = dev->make_session();
+    s->begin();
+    Matrix xm = s->alloc(m, k), ym = s->alloc(m, n);
+    std::copy(x.begin(), x.end(), xm.data);
+    if (e.accumulate) std::copy(residual.begin(), residual.end(), ym.data);
+    s->linear(xm, *lin, ym, e);
+    std::vector<float> out(static_cast<std::size_t>(m * n));
+    s->to_host(ym, out.data());
+    return out;
+  }
+};
+
+double max_diff(const std::vector<float>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
+}
+
+TEST(DeviceLinear, Fp32WithEpilogues) {
+  LinearCase c;
+  EXPECT_LT(max_diff(c.run(Precision::F32, {}), c.expect(false, false)), 1e-4);
+  EXPECT_LT(max_diff(c.run(Precision::F32, {Activation::GeluErf, false}), c.expect(true, false)), 1e-4);
+  EXPECT_LT(max_diff(c.run(Precision::F32, {Activation::None, true}), c.expect(false, true)), 1e-4);
+}
+
+TEST(DeviceLinear, Int8AndBf16StayClose) {
+  LinearCase c;
+  // Outputs have magnitude ~1-3; int8 (dynamic u8 activations, 7-8 bit weights) and bf16 are
+  // allowed a few percent of that, never NaN.
+  const auto ref = c.expect(false, true);
+  const auto i8 = c.run(Precision::Int8, {Activation::None, true});
+  const auto bf = c.run(Precision::BF16, {Activation::None, true});
+  EXPECT_LT(max_diff(i8, ref), 0.15);
+  EXPECT_LT(max_diff(bf, ref), 0.05);
+  for (float v : i8) ASSERT_TRUE(std::isfinite(v));
+  // And int8 is not accidentally fp32.
+  EXPECT_GT(max_diff(i8, ref), 1e-6);
+}
+
+TEST(DeviceAttention, PackedSequencesDoNotSeeEachOther) {
+  // Two sequences packed vs each alone: identical outputs.
+  auto dev = make_device({});
+  auto s = dev->make_session();
+  const std::int64_t hidden = 32, heads = 2, t1 = 5, t2 = 9;
+  const auto qkv = random_vector(static_cast<std::size_t>((t1 + t2) * 3 * hidden), 11);
+  s->begin();
+  Matrix packed = s->alloc(t1 + t2, 3 * hidden), out = s->alloc(t1 + t2, hidden);
+  std::copy(qkv.begin(), qkv.end(), packed.data);
+  const std::vector<std::int32_t> starts = {0, static_cast<std::int32_t>(t1), static_cast<std::int32_t>(t1 + t2)};
+  s->attention(packed, starts, heads, out);
+  std::vector<float> both(static_cast<std::size_t>((t1 + t2) * hidden));
+  s->to_host(out, both.data());
+
+  Matrix second = s->alloc(t2, 3 * hidden), out2 = s->alloc(t2, hidden);
+  std::copy(qkv.begin() + t1 * 3 * hidden, qkv.end(), second.data);
+  const std::vector<std::int32_t> starts2 = {0, static_cast<std::int32_t>(t2)};
+  s->attention(second, starts2, heads, out2);
+  for (std::int64_t i = 0; i < t2 * hidden; ++i) ASSERT_FLOAT_EQ(both[t1 * hidden + i], out2.data[i]);
+}
+
+TEST(Device, UnknownDevicesAreClearErrors) {
+  EXPECT_THROW(make_device({"tpu", 0}), Error);
+  EXPECT_THROW(parse_precision("fp8"), Error);
+  EXPECT_EQ(parse_precision("int8"), Precision::Int8);
+}
+
+TEST(Device, MeasuresAPeak) {
+  auto dev = make_device({"cpu", 1});
+  EXPECT_GT(dev->measure_gemm_peak_gflops(Precision::F32), 1.0);
+}
+
+}  // namespace
+}  // namespace rerank::engine

@@ -1,0 +1,189 @@
+// `rerank index`, `rerank search` and `rerank eval` end to end, including the published
+// BM25 numbers on SciFact and CACM (../shared/datasets) and a cross-encoder eval.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "eval/datasets/dataset_loader.hpp"
+#include "eval/index/index_cache.hpp"
+#include "eval/report/eval_report.hpp"
+#include "eval/runner/eval_runner.hpp"
+#include "rerank/ranker.hpp"
+#include "support/test_support.hpp"
+
+namespace rerank::eval {
+namespace {
+
+using rerank::testing::run_cli;
+using rerank::testing::TempDir;
+using rerank::testing::write_file;
+
+// Indexes of the shared collections survive between test processes (ctest runs each test
+// in its own process); the cache key includes the corpus files' size and mtime.
+std::filesystem::path test_index_cache() { return std::filesystem::temp_directory_path() / "rerank-eval-test-indexes"; }
+
+// Runs the CLI with the test index cache.
+rerank::testing::CommandResult run_cached_cli(const std::string& args) {
+  return rerank::testing::run_command("RERANK_INDEX_CACHE='" + test_index_cache().string() + "' " +
+                                      rerank::testing::cli_path().string() + " " + args);
+}
+
+void write_tiny_collection(const TempDir& dir) {
+  write_file(dir / "corpus.jsonl",
+             "{\"_id\": \"d1\", \"title\": \"Apples\", \"text\": \"apple orchards grow apples\"}\n"
+             "{\"_id\": \"d2\", \"text\": \"banana bread recipe\"}\n"
+             "{\"_id\": \"d3\", \"text\": \"cherry and banana smoothie\"}\n");
+  write_file(dir / "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"apple\"}\n{\"_id\": \"q2\", \"text\": \"banana smoothie\"}\n");
+  write_file(dir / "qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
+}
+
+TEST(IndexSearchCli, BuildsAndSearches) {
+  TempDir dir;
+  write_tiny_collection(dir);
+  auto r = run_cli("index --corpus " + (dir / "corpus.jsonl").string() + " --index " + (dir / "idx").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("indexed 3 documents"), std::string::npos) << r.out;
+  r = run_cli("search --index " + (dir / "idx").string() + " --query 'banana smoothie' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 2u);
+  EXPECT_EQ(j["results"][0]["id"], "d3");
+  EXPECT_EQ(j["results"][1]["id"], "d2");
+  EXPECT_DOUBLE_EQ(j["k1"].get<double>(), 0.9);
+  r = run_cli("search --index " + (dir / "idx").string() + " --query apple --top-k 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("d1"), std::string::npos);
+  EXPECT_NE(r.out.find("Apples apple orchards"), std::string::npos) << r.out;
+}
+
+TEST(IndexSearchCli, UsageAndInputErrors) {
+  TempDir dir;
+  write_tiny_collection(dir);
+  EXPECT_EQ(run_cli("index --index " + (dir / "idx").string()).exit_code, 2);
+  EXPECT_EQ(run_cli("index --corpus " + (dir / "corpus.jsonl").string() + " --dataset " + dir.path().string() + " --index " +
+                    (dir / "idx").string()).exit_code, 2);
+  EXPECT_EQ(run_cli("index --corpus " + (dir / "missing.jsonl").string() + " --index " + (dir / "idx").string()).exit_code, 3);
+  EXPECT_EQ(run_cli("index --corpus " + (dir / "corpus.jsonl").string() + " --index " + (dir / "idx").string() +
+                    " --stemmer klingon").exit_code, 2);
+  EXPECT_EQ(run_cli("search --index " + (dir / "nope").string() + " --query x").exit_code, 3);
+}
+
+TEST(EvalCli, TinyCollectionWithBm25Reranker) {
+  TempDir dir;
+  write_tiny_collection(dir);
+  const auto r = run_cached_cli("eval --corpus " + (dir / "corpus.jsonl").string() + " --queries " +
+                         (dir / "queries.jsonl").string() + " --qrels " + (dir / "qrels.tsv").string() +
+                         " --model bm25 --format json --output " + (dir / "out").string() + " --index " + (dir / "idx").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["systems"].size(), 2u);
+  EXPECT_EQ(j["systems"][0]["name"], "bm25");
+  EXPECT_EQ(j["systems"][1]["name"], "bm25");
+  EXPECT_EQ(j["systems"][1]["slug"], "bm25-2");
+  EXPECT_DOUBLE_EQ(j["systems"][0]["metrics"]["ndcg_cut_10"].get<double>(), 1.0);
+  EXPECT_EQ(j["dataset"]["queries"], 2);
+  for (const char* f : {"metrics.json", "report.html", "runs/bm25.run", "runs/bm25-2.run", "per_query/bm25.tsv"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+  }
+  EXPECT_NE(r.err.find("eval: 2/2 queries"), std::string::npos) << r.err;
+}
+
+TEST(EvalCli, UsageErrors) {
+  TempDir dir;
+  write_tiny_collection(dir);
+  EXPECT_EQ(run_cli("eval").exit_code, 2);
+  EXPECT_EQ(run_cli("eval --corpus " + (dir / "corpus.jsonl").string()).exit_code, 2);
+  EXPECT_EQ(run_cli("eval --dataset " + dir.path().string() + " --retriever dense").exit_code, 2);
+  EXPECT_EQ(run_cli("eval --dataset " + (dir / "nope").string()).exit_code, 3);
+  EXPECT_EQ(run_cli("eval --corpus " + (dir / "corpus.jsonl").string() + " --queries " + (dir / "queries.jsonl").string() +
+                    " --qrels " + (dir / "qrels.tsv").string() + " --model no-such-model-anywhere --quiet")
+                .exit_code,
+            4);
+}
+
+// --- Published numbers (../shared/datasets/reference_numbers.tsv) ---
+
+std::map<std::string, double> bm25_metrics(const std::filesystem::path& dataset_dir, std::size_t top_k,
+                                           const std::vector<std::string>& measures, std::size_t* num_queries) {
+  const Dataset ds = open_dataset(dataset_dir);
+  const IndexSettings settings;  // Anserini: Porter, Lucene stopwords, k1 0.9, b 0.4
+  const auto index_dir = cached_index_path(test_index_cache(), ds, settings);
+  ensure_index(index_dir, ds, settings, nullptr);
+  Bm25Searcher searcher(index_dir);
+  const auto topics = topics_to_evaluate(ds, 0);
+  RunnerOptions options;
+  options.top_k = top_k;
+  const auto systems = run_systems(topics, searcher, {}, options);
+  const EvalReport report = make_eval_report(ds, topics, systems, measures);
+  *num_queries = topics.size();
+  return report.systems.at(0).metrics;
+}
+
+TEST(PublishedNumbers, ScifactBm25NdcgAt10) {
+  RERANK_REQUIRE_SHARED(dir, "datasets/scifact");
+  std::size_t n = 0;
+  const auto m = bm25_metrics(dir, 1000, {"ndcg_cut.10", "recall.100", "recall.1000"}, &n);
+  EXPECT_EQ(n, 300u);
+  // Anserini BM25 flat 0.6789 (BEIR paper's Elasticsearch: 0.665).
+  EXPECT_NEAR(m.at("ndcg_cut_10"), 0.679, 0.02);
+  RecordProperty("ndcg_cut_10", std::to_string(m.at("ndcg_cut_10")));
+  RecordProperty("recall_100", std::to_string(m.at("recall_100")));
+  std::cerr << "SciFact BM25: ndcg_cut_10 " << m.at("ndcg_cut_10") << " recall_100 " << m.at("recall_100")
+            << " recall_1000 " << m.at("recall_1000") << "\n";
+}
+
+TEST(PublishedNumbers, CacmBm25Map) {
+  RERANK_REQUIRE_SHARED(dir, "datasets/cacm");
+  std::size_t n = 0;
+  const auto m = bm25_metrics(dir, 1000, {"map", "P.30"}, &n);
+  EXPECT_EQ(n, 52u);
+  // Anserini BM25 (k1 0.9, b 0.4, Porter, Lucene stopwords, 1000 hits): MAP 0.3123, P_30 0.1942.
+  EXPECT_NEAR(m.at("map"), 0.3123, 0.03);
+  std::cerr << "CACM BM25: map " << m.at("map") << " P_30 " << m.at("P_30") << "\n";
+}
+
+TEST(EvalCli, ScifactTwentyQueriesJson) {
+  RERANK_REQUIRE_SHARED(dir, "datasets/scifact");
+  TempDir out;
+  const auto r = run_cached_cli("eval --dataset " + dir.string() + " --retriever bm25 --top-k 100 --max-queries 20 "
+                         "--model bm25 --format json --output " + out.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["dataset"]["queries"], 20);
+  ASSERT_EQ(j["systems"].size(), 2u);
+  for (const auto& s : j["systems"]) {
+    EXPECT_TRUE(s["metrics"].contains("ndcg_cut_10")) << s.dump();
+    EXPECT_EQ(s["latency_ms"]["count"], 20);
+  }
+  EXPECT_NE(r.err.find("eval: 20/20 queries"), std::string::npos) << r.err;
+  const auto runs = rerank::testing::read_file(out / "runs" / "bm25.run");
+  EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 2000);  // 20 queries x 100 candidates
+}
+
+// The tiny BERT cross-encoder from ../shared/reference: runs once the cross-encoder ranker
+// can load it.
+TEST(EvalCli, ScifactTwentyQueriesWithBertCrossEncoder) {
+  RERANK_REQUIRE_SHARED(dataset, "datasets/scifact");
+  RERANK_REQUIRE_SHARED(model, "reference/bert-ce");
+  try {
+    rerank::load(model.string());
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "the bert-ce reference model does not load yet: " << e.what();
+  }
+  TempDir out;
+  const auto r = run_cached_cli("eval --dataset " + dataset.string() + " --top-k 100 --max-queries 20 --model " +
+                         model.string() + " --format json --output " + out.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["systems"].size(), 2u);
+  const auto& ce = j["systems"][1];
+  EXPECT_EQ(ce["type"], "cross-encoder");
+  EXPECT_EQ(ce["pairs"], 2000);
+  EXPECT_GT(ce["pairs_per_s"].get<double>(), 0);
+  EXPECT_TRUE(ce["metrics"].contains("ndcg_cut_10"));
+  EXPECT_GE(ce["latency_ms"]["p99"].get<double>(), ce["latency_ms"]["p50"].get<double>());
+}
+
+}  // namespace
+}  // namespace rerank::eval

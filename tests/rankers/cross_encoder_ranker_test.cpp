@@ -1,0 +1,232 @@
+// The cross-encoder ranker end to end: fixture folders loaded as a user would, the real
+// tokenizer, batches formed by the engine, logits within 1e-4 of transformers.
+#include "rankers/cross_encoder_ranker.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "io/hub_cache.hpp"
+#include "rerank/error.hpp"
+#include "support/test_support.hpp"
+
+namespace rerank {
+namespace {
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+std::unique_ptr<CrossEncoderRanker> load_ce(const std::string& spec, std::size_t max_length = 0,
+                                            const std::string& truncation = "", std::size_t batch_tokens = 0,
+                                            const std::string& precision = "fp32") {
+  LoadOptions o;
+  o.max_length = max_length;
+  o.truncation = truncation;
+  o.batch_tokens = batch_tokens;
+  o.precision = precision;
+  o.threads = 2;
+  std::unique_ptr<Ranker> r = load(spec, o);
+  auto* ce = dynamic_cast<CrossEncoderRanker*>(r.get());
+  if (!ce) return nullptr;
+  r.release();
+  return std::unique_ptr<CrossEncoderRanker>(ce);
+}
+
+// Groups a case's pairs by consecutive query, as a request would.
+struct Grouped {
+  std::vector<std::string_view> queries;
+  std::vector<std::vector<std::string_view>> docs;
+  std::vector<std::pair<std::size_t, std::size_t>> where;
+};
+
+Grouped group_pairs(const nlohmann::json& pairs, std::vector<std::string>& storage) {
+  storage.clear();
+  for (const auto& p : pairs) {
+    storage.push_back(p[0].get<std::string>());
+    storage.push_back(p[1].get<std::string>());
+  }
+  Grouped g;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const std::string& q = storage[2 * i];
+    if (g.queries.empty() || g.queries.back() != q) {
+      g.queries.push_back(q);
+      g.docs.emplace_back();
+    }
+    g.where.emplace_back(g.queries.size() - 1, g.docs.back().size());
+    g.docs.back().push_back(storage[2 * i + 1]);
+  }
+  return g;
+}
+
+class CrossEncoderFixture : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CrossEncoderFixture, Fp32MatchesTransformersThroughTheTokenizer) {
+  RERANK_REQUIRE_SHARED(dir, std::string("reference/") + GetParam());
+  const auto cases = read_json(dir / "cases.json");
+  for (const auto& c : cases["cases"]) {
+    // A small token budget too, so the engine splits the case into several batches.
+    for (std::size_t budget : {std::size_t{0}, std::size_t{700}}) {
+      auto ranker = load_ce(dir.string(), c["max_length"].get<std::size_t>(), c["truncation"].get<std::string>(), budget);
+      ASSERT_NE(ranker, nullptr);
+      EXPECT_EQ(ranker->info().score_kind, ScoreKind::Logit);
+      std::vector<std::string> storage;
+      const Grouped g = group_pairs(c["pairs"], storage);
+      PairStats stats;
+      const auto scored = ranker->score_pairs(g.queries, g.docs, {}, &stats);
+      if (budget == 700) EXPECT_GT(stats.batches, 1u);
+      for (std::size_t i = 0; i < g.where.size(); ++i) {
+        const PairScore& p = scored[g.where[i].first][g.where[i].second];
+        const auto expected = c["logits"][i].get<std::vector<double>>();
+        EXPECT_EQ(p.tokens, c["input_ids"][i].size()) << "pair " << i;
+        ASSERT_EQ(p.logits.size(), expected.size());
+        for (std::size_t l = 0; l < expected.size(); ++l) {
+          EXPECT_NEAR(p.logits[l], expected[l], 1e-4) << GetParam() << " max_length " << c["max_length"] << " pair " << i;
+        }
+        const double score = expected.size() == 2 ? expected[1] - expected[0] : expected[0];
+        EXPECT_NEAR(p.score, score, 2e-4);
+      }
+    }
+  }
+}
+
+TEST_P(CrossEncoderFixture, RerankScoreCliMatches) {
+  RERANK_REQUIRE_SHARED(dir, std::string("reference/") + GetParam());
+  const auto cases = read_json(dir / "cases.json");
+  const auto& c = cases["cases"][0];
+  std::string input;
+  for (const auto& p : c["pairs"]) input += nlohmann::json({{"query", p[0]}, {"document", p[1]}}).dump() + "\n";
+  const auto r = rerank::testing::run_cli("score --model " + dir.string() + " --max-length " +
+                                              std::to_string(c["max_length"].get<int>()) + " --truncation " +
+                                              c["truncation"].get<std::string>(),
+                                          input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::size_t i = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    const auto expected = c["logits"][i].get<std::vector<double>>();
+    ASSERT_EQ(j["logits"].size(), expected.size());
+    for (std::size_t l = 0; l < expected.size(); ++l) EXPECT_NEAR(j["logits"][l].get<double>(), expected[l], 1e-4);
+    EXPECT_EQ(j["tokens"].get<std::size_t>(), c["input_ids"][i].size());
+    ++i;
+  }
+  EXPECT_EQ(i, c["pairs"].size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, CrossEncoderFixture,
+                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"));
+
+TEST(CrossEncoderRanker, ScoresRankAndTwoLabelRule) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce-2label");
+  auto ranker = load_ce(dir.string());
+  std::vector<Document> docs = {{"a", "the cat sat on the mat", {}}, {"b", "dogs bark", {}}, {"c", "", {}}};
+  const Scores s = ranker->score_documents("where did the cat sit", docs);
+  ASSERT_EQ(s.values.size(), 3u);
+  const std::vector<std::string_view> q = {"where did the cat sit"};
+  const std::vector<std::vector<std::string_view>> d = {{"the cat sat on the mat", "dogs bark", ""}};
+  const auto pairs = ranker->score_pairs(q, d);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_DOUBLE_EQ(s.values[i], pairs[0][i].score);
+    EXPECT_NEAR(pairs[0][i].score, pairs[0][i].logits[1] - pairs[0][i].logits[0], 1e-6);
+  }
+  EXPECT_GT(s.usage["tokens"].get<std::size_t>(), 0u);
+  const RankedResults ranked = ranker->rank("where did the cat sit", docs);
+  EXPECT_EQ(ranked.size(), 3u);
+}
+
+TEST(CrossEncoderRanker, EmptyHugeAndManyDocuments) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  auto ranker = load_ce(dir.string());
+  std::string huge;
+  while (huge.size() < (1u << 20)) huge += "the quick brown fox jumps over the lazy dog. ";
+  const std::vector<std::string_view> q = {"fox"};
+  std::vector<std::vector<std::string_view>> d = {{"", huge}};
+  PairStats stats;
+  const auto s = ranker->score_pairs(q, d, {}, &stats);
+  EXPECT_TRUE(std::isfinite(s[0][0].score));
+  EXPECT_EQ(s[0][0].tokens, ranker->tokenizer().encode_raw("fox").size() + 3);  // [CLS] fox [SEP] [SEP]
+  EXPECT_EQ(s[0][1].tokens, ranker->max_length());
+  EXPECT_EQ(stats.truncated, 1u);
+
+  // 10,000 pairs in one call: batches are formed under the budget and results stay in order.
+  std::vector<std::string> texts;
+  for (int i = 0; i < 10000; ++i) texts.push_back("document number " + std::to_string(i % 37) + " about foxes");
+  std::vector<std::vector<std::string_view>> many(1);
+  for (const auto& t : texts) many[0].push_back(t);
+  const auto m = ranker->score_pairs(q, many, {}, &stats);
+  ASSERT_EQ(m[0].size(), 10000u);
+  EXPECT_GT(stats.batches, 1u);
+  for (int i = 0; i < 10000; ++i) ASSERT_NEAR(m[0][i].score, m[0][i % 37].score, 1e-5) << i;
+}
+
+TEST(CrossEncoderRanker, LongQueryFallsBackToLongestFirst) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  std::string query;
+  for (int i = 0; i < 80; ++i) query += "query ";
+  const std::vector<std::string_view> q = {query};
+  const std::vector<std::vector<std::string_view>> d = {{"a short document about nothing"}};
+  auto ranker = load_ce(dir.string(), 48);  // default: only_second, falling back
+  PairStats stats;
+  const auto s = ranker->score_pairs(q, d, {}, &stats);
+  EXPECT_EQ(stats.truncation_fallbacks, 1u);
+  EXPECT_EQ(s[0][0].tokens, 48u);
+  auto strict = load_ce(dir.string(), 48, "only_second");
+  try {
+    strict->score_pairs(q, d);
+    ADD_FAILURE() << "only_second with a long query must fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidInput);
+  }
+  ScoreOptions no_trunc;
+  no_trunc.truncate = false;
+  EXPECT_THROW(ranker->score_pairs(q, d, no_trunc), Error);
+}
+
+TEST(CrossEncoderRanker, MaxLengthBeyondPositionsIsRejected) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  try {
+    load_ce(dir.string(), 4096);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+  }
+}
+
+TEST(CrossEncoderRanker, ShapeModelsLoadAndScore) {
+  RERANK_REQUIRE_SHARED(tok, "reference/tokenizers/bert-uncased");
+  ::setenv("RERANK_SHARED_DIR", tok.parent_path().parent_path().parent_path().c_str(), 1);
+  auto ranker = load_ce("shape:minilm-l6");
+  ASSERT_NE(ranker, nullptr);
+  EXPECT_EQ(ranker->model().config().hidden_size, 384);
+  EXPECT_EQ(ranker->model().config().num_hidden_layers, 6);
+  const std::vector<std::string_view> q = {"what is a shape model"};
+  const std::vector<std::vector<std::string_view>> d = {{"random weights", "seed zero"}};
+  const auto s = ranker->score_pairs(q, d);
+  EXPECT_TRUE(std::isfinite(s[0][0].score));
+  EXPECT_THROW(load_ce("shape:nonexistent"), Error);
+}
+
+// The published model card scores, when the real checkpoint is in the Hugging Face cache.
+TEST(CrossEncoderRanker, MsMarcoMiniLmBerlinScores) {
+  const auto snapshot = io::find_cached_snapshot({"cross-encoder/ms-marco-MiniLM-L6-v2", "main"});
+  if (!snapshot || !std::filesystem::exists(*snapshot / "model.safetensors")) {
+    GTEST_SKIP() << "cross-encoder/ms-marco-MiniLM-L6-v2 is not in the Hugging Face cache";
+  }
+  auto ranker = load_ce(snapshot->string());
+  const std::vector<std::string_view> q = {"How many people live in Berlin?"};
+  const std::vector<std::vector<std::string_view>> d = {
+      {"Berlin had a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.",
+       "Berlin is well known for its museums."}};
+  const auto s = ranker->score_pairs(q, d);
+  EXPECT_NEAR(s[0][0].score, 8.607138, 1e-3);
+  EXPECT_NEAR(s[0][1].score, -4.320078, 1e-3);
+}
+
+}  // namespace
+}  // namespace rerank

@@ -1,0 +1,79 @@
+// An in-process fake of the hosted reranking APIs on 127.0.0.1, for the api_* tests.
+// It speaks each provider's dialect as its public documentation describes it
+// (docs/providers.md), rejects requests that deviate from it (wrong path, auth header,
+// missing or unknown fields, wrong types, too many documents) with the provider's error
+// status, and injects faults on demand: 429 with Retry-After, 500, 503, malformed JSON,
+// wrong or repeated indices, missing results, NaN scores, slow bodies, dropped
+// connections. Scores are a deterministic function of each document's text
+// (fake_score), so tests know the exact expected values.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rerank::testing {
+
+enum class Fault {
+  None,
+  Status429,       // with FaultSpec::retry_after as the Retry-After header (if non-empty)
+  Status500,
+  Status503,
+  Status401,
+  MalformedJson,   // 200 with a truncated JSON body
+  WrongIndex,      // 200, one index out of range
+  DuplicateIndex,  // 200, one document scored twice
+  MissingResult,   // 200, one document not scored
+  NaNLiteral,      // 200, a score written as the NaN literal (Python's json.dumps)
+  NullScore,       // 200, a score written as null (how JSON libraries write NaN)
+  SlowBody,        // 200, half the body, then a pause of FaultSpec::delay_ms, then the rest
+  DropConnection,  // headers announce a body, then the connection closes
+};
+
+struct FaultSpec {
+  Fault fault = Fault::None;
+  std::string retry_after;  // Status429 / Status503: the Retry-After header value
+  int delay_ms = 0;         // SlowBody: the pause
+};
+
+struct FakeRequest {
+  double arrival_s = 0;  // seconds since the server started, by the server's steady clock
+  std::string path;
+  std::map<std::string, std::string> headers;  // lower-case names
+  nlohmann::json body;
+};
+
+class FakeApiServer {
+ public:
+  // dialect: cohere, jina, voyage, mixedbread, pinecone, isaacus, tei, llamacpp,
+  // rerank-server. `api_key` empty: the server takes no key (self-hosted servers).
+  explicit FakeApiServer(std::string dialect, std::string api_key = "test-secret-key");
+  ~FakeApiServer();
+  FakeApiServer(const FakeApiServer&) = delete;
+  FakeApiServer& operator=(const FakeApiServer&) = delete;
+
+  std::string url() const;  // http://127.0.0.1:PORT
+
+  // The provider's per-request document limit the server enforces (default: documented).
+  void set_max_documents(std::size_t n);
+  // Faults for the next requests, one per request in order; then normal answers.
+  void push_faults(const std::vector<FaultSpec>& faults);
+
+  std::size_t request_count() const;           // every request that reached the server
+  std::vector<FakeRequest> requests() const;   // in arrival order
+  std::vector<std::string> rejections() const; // why requests were refused (shape, auth)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The score the fake gives `text`: deterministic, distinct for distinct texts, in (-1, 1).
+double fake_score(std::string_view text);
+
+}  // namespace rerank::testing
