@@ -97,12 +97,7 @@ double peak_rss_mib() {
 
 void run_bench(const BenchArgs& args) {
   if (args.pairs == 0) throw CliError(kExitUsage, "--pairs must be at least 1");
-  LoadOptions options;
-  try {
-    options = args.flags.to_load_options();
-  } catch (const Error& e) {
-    throw CliError(kExitUsage, e.what());
-  }
+  const LoadOptions options = args.flags.to_load_options();
   const fs::path data(args.data);
   const std::vector<std::string> queries = read_queries(data);
   const std::vector<std::string> passages = read_passages(data, 2000);

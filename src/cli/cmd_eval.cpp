@@ -70,12 +70,7 @@ void run_eval(const EvalArgs& args) {
   }
 
   // Load every model before the long part starts, so a bad spec fails fast.
-  LoadOptions load_options;
-  try {
-    load_options = args.flags.to_load_options();
-  } catch (const Error& e) {
-    throw CliError(kExitUsage, e.what());
-  }
+  const LoadOptions load_options = args.flags.to_load_options();
   std::vector<eval::RerankerSpec> rerankers;
   for (const std::string& spec : args.models) {
     if (log) *log << "model: loading " << spec << "\n";

@@ -50,15 +50,8 @@ void run_rank(const RankArgs& args) {
   if (args.format != "table" && args.format != "json" && args.format != "jsonl") {
     throw CliError(kExitUsage, "--format must be table, json or jsonl");
   }
-  if (args.activation != "none" && args.activation != "sigmoid") {
-    throw CliError(kExitUsage, "--activation must be none or sigmoid");
-  }
-  LoadOptions options;
-  try {
-    options = args.flags.to_load_options();
-  } catch (const Error& e) {
-    throw CliError(kExitUsage, e.what());
-  }
+  require_activation_name(args.activation);
+  const LoadOptions options = args.flags.to_load_options();
   std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
   std::vector<Document> docs = read_input_documents(args);
   if (docs.size() >= 5000) std::cerr << "rerank: scoring " << docs.size() << " documents...\n";

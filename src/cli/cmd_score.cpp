@@ -57,15 +57,8 @@ bool read_chunk(std::istream& in, std::size_t& line_no, std::vector<Pair>& out) 
 }
 
 void run_score(const ScoreArgs& args) {
-  if (args.activation != "none" && args.activation != "sigmoid") {
-    throw CliError(kExitUsage, "--activation must be none or sigmoid");
-  }
-  LoadOptions options;
-  try {
-    options = args.flags.to_load_options();
-  } catch (const Error& e) {
-    throw CliError(kExitUsage, e.what());
-  }
+  require_activation_name(args.activation);
+  const LoadOptions options = args.flags.to_load_options();
   std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
   const auto* ce = dynamic_cast<const CrossEncoderRanker*>(ranker.get());
   const ScoreKind kind = ranker->info().score_kind;

@@ -76,12 +76,7 @@ void run_serve(const ServeArgs& args) {
   options.raw_scores = args.raw_scores;
   options.http_threads = args.http_threads;
 
-  LoadOptions load_options;
-  try {
-    load_options = args.flags.to_load_options();
-  } catch (const Error& e) {
-    throw CliError(kExitUsage, e.what());
-  }
+  const LoadOptions load_options = args.flags.to_load_options();
   runtime::BatchSchedulerOptions scheduling;
   scheduling.max_batch_tokens = args.max_batch_tokens;
   scheduling.max_batch_requests = args.max_batch_requests;

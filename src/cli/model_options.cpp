@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "cli/cli_error.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::cli {
@@ -35,11 +36,17 @@ LoadOptions ModelFlags::to_load_options() const {
   for (const std::string& kv : params) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error(ErrorCode::InvalidArgument, "--param '" + kv + "' must look like key=value");
+      throw CliError(kExitUsage, "--param '" + kv + "' must look like key=value");
     }
     o.params[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return o;
+}
+
+void require_activation_name(const std::string& activation) {
+  if (activation != "none" && activation != "sigmoid") {
+    throw CliError(kExitUsage, "--activation must be none or sigmoid");
+  }
 }
 
 double apply_activation(const std::string& activation, ScoreKind kind, double raw_score) {

@@ -28,9 +28,12 @@ struct ModelFlags {
   // --batch-tokens, --endpoint, --api-key, --fallback and --param to `cmd`.
   void add_to(CLI::App& cmd);
 
-  // Throws Error(InvalidArgument) for a --param without '='.
+  // Throws CliError(kExitUsage) for a --param without '='.
   LoadOptions to_load_options() const;
 };
+
+// CliError(kExitUsage) unless `activation` is "none" or "sigmoid".
+void require_activation_name(const std::string& activation);
 
 // "none" | "sigmoid"; front ends apply it to ScoreKind::Logit scores only.
 double apply_activation(const std::string& activation, ScoreKind kind, double raw_score);
