@@ -27,20 +27,28 @@ test: build
 clean:
 	rm -rf $(BUILD_DIR)
 
-# Bounded libFuzzer run of the tokenizer (CI calls it after `make test`). Builds only the
-# text and core libraries, instrumented, with clang in $(FUZZ_BUILD_DIR), then links the fuzzer.
+# Bounded libFuzzer runs of the tokenizer and of the server's request parsing (CI runs them
+# before the tests). Builds only the core and text libraries, instrumented, with clang in
+# $(FUZZ_BUILD_DIR); the server target compiles just the parsing/rendering sources it needs.
 FUZZ_BUILD_DIR ?= build-fuzz
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 45
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LINK := clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc
+FUZZ_RUN_FLAGS := -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -len_control=20 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1
+SERVER_PARSE_SRCS := src/serve/request_parser.cpp src/serve/dialect_common.cpp src/serve/dialect_cohere_v1.cpp \
+  src/serve/dialect_cohere_v2.cpp src/serve/dialect_tei.cpp src/serve/dialect_mixedbread.cpp \
+  src/serve/score_rule.cpp src/serve/http_errors.cpp src/serve/json_fields.cpp
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DCMAKE_C_FLAGS="$(FUZZ_FLAGS)" >/dev/null
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_text
-	clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Iinclude -Isrc fuzz/tokenizer_fuzz.cpp -o $(FUZZ_BUILD_DIR)/tokenizer_fuzz \
+	$(FUZZ_LINK) fuzz/tokenizer_fuzz.cpp -o $(FUZZ_BUILD_DIR)/tokenizer_fuzz \
 	  $(FUZZ_BUILD_DIR)/src/librerank_text.a $(FUZZ_BUILD_DIR)/src/librerank_core.a \
 	  $$(pkg-config --libs libutf8proc oniguruma sentencepiece) -lfmt -lpthread
-	mkdir -p $(FUZZ_BUILD_DIR)/corpus
-	$(FUZZ_BUILD_DIR)/tokenizer_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -len_control=20 -timeout=30 \
-	  -rss_limit_mb=4096 -print_final_stats=1 $(FUZZ_BUILD_DIR)/corpus
+	$(FUZZ_LINK) fuzz/server_request_fuzz.cpp $(SERVER_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/server_request_fuzz \
+	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
+	mkdir -p $(FUZZ_BUILD_DIR)/corpus/tokenizer $(FUZZ_BUILD_DIR)/corpus/server
+	cp fuzz/seeds/server/* $(FUZZ_BUILD_DIR)/corpus/server/
+	$(FUZZ_BUILD_DIR)/tokenizer_fuzz $(FUZZ_RUN_FLAGS) $(FUZZ_BUILD_DIR)/corpus/tokenizer
+	$(FUZZ_BUILD_DIR)/server_request_fuzz $(FUZZ_RUN_FLAGS) $(FUZZ_BUILD_DIR)/corpus/server
