@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 
 #include "engine/cpu/cpu_features.hpp"
@@ -46,12 +48,16 @@ dt weights_type(Precision p, bool emulated) {
 
 dnnl::primitive_attr make_attr(Precision p, const LinearEpilogue& e, memory::dim n) {
   dnnl::primitive_attr attr;
+  // Scratch memory is the runner's, lent at each call. Left to the library, every
+  // cached primitive (one per token count) keeps its own M x N scratch, and memory grows with
+  // the number of distinct batch sizes seen.
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::post_ops ops;
   if (p == Precision::Int8) {
     attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
-    attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
     // oneDNN 2.x adds an int8 matmul's bias before the output scales, so the caller passes
-    // bias / scale per call. (A binary-add post-op instead sends AVX2 to the slow ref_int8.)
+    // bias / scale per call, with the activations' zero point folded in (no zero-point
+    // attribute: the plain u8s8 kernel). A binary-add post-op sends AVX2 to the slow ref_int8.
   }
   if (e.accumulate) ops.append_sum(1.0f);
   if (e.activation != Activation::None) ops.append_eltwise(1.0f, eltwise_of(e.activation), 0.0f, 0.0f);
@@ -117,6 +123,7 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
     // pairwise in 16 bits (vpmaddubsw), so weights use 7 bits there to rule out saturation.
     const float qmax = cpu_features().avx512vnni ? 127.0f : 63.0f;
     weight_scales_.resize(static_cast<std::size_t>(out));
+    weight_sums_.assign(static_cast<std::size_t>(out), 0.0f);
     qweight.resize(weight.size());
     for (std::int64_t o = 0; o < out; ++o) {
       const float* row = weight.data() + o * in;
@@ -124,9 +131,12 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
       for (std::int64_t i = 0; i < in; ++i) amax = std::max(amax, std::fabs(row[i]));
       const float scale = amax > 0.0f ? amax / qmax : 1.0f;
       weight_scales_[o] = scale;
+      std::int32_t sum = 0;
       for (std::int64_t i = 0; i < in; ++i) {
         qweight[o * in + i] = static_cast<std::int8_t>(std::clamp(std::nearbyint(row[i] / scale), -qmax, qmax));
+        sum += qweight[o * in + i];
       }
+      weight_sums_[o] = static_cast<float>(sum);
     }
     user = memory(memory::desc({in, out}, dt::s8, tag::ba), eng, qweight.data());
   } else {
@@ -142,14 +152,27 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
 
 LinearRunner::LinearRunner(const dnnl::engine& eng) : engine_(eng), stream_(eng) {}
 
-dnnl::matmul& LinearRunner::primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& e) {
+void* LinearRunner::scratch(std::size_t bytes) {
+  if (bytes > scratch_bytes_) {
+    // Doubling: token counts creep up batch by batch, and freeing then allocating a slightly
+    // larger block each time fragments the heap.
+    const std::size_t size = (std::max(bytes, 2 * scratch_bytes_) + 63) / 64 * 64;
+    scratch_.reset();
+    scratch_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size)));
+    if (!scratch_) throw std::bad_alloc();
+    scratch_bytes_ = size;
+  }
+  return scratch_.get();
+}
+
+LinearRunner::Prepared& LinearRunner::primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& e) {
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
   // Token counts vary per batch; bound the cache (oneDNN keeps its own cache behind this).
   if (cache_.size() >= 512) cache_.clear();
   const auto pd = make_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(), w.precision(),
                           w.bf16_emulated(), w.weights_desc(), e);
-  return cache_.emplace(key, dnnl::matmul(pd)).first->second;
+  return cache_.emplace(key, Prepared{dnnl::matmul(pd), pd.scratchpad_desc()}).first->second;
 }
 
 void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e, Arena& arena) {
@@ -162,7 +185,7 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
   }
   if (m == 0) return;
   const Key key{m, k, n, static_cast<int>(w.precision()), static_cast<int>(e.activation), e.accumulate ? 1 : 0};
-  dnnl::matmul& prim = primitive(key, w, e);
+  Prepared& prepared = primitive(key, w, e);
   const bool emulated = w.bf16_emulated();
   const dt sdt = src_type(w.precision(), emulated);
   void* src_ptr = x.data;
@@ -171,8 +194,7 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
   args[DNNL_ARG_WEIGHTS] = w.weights();
   args[DNNL_ARG_DST] = dst;
 
-  memory scales_mem, zp_mem;
-  std::int32_t* zp = nullptr;
+  memory scales_mem;
   if (w.precision() == Precision::Int8) {
     // Dynamic per-tensor asymmetric quantisation of the activations.
     const std::int64_t count = m * k;
@@ -199,17 +221,15 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
     auto* sc = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
     auto* bias = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
     const auto* b = static_cast<const float*>(w.bias().get_data_handle());
+    // y = sc * (sum_k (q_k - zero) w_k) + b = sc * (sum_k q_k w_k + b / sc - zero * sum_k w_k)
     for (memory::dim j = 0; j < n; ++j) {
-      sc[j] = scale * w.weight_scales()[static_cast<std::size_t>(j)];
-      bias[j] = b[j] / sc[j];
+      const auto jj = static_cast<std::size_t>(j);
+      sc[j] = scale * w.weight_scales()[jj];
+      bias[j] = b[j] / sc[j] - static_cast<float>(zero) * w.weight_sums()[jj];
     }
     scales_mem = memory({{n}, dt::f32, tag::a}, engine_, sc);
     args[DNNL_ARG_BIAS] = memory({{1, n}, dt::f32, tag::ab}, engine_, bias);
-    zp = static_cast<std::int32_t*>(arena.allocate(sizeof(std::int32_t)));
-    *zp = zero;
-    zp_mem = memory({{1}, dt::s32, tag::a}, engine_, zp);
     args[DNNL_ARG_ATTR_OUTPUT_SCALES] = scales_mem;
-    args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zp_mem;
   } else {
     args[DNNL_ARG_BIAS] = w.bias();
     if (sdt == dt::bf16) {
@@ -224,8 +244,11 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
     }
   }
   args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
+  if (const std::size_t bytes = prepared.scratchpad.get_size(); bytes > 0) {
+    args[DNNL_ARG_SCRATCHPAD] = memory(prepared.scratchpad, engine_, scratch(bytes));
+  }
   try {
-    prim.execute(stream_, args);
+    prepared.matmul.execute(stream_, args);
     stream_.wait();
   } catch (const dnnl::error& err) {
     throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());

@@ -3,7 +3,9 @@
 // cached by the session (a batch's token count changes the M dimension).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -31,6 +33,9 @@ class OnednnLinear final : public LinearWeights {
   const dnnl::memory& weights() const { return weights_; }
   const dnnl::memory& bias() const { return bias_mem_; }
   const std::vector<float>& weight_scales() const { return weight_scales_; }
+  // int8: per output channel, the sum of its quantised weights (folds the activations' zero
+  // point into the bias, so the primitive runs the plain u8s8 kernel).
+  const std::vector<float>& weight_sums() const { return weight_sums_; }
 
  private:
   std::int64_t in_ = 0, out_ = 0;
@@ -41,6 +46,7 @@ class OnednnLinear final : public LinearWeights {
   std::vector<float> bias_;
   dnnl::memory bias_mem_;
   std::vector<float> weight_scales_;  // int8: per output channel
+  std::vector<float> weight_sums_;    // int8: per output channel
 };
 
 // True when oneDNN has a bf16 matmul on this CPU.
@@ -54,10 +60,18 @@ class LinearRunner {
 
  private:
   using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;  // M, K, N, precision, act, acc
-  dnnl::matmul& primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& epilogue);
+  struct Prepared {
+    dnnl::matmul matmul;
+    dnnl::memory::desc scratchpad;  // lent from scratch_ at each call (user scratchpad mode)
+  };
+  // The primitives' scratchpad: needed only during a call, so one buffer serves them all.
+  void* scratch(std::size_t bytes);
+  Prepared& primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& epilogue);
   dnnl::engine engine_;
   dnnl::stream stream_;
-  std::map<Key, dnnl::matmul> cache_;
+  std::map<Key, Prepared> cache_;
+  std::unique_ptr<std::byte, decltype(&std::free)> scratch_{nullptr, &std::free};
+  std::size_t scratch_bytes_ = 0;
 };
 
 // GFLOP/s (GOP/s for int8) of a large square GEMM at this precision with the current threads.
