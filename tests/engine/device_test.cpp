@@ -2,13 +2,13 @@
 #include "engine/device.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "rerank/error.hpp"
+#include "support/test_support.hpp"
 
 namespace rerank::engine {
 namespace {
@@ -84,13 +84,7 @@ TEST(DeviceLinear, Int8AndBf16StayClose) {
   EXPECT_GT(max_diff(i8, ref), 1e-6);
 }
 
-std::size_t resident_mib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) / 1024;
-  }
-  return 0;
-}
+std::size_t resident_mib() { return rerank::testing::resident_kib() / 1024; }
 
 // Every batch has its own token count, so each needs new GEMM primitives. Their scratch must
 // come from the session (reused), not be kept per primitive: 16 distinct token counts through

@@ -71,16 +71,7 @@ std::size_t count_files(const fs::path& dir) {
   return n;
 }
 
-ErrorCode code_of(const std::function<void()>& f, std::string* message = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  ADD_FAILURE() << "expected a rerank::Error";
-  return ErrorCode::Internal;
-}
+using rerank::testing::code_of;
 
 class HubClientTest : public ::testing::Test {
  protected:

@@ -16,32 +16,8 @@
 namespace rerank::models {
 namespace {
 
-std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<std::size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (std::size_t i = 0; i < idx.size();) {
-    std::size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (std::size_t k = i; k <= j; ++k) r[idx[k]] = (static_cast<double>(i + j) / 2.0);
-    i = j + 1;
-  }
-  return r;
-}
 
-double spearman(const std::vector<double>& a, const std::vector<double>& b) {
-  const auto ra = ranks(a), rb = ranks(b);
-  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / ra.size();
-  const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / rb.size();
-  double num = 0, da = 0, db = 0;
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    num += (ra[i] - ma) * (rb[i] - mb);
-    da += (ra[i] - ma) * (ra[i] - ma);
-    db += (rb[i] - mb) * (rb[i] - mb);
-  }
-  return num / std::sqrt(da * db);
-}
+using rerank::testing::spearman;
 
 // Scores (logit or logit1 - logit0) of every pair of every case.
 std::vector<double> scores(const std::filesystem::path& dir, engine::Precision p) {

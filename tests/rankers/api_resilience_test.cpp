@@ -7,6 +7,7 @@
 #include "rerank/ranker.hpp"
 #include "support/api_test_util.hpp"
 #include "support/fake_api_server.hpp"
+#include "support/test_support.hpp"
 
 namespace rerank::testing {
 namespace {
@@ -15,16 +16,6 @@ namespace {
 // [0.025, 0.05], [0.05, 0.1], [0.1, 0.2] seconds ("equal jitter").
 constexpr const char* kSpec = "cohere:rerank-v3.5";
 
-ErrorCode code_of(const std::function<void()>& f, std::string* message = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  ADD_FAILURE() << "no rerank::Error thrown";
-  return ErrorCode::Internal;
-}
 
 TEST(ApiResilience, Status429HonoursRetryAfterThenSucceeds) {
   FakeApiServer server("cohere");

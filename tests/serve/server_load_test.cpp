@@ -1,25 +1,19 @@
 // Bounded loopback load tests (a few seconds each): 64 concurrent connections with 8-32
 // documents per request. Each prints its throughput and p50/p99 latency.
 #include <cstdlib>
-#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "rerank/error.hpp"
 #include "serve_test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace rerank::serve::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t resident_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
+using ::rerank::testing::resident_kib;
 
 const runtime::BatchScheduler& scheduler_of(const ServerHandle& h) { return *h.server->models().models()[0].scheduler; }
 

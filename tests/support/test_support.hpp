@@ -1,11 +1,16 @@
 // Helpers shared by every test program: where ../shared is, running the CLI.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "rerank/error.hpp"
 
 namespace rerank::testing {
 
@@ -44,6 +49,16 @@ CommandResult run_cli(const std::string& args, const std::string& stdin_text = "
 
 // Runs an arbitrary shell command the same way.
 CommandResult run_command(const std::string& command, const std::string& stdin_text = "");
+
+// The code of the rerank::Error `f` throws (its message into `message`); a test failure when
+// it throws none.
+ErrorCode code_of(const std::function<void()>& f, std::string* message = nullptr);
+
+// Spearman rank correlation (average ranks for ties); NaN when either side is constant.
+double spearman(const std::vector<double>& a, const std::vector<double>& b);
+
+// This process's resident memory (VmRSS), in KiB.
+std::size_t resident_kib();
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);

@@ -157,7 +157,7 @@ void* LinearRunner::scratch(std::size_t bytes) {
     // Doubling: token counts creep up batch by batch, and freeing then allocating a slightly
     // larger block each time fragments the heap.
     const std::size_t size = (std::max(bytes, 2 * scratch_bytes_) + 63) / 64 * 64;
-    scratch_.reset();
+    scratch_.reset();  // free the old block before taking the larger one
     scratch_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size)));
     if (!scratch_) throw std::bad_alloc();
     scratch_bytes_ = size;
