@@ -78,7 +78,7 @@ TEST_P(AttentionKernel, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(Sizes, AttentionKernel,
                          ::testing::Values(std::make_tuple(1, 16), std::make_tuple(3, 16), std::make_tuple(5, 32),
-                                           std::make_tuple(17, 64), std::make_tuple(37, 8), std::make_tuple(130, 24),
+                                           std::make_tuple(17, 64), std::make_tuple(37, 8), std::make_tuple(130, 24), std::make_tuple(29, 12), std::make_tuple(65, 20),
                                            std::make_tuple(300, 32)));
 
 TEST(LayerNormKernel, MatchesReference) {
