@@ -13,8 +13,7 @@ class CohereDialect final : public Dialect {
   const DialectInfo& info() const override { return info_; }
 
   nlohmann::json build_request(const DialectRequest& r) const override {
-    nlohmann::json body = {{"model", r.model}, {"query", r.query}, {"documents", nlohmann::json::array()}};
-    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    nlohmann::json body = query_documents_body(r);
     body["top_n"] = r.documents.size();  // every document, so each gets a score
     if (r.max_tokens_per_doc) body["max_tokens_per_doc"] = *r.max_tokens_per_doc;
     return body;

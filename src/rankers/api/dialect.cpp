@@ -51,6 +51,21 @@ std::vector<ScoredIndex> parse_scored_array(const nlohmann::json& array, const s
   return out;
 }
 
+nlohmann::json query_documents_body(const DialectRequest& r) {
+  nlohmann::json body = {{"query", r.query}, {"documents", nlohmann::json::array()}};
+  if (!r.model.empty()) body["model"] = r.model;
+  for (const std::string& d : r.documents) body["documents"].push_back(d);
+  return body;
+}
+
+DialectResponse relevance_results_with_usage(const nlohmann::json& body, const std::string& results_key,
+                                             const std::string& provider) {
+  DialectResponse out;
+  out.results = parse_scored_array(require_member(body, results_key, provider), "relevance_score", provider);
+  if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
+  return out;
+}
+
 nlohmann::json numeric_usage(const nlohmann::json& usage) {
   nlohmann::json out = nlohmann::json::object();
   if (!usage.is_object()) return out;

@@ -66,6 +66,15 @@ class Dialect {
 // The provider's dialect by registry type name, or nullptr.
 std::unique_ptr<Dialect> make_dialect(const std::string& name);
 
+// Shared by dialects: {model, query, documents: [string]}, the body most rerank APIs start
+// from; "model" only when one is set (self-hosted servers default it).
+nlohmann::json query_documents_body(const DialectRequest& request);
+
+// Shared by dialects: the array of {index, relevance_score} at body[results_key] and the
+// numeric members of body["usage"], the response most rerank APIs send.
+DialectResponse relevance_results_with_usage(const nlohmann::json& body, const std::string& results_key,
+                                             const std::string& provider);
+
 // Shared by dialects: reads an array of {index, <score_field>} objects.
 std::vector<ScoredIndex> parse_scored_array(const nlohmann::json& array, const std::string& score_field,
                                             const std::string& provider);

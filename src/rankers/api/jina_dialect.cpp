@@ -13,18 +13,14 @@ class JinaDialect final : public Dialect {
   const DialectInfo& info() const override { return info_; }
 
   nlohmann::json build_request(const DialectRequest& r) const override {
-    nlohmann::json body = {{"model", r.model}, {"query", r.query}, {"documents", nlohmann::json::array()}};
-    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    nlohmann::json body = query_documents_body(r);
     body["top_n"] = r.documents.size();
     body["return_documents"] = false;  // we have the texts; do not pay to download them
     return body;
   }
 
   DialectResponse parse_response(const nlohmann::json& body) const override {
-    DialectResponse out;
-    out.results = parse_scored_array(require_member(body, "results", "Jina"), "relevance_score", "Jina");
-    if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
-    return out;
+    return relevance_results_with_usage(body, "results", "Jina");
   }
 
  private:

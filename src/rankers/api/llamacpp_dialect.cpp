@@ -14,18 +14,13 @@ class LlamaCppDialect final : public Dialect {
   const DialectInfo& info() const override { return info_; }
 
   nlohmann::json build_request(const DialectRequest& r) const override {
-    nlohmann::json body = {{"query", r.query}, {"documents", nlohmann::json::array()}};
-    if (!r.model.empty()) body["model"] = r.model;
-    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    nlohmann::json body = query_documents_body(r);
     body["top_n"] = r.documents.size();
     return body;
   }
 
   DialectResponse parse_response(const nlohmann::json& body) const override {
-    DialectResponse out;
-    out.results = parse_scored_array(require_member(body, "results", "llama.cpp"), "relevance_score", "llama.cpp");
-    if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
-    return out;
+    return relevance_results_with_usage(body, "results", "llama.cpp");
   }
 
  private:

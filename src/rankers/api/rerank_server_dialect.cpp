@@ -14,9 +14,7 @@ class RerankServerDialect final : public Dialect {
   const DialectInfo& info() const override { return info_; }
 
   nlohmann::json build_request(const DialectRequest& r) const override {
-    nlohmann::json body = {{"query", r.query}, {"documents", nlohmann::json::array()}};
-    if (!r.model.empty()) body["model"] = r.model;
-    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    nlohmann::json body = query_documents_body(r);
     body["top_n"] = r.documents.size();
     body["return_documents"] = false;
     body["raw_scores"] = r.raw_scores;
@@ -25,11 +23,7 @@ class RerankServerDialect final : public Dialect {
   }
 
   DialectResponse parse_response(const nlohmann::json& body) const override {
-    DialectResponse out;
-    out.results = parse_scored_array(require_member(body, "results", "rerank serve"), "relevance_score",
-                                     "rerank serve");
-    if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
-    return out;
+    return relevance_results_with_usage(body, "results", "rerank serve");
   }
 
  private:

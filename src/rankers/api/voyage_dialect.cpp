@@ -14,8 +14,7 @@ class VoyageDialect final : public Dialect {
   const DialectInfo& info() const override { return info_; }
 
   nlohmann::json build_request(const DialectRequest& r) const override {
-    nlohmann::json body = {{"query", r.query}, {"documents", nlohmann::json::array()}, {"model", r.model}};
-    for (const std::string& d : r.documents) body["documents"].push_back(d);
+    nlohmann::json body = query_documents_body(r);
     body["top_k"] = r.documents.size();
     body["return_documents"] = false;
     body["truncation"] = r.truncate;  // false: Voyage rejects over-long inputs instead
@@ -23,10 +22,7 @@ class VoyageDialect final : public Dialect {
   }
 
   DialectResponse parse_response(const nlohmann::json& body) const override {
-    DialectResponse out;
-    out.results = parse_scored_array(require_member(body, "data", "Voyage"), "relevance_score", "Voyage");
-    if (body.contains("usage")) out.usage = numeric_usage(body["usage"]);
-    return out;
+    return relevance_results_with_usage(body, "data", "Voyage");
   }
 
  private:
