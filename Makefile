@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build deps configure clean fuzz-smoke
+.PHONY: demo test build deps configure clean fuzz-smoke test-sanitize
 
 deps:
 	@scripts/install-deps
@@ -26,6 +26,15 @@ test: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (UB halts;
+# LeakSanitizer is on). CUDA is off there because nvcc rejects the sanitizer flags.
+SANITIZE_BUILD_DIR ?= build-asan
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRERANK_SANITIZE=ON \
+	  -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF
+	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
+	cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Bounded libFuzzer runs of the tokenizer and of the server's request parsing (CI runs them
 # before the tests). Builds only the core and text libraries, instrumented, with clang in

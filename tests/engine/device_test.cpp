@@ -112,7 +112,9 @@ TEST(DeviceLinear, MemoryDoesNotGrowWithDistinctTokenCounts) {
     const std::size_t grown = resident_mib() - std::min(resident_mib(), baseline);
     std::cout << "[ memory ] " << precision_name(p) << ": resident grew " << grown
               << " MiB over 14 new token counts\n";
-    EXPECT_LT(grown, 48u) << precision_name(p);
+    if (rerank::testing::resident_memory_bounds_apply()) {
+      EXPECT_LT(grown, 48u) << precision_name(p);
+    }
   }
 }
 

@@ -57,7 +57,10 @@ TEST(ServeLoad, OverloadGets429WithRetryAfterAndAcceptedRequestsComplete) {
   EXPECT_EQ(r.rejected_with_retry_after, r.rejected);
   EXPECT_EQ(r.other, 0u);  // every accepted request completed with 200
   EXPECT_LE(max_in_flight, 4u);
-  EXPECT_LT(rss_after, rss_before + 64 * 1024);  // bounded: well under 64 MiB of growth
+  // Bounded: well under 64 MiB of growth.
+  if (::rerank::testing::resident_memory_bounds_apply()) {
+    EXPECT_LT(rss_after, rss_before + 64 * 1024);
+  }
   EXPECT_EQ(scheduler.stats().completed.load() + 0, scheduler.stats().submitted.load());
 }
 
@@ -94,7 +97,9 @@ TEST(ServeLoad, CrossEncoderDynamicBatchingAgainstOneRequestAtATime) {
   EXPECT_DOUBLE_EQ(mean_single, 1.0);
   // Throughput depends on the cross-encoder's score_many and on what else the machine runs;
   // it is printed above, and asserted only when asked (RERANK_ASSERT_BATCHING_SPEEDUP=1).
-  if (std::getenv("RERANK_ASSERT_BATCHING_SPEEDUP")) EXPECT_GT(batched.throughput(), single.throughput());
+  if (std::getenv("RERANK_ASSERT_BATCHING_SPEEDUP")) {
+    EXPECT_GT(batched.throughput(), single.throughput());
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,9 +37,13 @@ enum class Fault {
 };
 
 struct FaultSpec {
-  Fault fault = Fault::None;
+  // A constructor, not an aggregate, so `{Fault::Status503}` leaves the rest at their defaults
+  // without -Wmissing-field-initializers.
+  FaultSpec(Fault f = Fault::None, std::string retry = {}, int delay = 0)  // NOLINT(google-explicit-constructor)
+      : fault(f), retry_after(std::move(retry)), delay_ms(delay) {}
+  Fault fault;
   std::string retry_after;  // Status429 / Status503: the Retry-After header value
-  int delay_ms = 0;         // SlowBody: the pause
+  int delay_ms;             // SlowBody: the pause
 };
 
 struct FakeRequest {

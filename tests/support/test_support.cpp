@@ -76,6 +76,20 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return num / std::sqrt(da * db);
 }
 
+bool resident_memory_bounds_apply() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return false;
+#else
+  return true;
+#endif
+#else
+  return true;
+#endif
+}
+
 std::size_t resident_kib() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {

@@ -120,8 +120,9 @@ TEST_P(CrossEncoderFixture, InputIdsMatchReference) {
       SCOPED_TRACE("pair " + std::to_string(i) + ": " + q);
       const Encoding e = tok->encode_pair(q, d, true, t);
       EXPECT_EQ(e.ids, c.at("input_ids").at(i).get<std::vector<std::int32_t>>());
-      if (!c.at("token_type_ids").is_null())
+      if (!c.at("token_type_ids").is_null()) {
         EXPECT_EQ(e.type_ids, c.at("token_type_ids").at(i).get<std::vector<std::int32_t>>());
+      }
       ++checked;
     }
   }
