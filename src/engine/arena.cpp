@@ -35,14 +35,30 @@ void* Arena::allocate(std::size_t bytes) {
 }
 
 void Arena::reset() {
-  if (blocks_.size() > 1) {
-    // The last pass needed several blocks: replace them by one that holds the peak.
+  const std::size_t held = blocks_.size() == 1 ? blocks_.front().size : 0;
+  if (blocks_.size() > 1 || held < peak_total_) {
+    // The last pass needed more than one block held (possibly in blocks a Scope has freed
+    // since): replace them by one that holds the peak.
     const std::size_t want = peak_total_;
     blocks_.clear();
     blocks_.push_back(make_block(want));
   }
   for (Block& b : blocks_) b.used = 0;
   used_total_ = 0;
+}
+
+Arena::Scope::Scope(Arena& arena)
+    : arena_(arena),
+      blocks_(arena.blocks_.size()),
+      used_in_last_(arena.blocks_.empty() ? 0 : arena.blocks_.back().used),
+      used_total_(arena.used_total_) {}
+
+Arena::Scope::~Scope() {
+  // Blocks added inside the scope are freed now; peak_total_ still sizes the merged block at
+  // the next reset(), so later passes fit in one block again.
+  while (arena_.blocks_.size() > blocks_) arena_.blocks_.pop_back();
+  if (!arena_.blocks_.empty()) arena_.blocks_.back().used = used_in_last_;
+  arena_.used_total_ = used_total_;
 }
 
 std::size_t Arena::capacity() const {

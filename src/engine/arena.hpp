@@ -2,6 +2,8 @@
 // aligned, reset() releases them all at once, and the memory is kept for the next pass so
 // steady-state batches allocate nothing. When a pass needs more than the current block,
 // extra blocks are added and merged into one larger block at the next reset().
+// A Scope gives back what was allocated inside it, so an op's temporaries (quantised
+// activations, attention scratch) are reused by the next op instead of piling up per layer.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +22,19 @@ class Arena {
   void* allocate(std::size_t bytes);
   void reset();
   std::size_t capacity() const;  // bytes held
+
+  // Releases every allocation made during its lifetime (and no other) when it ends.
+  class Scope {
+   public:
+    explicit Scope(Arena& arena);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Arena& arena_;
+    std::size_t blocks_, used_in_last_, used_total_;
+  };
   std::size_t used() const { return used_total_; }
 
  private:

@@ -154,5 +154,24 @@ TEST(Arena, ReusesMemoryAfterReset) {
   EXPECT_NE(b, nullptr);
 }
 
+TEST(Arena, ScopeGivesBackWhatWasAllocatedInside) {
+  engine::Arena arena;
+  arena.allocate(100);
+  const std::size_t used = arena.used();
+  const std::size_t cap = arena.capacity();
+  void* inside = nullptr;
+  {
+    const engine::Arena::Scope scope(arena);
+    inside = arena.allocate(1000);
+    arena.allocate(5 << 20);  // a second block, freed when the scope ends
+    EXPECT_GT(arena.capacity(), cap);
+  }
+  EXPECT_EQ(arena.used(), used);
+  EXPECT_EQ(arena.capacity(), cap);
+  EXPECT_EQ(arena.allocate(1000), inside);  // the same memory again
+  arena.reset();
+  EXPECT_GE(arena.capacity(), std::size_t{(5 << 20) + 1000});  // the pass's peak fits one block
+}
+
 }  // namespace
 }  // namespace rerank::engine::cpu

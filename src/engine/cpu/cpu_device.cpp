@@ -94,6 +94,7 @@ class CpuSession final : public Session {
     for (std::int64_t s = 0; s < nseq; ++s) tmax = std::max<std::int64_t>(tmax, starts[s + 1] - starts[s]);
     const std::size_t per_thread = (attention_scratch_floats(tmax, d) + 15) / 16 * 16;
     const int threads = max_threads();
+    const Arena::Scope temporaries(arena_);
     auto* scratch = static_cast<float*>(arena_.allocate(per_thread * static_cast<std::size_t>(threads) * sizeof(float)));
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
     // Longest sequences first keeps the threads evenly loaded at the end.
