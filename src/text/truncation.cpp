@@ -70,8 +70,10 @@ void truncate_encodings(Encoding& first, std::optional<Encoding>& second, std::s
   if (target->size() <= to_remove)
     throw Error(ErrorCode::InvalidInput,
                 std::string("cannot truncate with ") +
-                    (strategy == TruncationStrategy::OnlyFirst ? "only_first" : "only_second") + " to max_length " +
-                    std::to_string(max_length) + ": the other sequence alone is too long; use longest_first or a larger max_length");
+                    (strategy == TruncationStrategy::OnlyFirst ? "only_first" : "only_second") + " to fit " +
+                    std::to_string(max_length) + " tokens of text (the max length less the special tokens): the " +
+                    (strategy == TruncationStrategy::OnlyFirst ? "second" : "first") + " sequence alone has " +
+                    std::to_string(total - target->size()) + "; use longest_first or a larger max length");
   truncate_encoding(*target, target->size() - to_remove, direction);
 }
 
