@@ -22,6 +22,7 @@ class Arena {
   void* allocate(std::size_t bytes);
   void reset();
   std::size_t capacity() const;  // bytes held
+  std::size_t used() const { return used_total_; }
 
   // Releases every allocation made during its lifetime (and no other) when it ends.
   class Scope {
@@ -35,7 +36,6 @@ class Arena {
     Arena& arena_;
     std::size_t blocks_, used_in_last_, used_total_;
   };
-  std::size_t used() const { return used_total_; }
 
  private:
   struct Block {

@@ -194,7 +194,7 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
   args[DNNL_ARG_WEIGHTS] = w.weights();
   args[DNNL_ARG_DST] = dst;
 
-  Arena::Scope temporaries(arena);  // quantised or rounded inputs, scales: this call only
+  const Arena::Scope temporaries(arena);  // quantised or rounded inputs, scales: this call only
   memory scales_mem;
   if (w.precision() == Precision::Int8) {
     // Dynamic per-tensor asymmetric quantisation of the activations.
