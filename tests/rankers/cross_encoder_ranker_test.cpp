@@ -96,29 +96,34 @@ TEST_P(CrossEncoderFixture, Fp32MatchesTransformersThroughTheTokenizer) {
   }
 }
 
+// Every case as a user runs it: `rerank score --model DIR` on JSONL, batches formed by the CLI.
 TEST_P(CrossEncoderFixture, RerankScoreCliMatches) {
   RERANK_REQUIRE_SHARED(dir, std::string("reference/") + GetParam());
   const auto cases = read_json(dir / "cases.json");
-  const auto& c = cases["cases"][0];
-  std::string input;
-  for (const auto& p : c["pairs"]) input += nlohmann::json({{"query", p[0]}, {"document", p[1]}}).dump() + "\n";
-  const auto r = rerank::testing::run_cli("score --model " + dir.string() + " --max-length " +
-                                              std::to_string(c["max_length"].get<int>()) + " --truncation " +
-                                              c["truncation"].get<std::string>(),
-                                          input);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::istringstream lines(r.out);
-  std::string line;
-  std::size_t i = 0;
-  while (std::getline(lines, line)) {
-    const auto j = nlohmann::json::parse(line);
-    const auto expected = c["logits"][i].get<std::vector<double>>();
-    ASSERT_EQ(j["logits"].size(), expected.size());
-    for (std::size_t l = 0; l < expected.size(); ++l) EXPECT_NEAR(j["logits"][l].get<double>(), expected[l], 1e-4);
-    EXPECT_EQ(j["tokens"].get<std::size_t>(), c["input_ids"][i].size());
-    ++i;
+  for (const auto& c : cases["cases"]) {
+    std::string input;
+    for (const auto& p : c["pairs"]) input += nlohmann::json({{"query", p[0]}, {"document", p[1]}}).dump() + "\n";
+    const auto r = rerank::testing::run_cli("score --model " + dir.string() + " --max-length " +
+                                                std::to_string(c["max_length"].get<int>()) + " --truncation " +
+                                                c["truncation"].get<std::string>(),
+                                            input);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    std::size_t i = 0;
+    while (std::getline(lines, line)) {
+      ASSERT_LT(i, c["pairs"].size());
+      const auto j = nlohmann::json::parse(line);
+      const auto expected = c["logits"][i].get<std::vector<double>>();
+      ASSERT_EQ(j["logits"].size(), expected.size());
+      for (std::size_t l = 0; l < expected.size(); ++l) {
+        EXPECT_NEAR(j["logits"][l].get<double>(), expected[l], 1e-4) << "max_length " << c["max_length"] << " pair " << i;
+      }
+      EXPECT_EQ(j["tokens"].get<std::size_t>(), c["input_ids"][i].size());
+      ++i;
+    }
+    EXPECT_EQ(i, c["pairs"].size());
   }
-  EXPECT_EQ(i, c["pairs"].size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CrossEncoderFixture,
