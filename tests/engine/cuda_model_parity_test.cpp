@@ -87,7 +87,6 @@ std::vector<std::size_t> order_by(const std::vector<std::vector<float>>& logits,
   return idx;
 }
 
-
 using rerank::testing::spearman;
 
 std::shared_ptr<const Device> cpu_device() {

@@ -1,50 +1,22 @@
 // safetensors reading: dtypes, shards, and every way a file can be broken.
 #include "io/safetensors.hpp"
 
-#include <cstring>
 #include <fstream>
-#include <functional>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
+#include "support/safetensors_writer.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::io {
 namespace {
 
+using rerank::testing::f32_bytes;
 using rerank::testing::TempDir;
-
-struct FakeTensor {
-  std::string name;
-  std::string dtype;
-  std::vector<std::int64_t> shape;
-  std::string bytes;
-};
-
-// Writes a safetensors file; `header_patch` may edit the header before it is written.
-void write_safetensors(const std::filesystem::path& path, const std::vector<FakeTensor>& tensors,
-                       const std::function<void(nlohmann::json&)>& header_patch = {}) {
-  nlohmann::json header = nlohmann::json::object();
-  header["__metadata__"] = {{"format", "pt"}};
-  std::string data;
-  for (const auto& t : tensors) {
-    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
-    data += t.bytes;
-  }
-  if (header_patch) header_patch(header);
-  const std::string h = header.dump();
-  const std::uint64_t n = h.size();
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(&n), 8);
-  out << h << data;
-}
-
-std::string f32_bytes(const std::vector<float>& v) { return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4); }
-std::string u16_bytes(const std::vector<std::uint16_t>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 2);
-}
+using rerank::testing::u16_bytes;
+using rerank::testing::write_safetensors;
 
 template <typename F>
 std::string error_of(F&& f, ErrorCode* code = nullptr) {

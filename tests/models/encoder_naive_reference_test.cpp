@@ -6,7 +6,6 @@
 // is written as a user would have it (config.json + bf16 model.safetensors) and loaded by
 // load_encoder_classifier. Tolerance 1e-4 per logit, the same as the transformers parity.
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -15,8 +14,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/cpu/kernels.hpp"
 #include "engine/device.hpp"
 #include "models/encoder_classifier.hpp"
+#include "support/safetensors_writer.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::models {
@@ -29,15 +30,6 @@ struct Tensor {
   std::vector<std::int64_t> shape;
   std::vector<float> values;  // already exact in bf16
 };
-
-float round_to_bf16(float x) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &x, 4);
-  bits += 0x7FFF + ((bits >> 16) & 1);  // round to nearest even
-  bits &= 0xFFFF0000u;
-  std::memcpy(&x, &bits, 4);
-  return x;
-}
 
 // Random weights drawn the way make_reference.py draws them: norm weights 1 + 0.1 N,
 // biases 0.1 N, matrices N / sqrt(fan_in); stored in bf16.
@@ -60,23 +52,9 @@ class Checkpoint {
   const Tensor& operator[](const std::string& name) const { return tensors_.at(name); }
 
   void write_bf16(const std::filesystem::path& file) const {
-    nlohmann::json header = {{"__metadata__", {{"format", "pt"}}}};
-    std::string data;
-    for (const auto& [name, t] : tensors_) {
-      const std::size_t begin = data.size();
-      for (float v : t.values) {
-        std::uint32_t bits;
-        std::memcpy(&bits, &v, 4);
-        const auto half = static_cast<std::uint16_t>(bits >> 16);
-        data.append(reinterpret_cast<const char*>(&half), 2);
-      }
-      header[name] = {{"dtype", "BF16"}, {"shape", t.shape}, {"data_offsets", {begin, data.size()}}};
-    }
-    const std::string h = header.dump();
-    const std::uint64_t n = h.size();
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(&n), 8);
-    out << h << data;
+    std::vector<rerank::testing::SafetensorsTensor> out;
+    for (const auto& [name, t] : tensors_) out.push_back({name, "BF16", t.shape, rerank::testing::bf16_bytes(t.values)});
+    rerank::testing::write_safetensors(file, out);
   }
 
  private:
@@ -85,7 +63,8 @@ class Checkpoint {
     std::int64_t count = 1;
     for (auto d : shape) count *= d;
     Tensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(count))};
-    for (auto& v : t.values) v = round_to_bf16(static_cast<float>(normal(rng_)));
+    for (auto& v : t.values) v = static_cast<float>(normal(rng_));
+    engine::cpu::round_to_bf16(t.values.data(), count);
     tensors_[name] = std::move(t);
   }
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <numeric>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -15,7 +14,6 @@
 
 namespace rerank::models {
 namespace {
-
 
 using rerank::testing::spearman;
 

@@ -16,7 +16,6 @@ namespace {
 // [0.025, 0.05], [0.05, 0.1], [0.1, 0.2] seconds ("equal jitter").
 constexpr const char* kSpec = "cohere:rerank-v3.5";
 
-
 TEST(ApiResilience, Status429HonoursRetryAfterThenSucceeds) {
   FakeApiServer server("cohere");
   server.push_faults({{Fault::Status429, "1"}});

@@ -76,15 +76,19 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return num / std::sqrt(da * db);
 }
 
-bool resident_memory_bounds_apply() {
-#if defined(__SANITIZE_ADDRESS__)
-  return false;
-#elif defined(__has_feature)
+// GCC defines __SANITIZE_ADDRESS__; clang answers __has_feature(address_sanitizer).
+#if defined(__has_feature)
 #if __has_feature(address_sanitizer)
-  return false;
-#else
-  return true;
+#define RERANK_TEST_ASAN 1
 #endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define RERANK_TEST_ASAN 1
+#endif
+
+bool resident_memory_bounds_apply() {
+#ifdef RERANK_TEST_ASAN
+  return false;
 #else
   return true;
 #endif
