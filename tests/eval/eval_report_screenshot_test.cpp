@@ -142,15 +142,17 @@ TEST(ReportScreenshot, HeadlessChromiumRendersTheReport) {
     write_html_report(html, sample_report());
   }
   const std::filesystem::path png = dir / "shot.png";
+  // The window is much taller than the page so that the plot is in the shot whatever fonts the
+  // machine has (with wider fonts the table wraps more and a 900-pixel shot cut off bm25's point).
   const std::string command = "timeout 120 '" + chromium + "' --headless --no-sandbox --disable-gpu --disable-background-networking "
                               "--disable-component-update --disable-sync --no-first-run --hide-scrollbars "
-                              "--user-data-dir='" + (dir / "profile").string() + "' --window-size=1000,900 --screenshot='" +
+                              "--user-data-dir='" + (dir / "profile").string() + "' --window-size=1000,1600 --screenshot='" +
                               png.string() + "' 'file://" + (dir / "report.html").string() + "'";
   const auto r = rerank::testing::run_command(command);
   ASSERT_TRUE(std::filesystem::exists(png)) << "exit " << r.exit_code << "\n" << r.err;
   const Image img = decode_png(rerank::testing::read_file(png));
   ASSERT_EQ(img.width, 1000u);
-  ASSERT_EQ(img.height, 900u);
+  ASSERT_EQ(img.height, 1600u);
   const std::size_t pixels = std::size_t(img.width) * img.height;
   const std::size_t white = count_near(img, 255, 255, 255, 3);
   EXPECT_LT(white, pixels * 98 / 100) << "the page looks blank";
