@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,8 +89,13 @@ class Device {
   // One line: backend, ISA, threads and how each precision runs ("bf16: native AVX-512 BF16").
   virtual std::string describe() const = 0;
   virtual int threads() const = 0;
-  // Measured peak of this device's fp32 GEMM (GFLOP/s) with its threads, on large square shapes.
+  // Measured peak of this device's GEMM at `precision` (GFLOP/s, GOP/s for int8) with its
+  // threads, on large square shapes; gemm_peak_method() says which library and shapes.
   virtual double measure_gemm_peak_gflops(Precision precision) const = 0;
+  virtual std::string gemm_peak_method() const = 0;
+  // Accelerator memory in use by this process (weights, sessions' arenas at their high-water
+  // marks, library workspaces); nullopt on the CPU, where resident memory says it.
+  virtual std::optional<std::size_t> accelerator_memory_in_use() const { return std::nullopt; }
 };
 
 // One worker's state. Not thread-safe: use one session per concurrent caller.

@@ -1,6 +1,9 @@
 #include "rankers/cross_encoder_ranker.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <future>
+#include <thread>
 
 #include "io/hub_cache.hpp"
 #include "rankers/shape_models.hpp"
@@ -99,6 +102,38 @@ void CrossEncoderRanker::release_session(std::unique_ptr<engine::Session> sessio
   idle_sessions_.push_back(std::move(session));
 }
 
+CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(const text::Encoding& query,
+                                                                   std::string_view document, std::size_t index,
+                                                                   const ScoreOptions& options,
+                                                                   const text::TruncationOptions& trunc) const {
+  text::Encoding doc = tokenizer_->encode_raw(document);
+  if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
+  PreparedPair out;
+  const std::size_t full = query.size() + doc.size() + tokenizer_->num_special_tokens(true);
+  out.over = full > max_length_;
+  if (out.over && !options.truncate) {
+    throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(index) + " is " + std::to_string(full) +
+                                             " tokens, over the maximum of " + std::to_string(max_length_) +
+                                             " and truncation is off");
+  }
+  try {
+    out.encoding = tokenizer_->combine(query, std::move(doc), true, trunc);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::InvalidInput || options_.truncation_given ||
+        trunc.strategy == text::TruncationStrategy::LongestFirst) {
+      throw;
+    }
+    // The query alone is too long for only_second: cut both, as longest_first does.
+    text::TruncationOptions fallback = trunc;
+    fallback.strategy = text::TruncationStrategy::LongestFirst;
+    text::Encoding again = tokenizer_->encode_raw(document);
+    if (options.max_tokens_per_doc) cut_encoding(again, *options.max_tokens_per_doc, options.truncate_left);
+    out.encoding = tokenizer_->combine(query, std::move(again), true, fallback);
+    out.fell_back = true;
+  }
+  return out;
+}
+
 std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
     std::span<const std::string_view> queries, std::span<const std::vector<std::string_view>> documents_per_query,
     const ScoreOptions& options, PairStats* stats_out) const {
@@ -110,7 +145,6 @@ std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
   for (std::size_t q = 0; q < queries.size(); ++q) results[q].resize(documents_per_query[q].size());
 
   const std::size_t labels = model_->num_labels();
-  const std::size_t specials = tokenizer_->num_special_tokens(true);
   SessionLease session(*this);
   engine::PackedBatch batch;
   std::vector<PairScore*> pending;  // results slots of the pairs in `batch`
@@ -127,47 +161,65 @@ std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
     pending.clear();
     batch = engine::PackedBatch();
   };
+  // Adds a tokenised pair to the batch, running the batch first when the pair would not fit.
+  auto add = [&](PairRef ref, PreparedPair&& prepared) {
+    const text::Encoding& pair = prepared.encoding;
+    if (pending.size() > 0 && batch.num_tokens() + pair.size() > batch_tokens_) flush();
+    model_->append_sequence(batch, pair.ids, pair.type_ids);
+    PairScore& slot = results[ref.query][ref.document];
+    slot.tokens = pair.size();
+    slot.truncated = prepared.over;
+    pending.push_back(&slot);
+    ++stats.pairs;
+    stats.tokens += pair.size();
+    if (prepared.over) ++stats.truncated;
+    if (prepared.fell_back) ++stats.truncation_fallbacks;
+  };
 
   text::TruncationOptions trunc;
   trunc.max_length = max_length_;
   trunc.strategy = options_.truncation;
   trunc.direction = options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+  // Each query is tokenised once per call and combined with each of its documents.
+  std::vector<text::Encoding> query_encodings;
+  query_encodings.reserve(queries.size());
+  for (const std::string_view q : queries) query_encodings.push_back(tokenizer_->encode_raw(q));
+  std::vector<PairRef> order;
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    // The query is tokenised once per request and combined with each document.
-    const text::Encoding query = tokenizer_->encode_raw(queries[q]);
-    for (std::size_t d = 0; d < documents_per_query[q].size(); ++d) {
-      text::Encoding doc = tokenizer_->encode_raw(documents_per_query[q][d]);
-      if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
-      const std::size_t full = query.size() + doc.size() + specials;
-      const bool over = full > max_length_;
-      if (over && !options.truncate) {
-        throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(d) + " is " + std::to_string(full) +
-                                                 " tokens, over the maximum of " + std::to_string(max_length_) +
-                                                 " and truncation is off");
-      }
-      text::Encoding pair;
-      try {
-        pair = tokenizer_->combine(query, std::move(doc), true, trunc);
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::InvalidInput || options_.truncation_given ||
-            trunc.strategy == text::TruncationStrategy::LongestFirst) {
-          throw;
-        }
-        // The query alone is too long for only_second: cut both, as longest_first does.
-        text::TruncationOptions fallback = trunc;
-        fallback.strategy = text::TruncationStrategy::LongestFirst;
-        pair = tokenizer_->combine(query, tokenizer_->encode_raw(documents_per_query[q][d]), true, fallback);
-        ++stats.truncation_fallbacks;
-      }
-      if (pending.size() > 0 && batch.num_tokens() + pair.size() > batch_tokens_) flush();
-      model_->append_sequence(batch, pair.ids, pair.type_ids);
-      PairScore& slot = results[q][d];
-      slot.tokens = pair.size();
-      slot.truncated = over;
-      pending.push_back(&slot);
-      ++stats.pairs;
-      stats.tokens += pair.size();
-      if (over) ++stats.truncated;
+    for (std::size_t d = 0; d < documents_per_query[q].size(); ++d) order.push_back({q, d});
+  }
+  auto prepare = [&](PairRef ref) {
+    return prepare_pair(query_encodings[ref.query], documents_per_query[ref.query][ref.document], ref.document,
+                        options, trunc);
+  };
+
+  constexpr std::size_t kChunk = 64;  // pairs tokenised per task: large enough to amortise a thread start
+  if (options_.tokenizer_threads <= 1 || order.size() <= kChunk) {
+    for (const PairRef ref : order) add(ref, prepare(ref));
+  } else {
+    // Chunks of pairs are tokenised on worker threads, a bounded number of chunks ahead of
+    // the batch being run, so tokenisation overlaps the device's compute: a GPU otherwise
+    // waits on one host core. Chunks are consumed in order, so batches, results and the
+    // first error are the same as the serial loop's.
+    std::deque<std::future<std::vector<PreparedPair>>> ahead;
+    std::size_t next = 0;
+    auto launch = [&] {
+      const std::size_t first = next, last = std::min(order.size(), next + kChunk);
+      next = last;
+      ahead.push_back(std::async(std::launch::async, [&prepare, &order, first, last] {
+        std::vector<PreparedPair> chunk;
+        chunk.reserve(last - first);
+        for (std::size_t i = first; i < last; ++i) chunk.push_back(prepare(order[i]));
+        return chunk;
+      }));
+    };
+    while (next < order.size() && ahead.size() < options_.tokenizer_threads) launch();
+    std::size_t consumed = 0;
+    while (!ahead.empty()) {
+      std::vector<PreparedPair> chunk = ahead.front().get();
+      ahead.pop_front();
+      if (next < order.size()) launch();
+      for (PreparedPair& p : chunk) add(order[consumed++], std::move(p));
     }
   }
   flush();
@@ -221,6 +273,12 @@ std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, con
   CrossEncoderOptions ce;
   ce.max_length = options.max_length;
   ce.batch_tokens = options.batch_tokens;
+  if (dev_options.device != "cpu") {
+    if (ce.batch_tokens == 0) ce.batch_tokens = kDefaultGpuBatchTokens;
+    // Leave a core for the thread driving the GPU; tokenisation scales to about 8.
+    const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+    ce.tokenizer_threads = std::min<std::size_t>(8, cores - 1);
+  }
   if (!options.truncation.empty()) {
     ce.truncation = text::parse_truncation_strategy(options.truncation);
     ce.truncation_given = true;

@@ -27,9 +27,15 @@ struct CrossEncoderOptions {
   text::TruncationStrategy truncation = text::TruncationStrategy::OnlySecond;
   bool truncation_given = false;  // false: only_second, falling back to longest_first
   std::size_t batch_tokens = 0;   // 0: kDefaultBatchTokens
+  // Threads tokenising ahead of the model; 1 tokenises inline. A CPU engine already uses
+  // every core for compute, so only GPU devices want more (make_cross_encoder_ranker sets it).
+  std::size_t tokenizer_threads = 1;
 };
 
 inline constexpr std::size_t kDefaultBatchTokens = 8192;
+// On a GPU a batch's fixed costs (kernel launches, one host synchronisation) are amortised
+// over more tokens; its scratch (fp32 activations) is a few hundred MB for XLM-R large.
+inline constexpr std::size_t kDefaultGpuBatchTokens = 32768;
 
 // What scoring one pair produced.
 struct PairScore {
@@ -75,6 +81,18 @@ class CrossEncoderRanker final : public Ranker {
 
  private:
   class SessionLease;
+  struct PairRef {
+    std::size_t query;
+    std::size_t document;
+  };
+  // One (query, document) pair tokenised and fitted to max_length.
+  struct PreparedPair {
+    text::Encoding encoding;
+    bool over = false;       // cut to max_length
+    bool fell_back = false;  // longest_first instead of an impossible only_second
+  };
+  PreparedPair prepare_pair(const text::Encoding& query, std::string_view document, std::size_t index,
+                            const ScoreOptions& options, const text::TruncationOptions& trunc) const;
   std::unique_ptr<engine::Session> acquire_session() const;
   void release_session(std::unique_ptr<engine::Session> session) const;
 

@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/device.hpp"
 #include "io/hub_cache.hpp"
+#include "models/encoder_classifier.hpp"
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
 
@@ -193,6 +195,82 @@ TEST(CrossEncoderRanker, LongQueryFallsBackToLongestFirst) {
   ScoreOptions no_trunc;
   no_trunc.truncate = false;
   EXPECT_THROW(ranker->score_pairs(q, d, no_trunc), Error);
+}
+
+// A ranker on the fixture checkpoint with the given tokenizer threads (what a GPU device
+// gets by default) and a small token budget, so that a call spans many batches.
+std::unique_ptr<CrossEncoderRanker> ranker_with_tokenizer_threads(const std::filesystem::path& dir,
+                                                                  std::size_t threads, std::size_t max_length = 0) {
+  engine::DeviceOptions device;
+  device.threads = 2;
+  CrossEncoderOptions options;
+  options.tokenizer_threads = threads;
+  options.batch_tokens = 700;
+  options.max_length = max_length;
+  RankerInfo info;
+  info.type = "cross-encoder";
+  return std::make_unique<CrossEncoderRanker>(
+      info, text::Tokenizer::from_directory(dir),
+      models::load_encoder_classifier(dir, engine::make_device(device), engine::Precision::F32), options);
+}
+
+TEST(CrossEncoderRanker, TokenizingAheadOnThreadsChangesNothing) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  auto serial = ranker_with_tokenizer_threads(dir, 1, 64);
+  auto threaded = ranker_with_tokenizer_threads(dir, 4, 64);
+  // 3 queries (one too long for only_second, so it falls back) x 150 documents of varied
+  // length, some cut to max_length, some empty: many chunks and many batches.
+  std::string long_query;
+  for (int i = 0; i < 70; ++i) long_query += "why ";
+  const std::vector<std::string_view> queries = {"what do foxes eat", long_query, "cats"};
+  std::vector<std::string> texts;
+  for (int i = 0; i < 150; ++i) {
+    std::string t;
+    for (int w = 0; w < (i * 13) % 90; ++w) t += "word" + std::to_string((i + w) % 17) + " ";
+    texts.push_back(t);
+  }
+  std::vector<std::vector<std::string_view>> docs(queries.size());
+  for (auto& per_query : docs) per_query.assign(texts.begin(), texts.end());
+
+  PairStats a_stats, b_stats;
+  const auto a = serial->score_pairs(queries, docs, {}, &a_stats);
+  const auto b = threaded->score_pairs(queries, docs, {}, &b_stats);
+  EXPECT_EQ(a_stats.pairs, 450u);
+  EXPECT_EQ(a_stats.truncation_fallbacks, 150u);
+  EXPECT_GT(a_stats.truncated, 0u);
+  EXPECT_GT(a_stats.batches, 20u);
+  EXPECT_EQ(b_stats.pairs, a_stats.pairs);
+  EXPECT_EQ(b_stats.tokens, a_stats.tokens);
+  EXPECT_EQ(b_stats.truncated, a_stats.truncated);
+  EXPECT_EQ(b_stats.truncation_fallbacks, a_stats.truncation_fallbacks);
+  EXPECT_EQ(b_stats.batches, a_stats.batches);
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    for (std::size_t d = 0; d < texts.size(); ++d) {
+      // The same pairs in the same batches: the same arithmetic, bit for bit.
+      ASSERT_EQ(a[q][d].score, b[q][d].score) << q << "/" << d;
+      ASSERT_EQ(a[q][d].tokens, b[q][d].tokens) << q << "/" << d;
+      ASSERT_EQ(a[q][d].truncated, b[q][d].truncated) << q << "/" << d;
+    }
+  }
+
+  // The first pair that cannot be fitted is the error, whichever thread tokenised it.
+  ScoreOptions strict;
+  strict.truncate = false;
+  std::string serial_error, threaded_error;
+  try {
+    serial->score_pairs(queries, docs, strict);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidInput);
+    serial_error = e.what();
+  }
+  try {
+    threaded->score_pairs(queries, docs, strict);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidInput);
+    threaded_error = e.what();
+  }
+  EXPECT_NE(serial_error.find("document"), std::string::npos) << serial_error;
+  EXPECT_EQ(threaded_error, serial_error);
 }
 
 TEST(CrossEncoderRanker, MaxLengthBeyondPositionsIsRejected) {

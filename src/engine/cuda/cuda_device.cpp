@@ -74,6 +74,17 @@ class CudaDevice final : public Device {
     return measure_cublaslt_peak_gflops(precision, 8192);
   }
 
+  std::string gemm_peak_method() const override { return "cuBLASLt 8192^3"; }
+
+  // The whole device's used memory: our allocations never shrink (arenas keep their
+  // high-water mark), so after a run this is that run's peak, plus the CUDA context.
+  std::optional<std::size_t> accelerator_memory_in_use() const override {
+    DeviceGuard guard(ordinal_);
+    std::size_t free_bytes = 0, total = 0;
+    if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return std::nullopt;
+    return total - free_bytes;
+  }
+
  private:
   int ordinal_;
   cudaDeviceProp props_;
