@@ -28,11 +28,18 @@ std::string_view precision_name(Precision p);
 
 enum class Activation { None, GeluErf, GeluTanh, Relu, Tanh };
 
-// A row-major matrix view in device memory (not owning).
+// How a matrix's elements are stored. Matrices are fp32 unless a session was asked for
+// scratch that only reduced-precision GEMMs and attention read (Session::alloc_scratch):
+// the CUDA backend keeps those bf16. The CPU backend always stores fp32.
+enum class Storage : std::uint8_t { F32, BF16 };
+
+// A row-major matrix view in device memory (not owning). `data` points at `storage`
+// elements (cast it when BF16; only the backend that allocated it reads it).
 struct Matrix {
   float* data = nullptr;
   std::int64_t rows = 0;
   std::int64_t cols = 0;
+  Storage storage = Storage::F32;
 };
 
 // Variable-length sequences packed back to back, without padding.
@@ -105,6 +112,13 @@ class Session {
   virtual ~Session() = default;
   virtual void begin() = 0;  // releases every matrix of the previous forward pass
   virtual Matrix alloc(std::int64_t rows, std::int64_t cols) = 0;
+  // Scratch that only linear layers of precision `reader` and attention read (a layer's
+  // Q|K|V, attention context, FFN intermediate): the backend may store it at that precision
+  // instead of fp32, halving its memory traffic. Default: alloc().
+  virtual Matrix alloc_scratch(std::int64_t rows, std::int64_t cols, Precision reader) {
+    (void)reader;
+    return alloc(rows, cols);
+  }
 
   // out[t] = word[input_ids[t]] + position[position_ids[t]] + token_type[token_type_ids[t]]
   // (token_type may be null). Ids were validated by the caller.

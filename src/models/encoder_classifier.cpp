@@ -87,8 +87,11 @@ std::vector<float> EncoderClassifier::forward(engine::Session& s, const engine::
   s.begin();
   Matrix hidden = s.alloc(tokens, config_.hidden_size);
   embeddings_.forward(s, batch, hidden);
-  EncoderLayer::Scratch scratch{s.alloc(tokens, 3 * config_.hidden_size), s.alloc(tokens, config_.hidden_size),
-                                s.alloc(tokens, config_.intermediate_size)};
+  // Read only by the layers' GEMMs and attention, so a backend may keep them at the GEMMs'
+  // precision; the residual stream (hidden) stays fp32.
+  EncoderLayer::Scratch scratch{s.alloc_scratch(tokens, 3 * config_.hidden_size, precision_),
+                                s.alloc_scratch(tokens, config_.hidden_size, precision_),
+                                s.alloc_scratch(tokens, config_.intermediate_size, precision_)};
   for (const EncoderLayer& layer : layers_) layer.forward(s, batch, hidden, scratch);
   Matrix cls = s.alloc(sequences, config_.hidden_size);
   s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),

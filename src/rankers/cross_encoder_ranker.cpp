@@ -35,7 +35,8 @@ void cut_encoding(text::Encoding& e, std::size_t n, bool left) {
 }
 
 double score_from_logits(const float* logits, std::size_t labels) {
-  return labels == 2 ? static_cast<double>(logits[1]) - static_cast<double>(logits[0]) : static_cast<double>(logits[0]);
+  return labels == 2 ? static_cast<double>(logits[1]) - static_cast<double>(logits[0])
+                     : static_cast<double>(logits[0]);
 }
 
 }  // namespace
@@ -53,13 +54,15 @@ class CrossEncoderRanker::SessionLease {
 };
 
 CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
-                                       std::unique_ptr<models::EncoderClassifier> model, CrossEncoderOptions options)
+                                       std::unique_ptr<models::EncoderClassifier> model,
+                                       CrossEncoderOptions options)
     : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)), options_(options) {
   const std::size_t labels = model_->num_labels();
   if (labels != 1 && labels != 2) {
-    throw Error(ErrorCode::NotSupported, "the model has " + std::to_string(labels) +
-                                             " labels; a cross-encoder reranker needs 1 (a relevance logit) or 2 "
-                                             "(not relevant / relevant)");
+    throw Error(ErrorCode::NotSupported,
+                "the model has " + std::to_string(labels) +
+                    " labels; a cross-encoder reranker needs 1 (a relevance logit) or 2 "
+                    "(not relevant / relevant)");
   }
   const auto model_limit = static_cast<std::size_t>(model_->max_sequence_length());
   if (options_.max_length > 0) {
@@ -75,8 +78,8 @@ CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::To
   const std::size_t specials = tokenizer_->num_special_tokens(true);
   if (max_length_ <= specials) {
     throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) +
-                                                " leaves no room for text after the " + std::to_string(specials) +
-                                                " special tokens");
+                                                " leaves no room for text after the " +
+                                                std::to_string(specials) + " special tokens");
   }
   batch_tokens_ = options_.batch_tokens > 0 ? options_.batch_tokens : kDefaultBatchTokens;
   info_.score_kind = ScoreKind::Logit;
@@ -102,19 +105,18 @@ void CrossEncoderRanker::release_session(std::unique_ptr<engine::Session> sessio
   idle_sessions_.push_back(std::move(session));
 }
 
-CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(const text::Encoding& query,
-                                                                   std::string_view document, std::size_t index,
-                                                                   const ScoreOptions& options,
-                                                                   const text::TruncationOptions& trunc) const {
+CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(
+    const text::Encoding& query, std::string_view document, std::size_t index, const ScoreOptions& options,
+    const text::TruncationOptions& trunc) const {
   text::Encoding doc = tokenizer_->encode_raw(document);
   if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
   PreparedPair out;
   const std::size_t full = query.size() + doc.size() + tokenizer_->num_special_tokens(true);
   out.over = full > max_length_;
   if (out.over && !options.truncate) {
-    throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(index) + " is " + std::to_string(full) +
-                                             " tokens, over the maximum of " + std::to_string(max_length_) +
-                                             " and truncation is off");
+    throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(index) + " is " +
+                                             std::to_string(full) + " tokens, over the maximum of " +
+                                             std::to_string(max_length_) + " and truncation is off");
   }
   try {
     out.encoding = tokenizer_->combine(query, std::move(doc), true, trunc);
@@ -135,8 +137,9 @@ CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(const text::En
 }
 
 std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
-    std::span<const std::string_view> queries, std::span<const std::vector<std::string_view>> documents_per_query,
-    const ScoreOptions& options, PairStats* stats_out) const {
+    std::span<const std::string_view> queries,
+    std::span<const std::vector<std::string_view>> documents_per_query, const ScoreOptions& options,
+    PairStats* stats_out) const {
   if (queries.size() != documents_per_query.size()) {
     throw Error(ErrorCode::InvalidArgument, "score_pairs: one document list per query is needed");
   }
@@ -179,7 +182,8 @@ std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
   text::TruncationOptions trunc;
   trunc.max_length = max_length_;
   trunc.strategy = options_.truncation;
-  trunc.direction = options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+  trunc.direction =
+      options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
   // Each query is tokenised once per call and combined with each of its documents.
   std::vector<text::Encoding> query_encodings;
   query_encodings.reserve(queries.size());
@@ -189,8 +193,8 @@ std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
     for (std::size_t d = 0; d < documents_per_query[q].size(); ++d) order.push_back({q, d});
   }
   auto prepare = [&](PairRef ref) {
-    return prepare_pair(query_encodings[ref.query], documents_per_query[ref.query][ref.document], ref.document,
-                        options, trunc);
+    return prepare_pair(query_encodings[ref.query], documents_per_query[ref.query][ref.document],
+                        ref.document, options, trunc);
   };
 
   constexpr std::size_t kChunk = 64;  // pairs tokenised per task: large enough to amortise a thread start
@@ -259,8 +263,8 @@ Scores CrossEncoderRanker::score_documents(std::string_view query, std::span<con
                                            const ScoreOptions& options) const {
   const std::string q(query);
   const std::vector<Document> docs(documents.begin(), documents.end());
-  return std::move(score_many(std::span<const std::string>(&q, 1), std::span<const std::vector<Document>>(&docs, 1),
-                              options)[0]);
+  return std::move(score_many(std::span<const std::string>(&q, 1),
+                              std::span<const std::vector<Document>>(&docs, 1), options)[0]);
 }
 
 std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options) {

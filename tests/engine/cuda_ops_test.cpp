@@ -12,6 +12,7 @@ namespace rerank::engine {
 namespace {
 
 using cuda_test::max_abs_diff;
+using cuda_test::Pair;
 using cuda_test::random_values;
 using cuda_test::TwoDevices;
 
@@ -93,8 +94,9 @@ void run_linear(const LinearCase& c, Precision gpu_precision, double tolerance) 
   const LinearEpilogue e{c.act, c.accumulate};
   t.cpu_session().linear(xm.cpu, *cw, ym.cpu, e);
   t.gpu_session().linear(xm.gpu, *gw, ym.gpu, e);
-  EXPECT_LE(t.diff(ym), tolerance) << c.rows << "x" << c.in << " -> " << c.out << " act " << static_cast<int>(c.act)
-                                   << " accumulate " << c.accumulate << " bias " << c.bias;
+  EXPECT_LE(t.diff(ym), tolerance) << c.rows << "x" << c.in << " -> " << c.out << " act "
+                                   << static_cast<int>(c.act) << " accumulate " << c.accumulate << " bias "
+                                   << c.bias;
 }
 
 TEST(CudaOps, LinearFp32MatchesCpuForEveryEpilogue) {
@@ -154,7 +156,8 @@ TEST(CudaOps, ActivationsMatchCpu) {
   TwoDevices t(gpu);
   const std::int64_t rows = 40, cols = 257;
   std::vector<float> x(static_cast<std::size_t>(rows * cols));
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -8.0f + 16.0f * static_cast<float>(i) / static_cast<float>(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = -8.0f + 16.0f * static_cast<float>(i) / static_cast<float>(x.size());
   for (const Activation act :
        {Activation::None, Activation::GeluErf, Activation::GeluTanh, Activation::Relu, Activation::Tanh}) {
     auto m = t.put(x, rows, cols);
@@ -221,7 +224,8 @@ TEST(CudaOps, AttentionDoesNotDependOnBatchOrder) {
   t.gpu_session().attention(in_ba.gpu, std::vector<std::int32_t>{0, 5, 75}, heads, out_ba.gpu);
   const auto r_ab = t.gpu_values(out_ab.gpu), r_ba = t.gpu_values(out_ba.gpu);
   // Sequence a is rows 0..69 of ab and rows 5..74 of ba: bit-identical (no cross-sequence work).
-  const std::vector<float> a1(r_ab.begin(), r_ab.begin() + 70 * hidden), a2(r_ba.begin() + 5 * hidden, r_ba.end());
+  const std::vector<float> a1(r_ab.begin(), r_ab.begin() + 70 * hidden),
+      a2(r_ba.begin() + 5 * hidden, r_ba.end());
   EXPECT_EQ(max_abs_diff(a1, a2), 0.0);
 }
 
@@ -247,6 +251,147 @@ TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
     t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
     EXPECT_LE(t.diff(out), 1e-2) << "head_dim " << d;
   }
+}
+
+// A bf16 model's layer with bf16 scratch on the GPU (Q|K|V, context and FFN intermediate
+// stored bf16, GEMMs writing bf16, bias in bf16) against the CPU's fp32 scratch: the same
+// numbers up to bf16 rounding. A GPU op that read or wrote bf16 scratch as fp32 would be off
+// by orders of magnitude.
+TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
+  RERANK_REQUIRE_CUDA(gpu);
+  TwoDevices t(gpu);
+  const std::int64_t heads = 4, d = 32, h = heads * d, inter = 4 * h;
+  const std::vector<std::int32_t> starts{0, 7, 70, 333, 400};
+  const std::int64_t tokens = starts.back();
+  const float ws = 1.0f / std::sqrt(static_cast<float>(h));
+  auto linear = [&](std::int64_t out, std::int64_t in, std::uint32_t seed) {
+    return std::make_pair(t.cpu().make_linear(random_values(out * in, ws, seed),
+                                              random_values(out, 0.1f, seed + 1), out, in, Precision::BF16),
+                          t.gpu().make_linear(random_values(out * in, ws, seed),
+                                              random_values(out, 0.1f, seed + 1), out, in, Precision::BF16));
+  };
+  auto wqkv = linear(3 * h, h, 90), wo = linear(h, h, 92), w1 = linear(inter, h, 94),
+       w2 = linear(h, inter, 96);
+  auto scratch = [&](std::int64_t cols) {
+    return Pair{t.cpu_session().alloc_scratch(tokens, cols, Precision::BF16),
+                t.gpu_session().alloc_scratch(tokens, cols, Precision::BF16)};
+  };
+  Pair x = t.put(random_values(static_cast<std::size_t>(tokens * h), 1.0f, 97), tokens, h);
+  Pair qkv = scratch(3 * h), context = scratch(h), ffn = scratch(inter);
+  EXPECT_EQ(qkv.cpu.storage, Storage::F32);
+  EXPECT_EQ(qkv.gpu.storage, Storage::BF16);
+  for (Session* s : {&t.cpu_session(), &t.gpu_session()}) {
+    const bool g = s == &t.gpu_session();
+    auto pick = [g](Pair& p) -> Matrix& { return g ? p.gpu : p.cpu; };
+    auto w = [g](auto& pr) -> const LinearWeights& { return g ? *pr.second : *pr.first; };
+    s->linear(pick(x), w(wqkv), pick(qkv));
+    s->attention(pick(qkv), starts, heads, pick(context));
+    s->linear(pick(context), w(wo), pick(x), {Activation::None, true});
+    s->linear(pick(x), w(w1), pick(ffn), {Activation::GeluErf, false});
+    s->linear(pick(ffn), w(w2), pick(x), {Activation::None, true});
+  }
+  const auto want = t.cpu_values(x.cpu), got = t.gpu_values(x.gpu);
+  double scale = 0;
+  for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+  EXPECT_GT(scale, 0.5);
+  EXPECT_LE(max_abs_diff(want, got), 3e-2 * scale);
+}
+
+// Layer norms in a bf16 session also write the bf16 copy the next GEMM reads; once the
+// matrix changes (a residual sum), that copy must not be used again.
+TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
+  RERANK_REQUIRE_CUDA(gpu);
+  for (const std::int64_t h : {64, 384}) {  // the generic and the row-in-registers layer norm
+    TwoDevices t(gpu);
+    const std::int64_t rows = 50;
+    const float ws = 1.0f / std::sqrt(static_cast<float>(h));
+    auto make = [&](const Device& dev, std::uint32_t seed) {
+      return dev.make_linear(random_values(h * h, ws, seed), random_values(h, 0.1f, seed + 1), h, h,
+                             Precision::BF16);
+    };
+    auto wc = make(t.cpu(), 60), wg = make(t.gpu(), 60);
+    auto gamma_c = t.cpu().upload(random_values(h, 1.0f, 62)),
+         gamma_g = t.gpu().upload(random_values(h, 1.0f, 62));
+    auto beta_c = t.cpu().upload(random_values(h, 0.1f, 63)),
+         beta_g = t.gpu().upload(random_values(h, 0.1f, 63));
+    Pair x = t.put(random_values(rows * h, 1.0f, 64), rows, h);
+    Pair y1 = t.alloc(rows, h), y2 = t.alloc(rows, h), y3 = t.alloc(rows, h);
+    for (const bool g : {false, true}) {
+      Session& s = g ? t.gpu_session() : t.cpu_session();
+      const LinearWeights& w = g ? *wg : *wc;
+      Matrix& xm = g ? x.gpu : x.cpu;
+      s.linear(xm, w, g ? y1.gpu : y1.cpu);  // a bf16 GEMM has run: layer norms write the copy
+      s.layer_norm(xm, g ? *gamma_g : *gamma_c, g ? *beta_g : *beta_c, 1e-5f);
+      s.linear(xm, w, g ? y2.gpu : y2.cpu);                            // reads the layer norm's copy
+      s.linear(g ? y2.gpu : y2.cpu, w, xm, {Activation::None, true});  // x changes
+      s.linear(xm, w, g ? y3.gpu : y3.cpu);                            // must see the new x
+    }
+    EXPECT_LE(t.diff(y1), 2e-2) << h;
+    EXPECT_LE(t.diff(y2), 2e-2) << h;
+    EXPECT_LE(t.diff(y3), 3e-2) << h;
+  }
+}
+
+// The bf16 attention path against the CPU's fp32 attention on bf16-rounded Q|K|V. With
+// `scratch`, Q|K|V and the context are bf16 matrices (In = Out = bf16): identity GEMMs with
+// bf16 weights copy the inputs in (exactly: they are bf16 already) and the context out.
+double bf16_attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
+                           std::int64_t head_dim, float q_scale, std::uint32_t seed, bool scratch) {
+  std::vector<std::int32_t> starts{0};
+  for (const std::int32_t l : lengths) starts.push_back(starts.back() + l);
+  const std::int64_t tokens = starts.back(), hidden = heads * head_dim;
+  auto qkv = random_values(static_cast<std::size_t>(tokens * 3 * hidden), 1.0f, seed);
+  for (std::int64_t r = 0; r < tokens; ++r) {
+    for (std::int64_t c = 0; c < hidden; ++c) qkv[static_cast<std::size_t>(r * 3 * hidden + c)] *= q_scale;
+  }
+  for (float& v : qkv) v = cuda_test::round_bf16(v);
+  auto in = t.put(qkv, tokens, 3 * hidden);
+  auto out = t.alloc(tokens, hidden);
+  t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
+  auto identity = [&](std::int64_t n) {
+    std::vector<float> w(static_cast<std::size_t>(n * n), 0.0f);
+    for (std::int64_t i = 0; i < n; ++i) w[static_cast<std::size_t>(i * n + i)] = 1.0f;
+    return t.gpu().make_linear(std::move(w), {}, n, n, Precision::BF16);
+  };
+  auto eye3 = identity(3 * hidden), eye = identity(hidden);
+  Session& g = t.gpu_session();
+  if (scratch) {
+    Matrix q = g.alloc_scratch(tokens, 3 * hidden, Precision::BF16);
+    Matrix c = g.alloc_scratch(tokens, hidden, Precision::BF16);
+    EXPECT_EQ(q.storage, Storage::BF16);
+    g.linear(in.gpu, *eye3, q);
+    g.attention(q, starts, heads, c);
+    g.linear(c, *eye, out.gpu);
+  } else {
+    Matrix sink = g.alloc(tokens, hidden);
+    g.linear(out.gpu, *eye, sink);  // marks the session's last GEMM as bf16
+    g.attention(in.gpu, starts, heads, out.gpu);
+  }
+  return t.diff(out);
+}
+
+// Both bf16 attention kernels (mma.sync, the default, and wmma), fp32 and bf16 matrices in
+// and out, every head width the models use, lengths around the 64-token tiles, the longest
+// sequences and large scores. The output is rounded to bf16 at most once (scratch), so
+// 1e-2 on values of order 1.
+TEST(CudaOps, Bf16AttentionKernelsMatchTheCpuOnEveryShape) {
+  RERANK_REQUIRE_CUDA(gpu);
+  for (const char* kernel : {"mma", "wmma"}) {
+    ::setenv("RERANK_CUDA_ATTENTION", kernel, 1);
+    TwoDevices t(gpu);  // sessions read the switch when they are made
+    for (const bool scratch : {false, true}) {
+      const std::vector<std::int32_t> lengths{1, 3, 64, 65, 127, 200, 1100};
+      for (const std::int64_t d : {16, 32, 48, 64, 128}) {
+        EXPECT_LE(bf16_attention_diff(t, lengths, 4, d, 1.0f, 51, scratch), 1e-2)
+            << kernel << " head_dim " << d << (scratch ? " bf16 scratch" : "");
+      }
+      EXPECT_LE(bf16_attention_diff(t, {8192}, 2, 64, 1.0f, 52, scratch), 1e-2) << kernel;
+      EXPECT_LE(bf16_attention_diff(t, {4097, 5, 3000}, 2, 128, 1.0f, 53, scratch), 1e-2) << kernel;
+      EXPECT_LE(bf16_attention_diff(t, {7, 300}, 2, 64, 12.0f, 54, scratch), 2e-2)
+          << kernel << " large scores";
+    }
+  }
+  ::unsetenv("RERANK_CUDA_ATTENTION");
 }
 
 TEST(CudaOps, GatherRowsAndToHostAreExact) {
@@ -281,7 +426,8 @@ TEST(CudaOps, SessionsAreReusableAcrossPasses) {
     t.cpu_session().begin();
     t.gpu_session().begin();
     const std::int64_t rows = 64 << (2 * pass);
-    const auto x = random_values(static_cast<std::size_t>(rows * 256), 1.0f, 70 + static_cast<std::uint32_t>(pass));
+    const auto x =
+        random_values(static_cast<std::size_t>(rows * 256), 1.0f, 70 + static_cast<std::uint32_t>(pass));
     auto m = t.put(x, rows, 256);
     EXPECT_EQ(max_abs_diff(t.gpu_values(m.gpu), x), 0.0) << "pass " << pass;
   }

@@ -28,8 +28,10 @@ struct AttentionTile {
 std::vector<AttentionTile> make_attention_tiles(std::span<const std::int32_t> seq_starts);
 
 struct AttentionArgs {
-  const float* qkv = nullptr;             // [tokens x 3*hidden]: Q | K | V, heads contiguous in each
-  float* out = nullptr;                   // [tokens x hidden]
+  const void* qkv = nullptr;              // [tokens x 3*hidden]: Q | K | V, heads contiguous in each
+  void* out = nullptr;                    // [tokens x hidden]
+  bool qkv_bf16 = false;                  // element types (fp32 otherwise); the fp32 kernel takes fp32 only
+  bool out_bf16 = false;
   const std::int32_t* seq_starts = nullptr;  // device, num_sequences + 1
   const AttentionTile* tiles = nullptr;   // device
   std::int32_t num_tiles = 0;
@@ -41,7 +43,12 @@ struct AttentionArgs {
 void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream);
 
 // Tensor cores: Q, K, V and the probabilities rounded to bf16, scores, softmax statistics
-// and the output accumulated in fp32. For bf16 models, whose Q/K/V come out of bf16 GEMMs.
+// and the output accumulated in fp32. For bf16 models, whose Q/K/V come out of bf16 GEMMs
+// (as fp32, or as bf16 scratch); the output is written as args.out_bf16 says.
 void launch_attention_bf16(const AttentionArgs& args, cudaStream_t stream);
+
+// The same arithmetic with FlashAttention-2's register-resident structure (mma.sync), several
+// times faster. False (nothing launched) for head dims it does not take (16 and below).
+bool launch_attention_mma(const AttentionArgs& args, cudaStream_t stream);
 
 }  // namespace rerank::engine::cuda

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "engine/cuda/attention.hpp"
+#include "engine/cuda/attention_load.cuh"
 #include "engine/cuda/cuda_check.hpp"
 
 namespace rerank::engine::cuda {
@@ -30,10 +31,10 @@ constexpr int kThreads = kWarps * 32;
 // multiples of 64 elements so rows fall on different banks.
 template <int D>
 struct Layout {
-  static constexpr int kLdQ = D + 8;        // bf16: Q, K, V tiles
-  static constexpr int kLdS = kBk + 4;      // fp32 scores
-  static constexpr int kLdP = kBk + 8;      // bf16 probabilities
-  static constexpr int kLdO = D + 4;        // fp32 output accumulators
+  static constexpr int kLdQ = D + 8;    // bf16: Q, K, V tiles
+  static constexpr int kLdS = kBk + 4;  // fp32 scores
+  static constexpr int kLdP = kBk + 8;  // bf16 probabilities
+  static constexpr int kLdO = D + 4;    // fp32 output accumulators
   static constexpr std::size_t align(std::size_t b) { return (b + 127) / 128 * 128; }
   static constexpr std::size_t q_bytes = align(sizeof(__nv_bfloat16) * kBq * kLdQ);
   static constexpr std::size_t kv_bytes = align(sizeof(__nv_bfloat16) * kBk * kLdQ);
@@ -43,22 +44,10 @@ struct Layout {
   static constexpr std::size_t total = q_bytes + 2 * kv_bytes + s_bytes + p_bytes + o_bytes;
 };
 
-// rows [first, first + 64) of one head's slice of Q, K or V (fp32) -> bf16 shared tile;
-// rows past the sequence and columns past d become 0.
-template <int D>
-__device__ __forceinline__ void load_tile_bf16(__nv_bfloat16* dst, const float* base, std::int64_t ld, int first,
-                                               int len, int d) {
-  constexpr int kLd = Layout<D>::kLdQ;
-  for (int i = threadIdx.x; i < 64 * D; i += kThreads) {
-    const int r = i / D;
-    const int c = i % D;
-    float v = 0.0f;
-    if (first + r < len && c < d) v = base[static_cast<std::int64_t>(first + r) * ld + c];
-    dst[r * kLd + c] = __float2bfloat16_rn(v);
-  }
-}
+__device__ __forceinline__ void store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
 
-template <int D>
+template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs a) {
   using L = Layout<D>;
   extern __shared__ __align__(128) unsigned char smem[];
@@ -76,17 +65,19 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
   const int q0 = tile.first_query;
   const int d = a.hidden / a.num_heads;
   const std::int64_t ld = 3 * static_cast<std::int64_t>(a.hidden);
-  const float* q_base = a.qkv + static_cast<std::int64_t>(seq_begin) * ld + static_cast<std::int64_t>(head) * d;
-  const float* k_base = q_base + a.hidden;
-  const float* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
+  const In* q_base = static_cast<const In*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld +
+                     static_cast<std::int64_t>(head) * d;
+  const In* k_base = q_base + a.hidden;
+  const In* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
+  const bool vector = attention_vector_loads<D, In>(a.qkv, a.hidden, d);
   const float scale = 1.0f / sqrtf(static_cast<float>(d));
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
-  const int row0 = warp * 16;              // this warp's first query row in the tile
-  const int my_row = row0 + lane / 2;      // the softmax row of this lane
-  const int half = lane % 2;               // which half of the row's keys / columns
+  const int row0 = warp * 16;          // this warp's first query row in the tile
+  const int my_row = row0 + lane / 2;  // the softmax row of this lane
+  const int half = lane % 2;           // which half of the row's keys / columns
 
-  load_tile_bf16<D>(s_q, q_base, ld, q0, len, d);
+  load_attention_tile<D, L::kLdQ, 64, kThreads>(s_q, q_base, ld, q0, len, d, vector);
   for (int i = threadIdx.x; i < kBq * L::kLdO; i += kThreads) s_o[i] = 0.0f;
 
   float m = -INFINITY;  // running max and sum of my_row (the lane pair holds the same values)
@@ -94,8 +85,8 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
 
   for (int k0 = 0; k0 < len; k0 += kBk) {
     __syncthreads();  // previous K/V tiles no longer read; Q and O are initialised
-    load_tile_bf16<D>(s_k, k_base, ld, k0, len, d);
-    load_tile_bf16<D>(s_v, v_base, ld, k0, len, d);
+    load_attention_tile<D, L::kLdQ, 64, kThreads>(s_k, k_base, ld, k0, len, d, vector);
+    load_attention_tile<D, L::kLdQ, 64, kThreads>(s_v, v_base, ld, k0, len, d, vector);
     __syncthreads();
 
     // S[16 x 64] = Q[16 x D] K^T.
@@ -168,19 +159,36 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
   if (r < len) {
     const float inv = 1.0f / l;
     const float* orow = s_o + my_row * L::kLdO;
-    float* dst = a.out + static_cast<std::int64_t>(seq_begin + r) * a.hidden + static_cast<std::int64_t>(head) * d;
-    for (int c = half; c < d; c += 2) dst[c] = orow[c] * inv;
+    Out* dst = static_cast<Out*>(a.out) + static_cast<std::int64_t>(seq_begin + r) * a.hidden +
+               static_cast<std::int64_t>(head) * d;
+    for (int c = half; c < d; c += 2) store(dst + c, orow[c] * inv);
   }
+}
+
+template <int D, typename In, typename Out>
+void launch_typed(const AttentionArgs& args, cudaStream_t stream) {
+  constexpr std::size_t bytes = Layout<D>::total;
+  RERANK_CUDA_CHECK(cudaFuncSetAttribute(attention_bf16_kernel<D, In, Out>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         static_cast<int>(bytes)));
+  const dim3 grid(static_cast<unsigned>(args.num_tiles), static_cast<unsigned>(args.num_heads));
+  attention_bf16_kernel<D, In, Out><<<grid, kThreads, bytes, stream>>>(args);
+  RERANK_CUDA_CHECK_LAUNCH("attention_bf16");
 }
 
 template <int D>
 void launch(const AttentionArgs& args, cudaStream_t stream) {
-  constexpr std::size_t bytes = Layout<D>::total;
-  RERANK_CUDA_CHECK(cudaFuncSetAttribute(attention_bf16_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         static_cast<int>(bytes)));
-  const dim3 grid(static_cast<unsigned>(args.num_tiles), static_cast<unsigned>(args.num_heads));
-  attention_bf16_kernel<D><<<grid, kThreads, bytes, stream>>>(args);
-  RERANK_CUDA_CHECK_LAUNCH("attention_bf16");
+  if (args.qkv_bf16) {
+    if (args.out_bf16) {
+      launch_typed<D, __nv_bfloat16, __nv_bfloat16>(args, stream);
+    } else {
+      launch_typed<D, __nv_bfloat16, float>(args, stream);
+    }
+  } else if (args.out_bf16) {
+    launch_typed<D, float, __nv_bfloat16>(args, stream);
+  } else {
+    launch_typed<D, float, float>(args, stream);
+  }
 }
 
 }  // namespace
@@ -197,7 +205,8 @@ void launch_attention_bf16(const AttentionArgs& args, cudaStream_t stream) {
   } else if (d <= kAttentionMaxHeadDim) {
     launch<128>(args, stream);
   } else {
-    throw Error(ErrorCode::NotSupported, "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
+    throw Error(ErrorCode::NotSupported,
+                "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
   }
 }
 

@@ -66,7 +66,7 @@ __global__ void __launch_bounds__(kThreads) attention_f32_kernel(AttentionArgs a
   const int q0 = tile.first_query;
   const int d = a.hidden / a.num_heads;
   const std::int64_t ld = 3 * static_cast<std::int64_t>(a.hidden);
-  const float* q_base = a.qkv + static_cast<std::int64_t>(seq_begin) * ld + static_cast<std::int64_t>(head) * d;
+  const float* q_base = static_cast<const float*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld + static_cast<std::int64_t>(head) * d;
   const float* k_base = q_base + a.hidden;
   const float* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
   const float scale = 1.0f / sqrtf(static_cast<float>(d));
@@ -158,7 +158,7 @@ __global__ void __launch_bounds__(kThreads) attention_f32_kernel(AttentionArgs a
     const int r = q0 + ty + 16 * i;
     if (r >= len) continue;
     const float inv = 1.0f / l[i];
-    float* dst = a.out + static_cast<std::int64_t>(seq_begin + r) * a.hidden + static_cast<std::int64_t>(head) * d;
+    float* dst = static_cast<float*>(a.out) + static_cast<std::int64_t>(seq_begin + r) * a.hidden + static_cast<std::int64_t>(head) * d;
 #pragma unroll
     for (int c = 0; c < kCols; ++c) {
       const int col = tx + 16 * c;
@@ -181,6 +181,7 @@ void launch(const AttentionArgs& args, cudaStream_t stream) {
 }  // namespace
 
 void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream) {
+  if (args.qkv_bf16 || args.out_bf16) throw Error(ErrorCode::Internal, "the fp32 attention kernel takes fp32 matrices");
   if (args.num_tiles <= 0 || args.num_heads <= 0) return;
   const int d = args.hidden / args.num_heads;
   if (d <= 16) {

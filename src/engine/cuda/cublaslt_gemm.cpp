@@ -31,12 +31,13 @@ CudaLinear::CudaLinear(const std::vector<float>& weight, const std::vector<float
                        std::int64_t in, Precision precision)
     : in_(in), out_(out), precision_(precision) {
   if (precision == Precision::Int8) {
-    throw Error(ErrorCode::NotSupported, "int8 linear layers are not supported on CUDA; use --precision bf16 or fp32");
+    throw Error(ErrorCode::NotSupported,
+                "int8 linear layers are not supported on CUDA; use --precision bf16 or fp32");
   }
   if (out <= 0 || in <= 0 || weight.size() != static_cast<std::size_t>(out * in) ||
       (!bias.empty() && bias.size() != static_cast<std::size_t>(out))) {
-    throw Error(ErrorCode::Internal, "CUDA linear layer: weight/bias sizes do not match " + std::to_string(out) + "x" +
-                                         std::to_string(in));
+    throw Error(ErrorCode::Internal, "CUDA linear layer: weight/bias sizes do not match " +
+                                         std::to_string(out) + "x" + std::to_string(in));
   }
   if (precision == Precision::BF16) {
     std::vector<std::uint16_t> w16(weight.size());
@@ -50,6 +51,12 @@ CudaLinear::CudaLinear(const std::vector<float>& weight, const std::vector<float
   if (!bias.empty()) {
     bias_ = Allocation(MemoryKind::Device, bias.size() * sizeof(float));
     RERANK_CUDA_CHECK(cudaMemcpy(bias_.get(), bias.data(), bias_.size(), cudaMemcpyHostToDevice));
+    if (precision == Precision::BF16) {
+      std::vector<std::uint16_t> b16(bias.size());
+      std::transform(bias.begin(), bias.end(), b16.begin(), to_bf16_bits);
+      bias_bf16_ = Allocation(MemoryKind::Device, b16.size() * sizeof(std::uint16_t));
+      RERANK_CUDA_CHECK(cudaMemcpy(bias_bf16_.get(), b16.data(), bias_bf16_.size(), cudaMemcpyHostToDevice));
+    }
   }
 }
 
@@ -77,7 +84,7 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key, const CudaLinear& w) {
     for (auto& [k, p] : plans_) destroy(p);
     plans_.clear();
   }
-  const auto [rows, in, out, prec, accumulate, has_bias] = key;
+  const auto [rows, in, out, prec, accumulate, has_bias, out_bf16] = key;
   Plan p;
   try {
     // Column-major view: D[out x rows] = op(A)[out x in] * B[in x rows] with A = W stored as
@@ -92,12 +99,12 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key, const CudaLinear& w) {
     if (has_bias) {
       // The bias is added in the GEMM's epilogue (one row of D per output feature).
       const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
-      const cudaDataType_t bias_type = CUDA_R_32F;
+      const cudaDataType_t bias_type = out_bf16 ? CUDA_R_16BF : CUDA_R_32F;  // the output's type
       RERANK_CUBLAS_CHECK(
           cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
-      RERANK_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type,
-                                                         sizeof(bias_type)));
-      const float* bias = w.bias();
+      RERANK_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                                         &bias_type, sizeof(bias_type)));
+      const void* bias = out_bf16 ? w.bias_bf16() : static_cast<const void*>(w.bias());
       RERANK_CUBLAS_CHECK(
           cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
     }
@@ -106,7 +113,8 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key, const CudaLinear& w) {
                                                    static_cast<std::uint64_t>(out), in));
     RERANK_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.b, in_type, static_cast<std::uint64_t>(in),
                                                    static_cast<std::uint64_t>(rows), in));
-    RERANK_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, static_cast<std::uint64_t>(out),
+    RERANK_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.c, out_bf16 ? CUDA_R_16BF : CUDA_R_32F,
+                                                   static_cast<std::uint64_t>(out),
                                                    static_cast<std::uint64_t>(rows), out));
 
     cublasLtMatmulPreference_t pref = nullptr;
@@ -122,9 +130,10 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key, const CudaLinear& w) {
     cublasLtMatmulPreferenceDestroy(pref);
     RERANK_CUBLAS_CHECK(st);
     if (found == 0) {
-      throw Error(ErrorCode::Backend, "cuBLASLt has no algorithm for a " + std::string(precision_name(static_cast<Precision>(prec))) +
-                                          " GEMM of " + std::to_string(rows) + "x" + std::to_string(in) + " by " +
-                                          std::to_string(in) + "x" + std::to_string(out));
+      throw Error(ErrorCode::Backend, "cuBLASLt has no algorithm for a " +
+                                          std::string(precision_name(static_cast<Precision>(prec))) +
+                                          " GEMM of " + std::to_string(rows) + "x" + std::to_string(in) +
+                                          " by " + std::to_string(in) + "x" + std::to_string(out));
     }
     p.algo = result.algo;
   } catch (...) {
@@ -134,21 +143,26 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key, const CudaLinear& w) {
   return plans_.emplace(key, p).first->second;
 }
 
-void GemmRunner::run(const void* x, const CudaLinear& w, float* y, std::int64_t rows, bool accumulate,
-                     cudaStream_t stream) {
+void GemmRunner::run(const void* x, const CudaLinear& w, void* y, bool y_bf16, std::int64_t rows,
+                     bool accumulate, cudaStream_t stream) {
   if (rows <= 0) return;
+  if (y_bf16 && (w.precision() != Precision::BF16 || accumulate)) {
+    throw Error(ErrorCode::Internal, "CUDA linear: a bf16 output needs bf16 weights and no accumulation");
+  }
   const bool has_bias = w.bias() != nullptr;
-  Plan& p = plan(Key{rows, w.in_features(), w.out_features(), static_cast<int>(w.precision()), accumulate, has_bias},
+  Plan& p = plan(Key{rows, w.in_features(), w.out_features(), static_cast<int>(w.precision()), accumulate,
+                     has_bias, y_bf16},
                  w);
   if (has_bias) {
     // Plans are shared by every layer of the same shape; the bias is this layer's.
-    const float* bias = w.bias();
-    RERANK_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
+    const void* bias = y_bf16 ? w.bias_bf16() : static_cast<const void*>(w.bias());
+    RERANK_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   }
   const float alpha = 1.0f;
   const float beta = accumulate ? 1.0f : 0.0f;
-  RERANK_CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w.weight(), p.a, x, p.b, &beta, y, p.c, y, p.c, &p.algo,
-                                     workspace_.get(), workspace_.size(), stream));
+  RERANK_CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w.weight(), p.a, x, p.b, &beta, y, p.c, y, p.c,
+                                     &p.algo, workspace_.get(), workspace_.size(), stream));
 }
 
 double measure_cublaslt_peak_gflops(Precision precision, std::int64_t n) {
@@ -188,20 +202,21 @@ double measure_cublaslt_peak_gflops(Precision precision, std::int64_t n) {
                                                    static_cast<std::uint64_t>(n), n));
     RERANK_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
     const std::uint64_t ws = workspace.size();
-    RERANK_CUBLAS_CHECK(
-        cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
+    RERANK_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                             &ws, sizeof(ws)));
     cublasLtMatmulHeuristicResult_t result{};
     int found = 0;
-    RERANK_CUBLAS_CHECK(
-        cublasLtMatmulAlgoGetHeuristic(handle, desc, layout, layout, layout, layout, pref, 1, &result, &found));
+    RERANK_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle, desc, layout, layout, layout, layout, pref, 1,
+                                                       &result, &found));
     if (found == 0) throw Error(ErrorCode::Backend, "cuBLASLt has no algorithm for the peak GEMM");
     RERANK_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     RERANK_CUDA_CHECK(cudaEventCreate(&start));
     RERANK_CUDA_CHECK(cudaEventCreate(&stop));
     const float alpha = 1.0f, beta = 0.0f;
     auto gemm = [&]() {
-      RERANK_CUBLAS_CHECK(cublasLtMatmul(handle, desc, &alpha, a.get(), layout, b.get(), layout, &beta, c.get(), layout,
-                                         c.get(), layout, &result.algo, workspace.get(), workspace.size(), stream));
+      RERANK_CUBLAS_CHECK(cublasLtMatmul(handle, desc, &alpha, a.get(), layout, b.get(), layout, &beta,
+                                         c.get(), layout, c.get(), layout, &result.algo, workspace.get(),
+                                         workspace.size(), stream));
     };
     for (int i = 0; i < 3; ++i) gemm();  // warm-up: clocks up, kernels loaded
     constexpr int kReps = 5;

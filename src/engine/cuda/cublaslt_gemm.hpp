@@ -27,12 +27,15 @@ class CudaLinear final : public LinearWeights {
   Precision precision() const { return precision_; }
   const void* weight() const { return weight_.get(); }  // fp32 or bf16 [out x in]
   const float* bias() const { return static_cast<const float*>(bias_.get()); }  // null when none
-  std::size_t bytes() const { return weight_.size() + bias_.size(); }
+  // The bias rounded to bf16 (bf16 weights only): cuBLASLt's bias epilogue takes the output's
+  // type, so a GEMM writing bf16 adds this one.
+  const void* bias_bf16() const { return bias_bf16_.get(); }
+  std::size_t bytes() const { return weight_.size() + bias_.size() + bias_bf16_.size(); }
 
  private:
   std::int64_t in_ = 0, out_ = 0;
   Precision precision_ = Precision::F32;
-  Allocation weight_, bias_;
+  Allocation weight_, bias_, bias_bf16_;
 };
 
 // One session's cuBLASLt handle, workspace and plan cache. Not thread-safe (like Session).
@@ -43,9 +46,11 @@ class GemmRunner {
   GemmRunner(const GemmRunner&) = delete;
   GemmRunner& operator=(const GemmRunner&) = delete;
 
-  // y[rows x out] = x[rows x in] W^T + bias (+ y when accumulate), fp32 output. `x` is fp32
-  // for fp32 weights and bf16 for bf16 weights. Enqueued on `stream`.
-  void run(const void* x, const CudaLinear& w, float* y, std::int64_t rows, bool accumulate, cudaStream_t stream);
+  // y[rows x out] = x[rows x in] W^T + bias (+ y when accumulate). `x` is fp32 for fp32
+  // weights and bf16 for bf16 weights; `y` is fp32, or bf16 when y_bf16 (bf16 weights, no
+  // accumulate). Enqueued on `stream`.
+  void run(const void* x, const CudaLinear& w, void* y, bool y_bf16, std::int64_t rows, bool accumulate,
+           cudaStream_t stream);
 
  private:
   struct Plan {
@@ -53,7 +58,8 @@ class GemmRunner {
     cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
     cublasLtMatmulAlgo_t algo{};
   };
-  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, bool, bool>;  // rows, in, out, prec, acc, bias
+  // rows, in, out, precision, accumulate, bias, bf16 output
+  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, bool, bool, bool>;
   Plan& plan(const Key& key, const CudaLinear& w);
   static void destroy(Plan& p) noexcept;
 

@@ -17,9 +17,14 @@ void launch_embed(const std::int32_t* ids, const std::int32_t* positions, const 
                   std::int64_t tokens, const float* word, const float* position, const float* token_type,
                   std::int64_t width, float* out, cudaStream_t stream);
 
-// In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32 throughout.
+// In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32 throughout. When
+// bf16_copy is not null the result is also written there rounded to bf16 (the next bf16
+// GEMM's input, saving a separate conversion pass).
 void launch_layer_norm(float* x, std::int64_t rows, std::int64_t cols, const float* gamma, const float* beta,
-                       float eps, cudaStream_t stream);
+                       float eps, void* bf16_copy, cudaStream_t stream);
+
+// In place on n bf16 values: y = bf16(act(y)), computed in fp32.
+void launch_activation_bf16(void* y, std::int64_t n, Activation act, cudaStream_t stream);
 
 // In place: y[r][c] = act(y[r][c] + bias[c]) (bias may be null).
 void launch_bias_activation(float* y, std::int64_t rows, std::int64_t cols, const float* bias, Activation act,
