@@ -56,6 +56,19 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const std::uint32_t (&a)
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+// 16 bytes global -> shared without passing through registers; fill=false writes 16 zero
+// bytes instead (src-size 0: nothing is read).
+__device__ __forceinline__ void cp_async_16(void* dst, const void* src, bool fill) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_address(dst)), "l"(src),
+               "r"(fill ? 16 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
 __device__ __forceinline__ std::uint32_t bits(__nv_bfloat162 v) {
   return *reinterpret_cast<std::uint32_t*>(&v);
 }
@@ -66,15 +79,32 @@ __device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2
 template <int D>
 constexpr int kLd = D + 8;  // row stride of the tiles: 16-byte rows for ldmatrix, no bank conflicts
 
+// Q, then two K tiles and two V tiles (the next pair fills while the current one is used).
 template <int D>
-constexpr std::size_t kSharedBytes = sizeof(__nv_bfloat16) * (kBq + 2 * kBk) * kLd<D>;
+constexpr std::size_t kSharedBytes = sizeof(__nv_bfloat16) * (kBq + 4 * kBk) * kLd<D>;
+
+// Rows [first, first + kBk) of a bf16 K or V slice with 16-byte aligned rows, copied with
+// cp.async (rows past the sequence are zero-filled). The caller commits and waits.
+template <int D>
+__device__ __forceinline__ void load_tile_async(__nv_bfloat16* dst, const __nv_bfloat16* base,
+                                                std::int64_t ld, int first, int len) {
+  constexpr int kChunksPerRow = D / 8;
+  for (int i = threadIdx.x; i < kBk * kChunksPerRow; i += kThreads) {
+    const int r = i / kChunksPerRow, c = (i % kChunksPerRow) * 8;
+    const bool inside = first + r < len;
+    cp_async_16(dst + r * kLd<D> + c, inside ? base + static_cast<std::int64_t>(first + r) * ld + c : base,
+                inside);
+  }
+}
 
 template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a) {
   extern __shared__ __align__(128) unsigned char smem[];
   auto* s_q = reinterpret_cast<__nv_bfloat16*>(smem);
-  auto* s_k = s_q + kBq * kLd<D>;
-  auto* s_v = s_k + kBk * kLd<D>;
+  // Buffer b's K tile starts at s_kv + b * kKvStride, its V tile kBk rows later.
+  __nv_bfloat16* s_kv = s_q + kBq * kLd<D>;
+  constexpr int kKvStride = 2 * kBk * kLd<D>;
+  constexpr int kVOffset = kBk * kLd<D>;
 
   const AttentionTile tile = a.tiles[blockIdx.x];
   const int head = blockIdx.y;
@@ -110,11 +140,38 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a
   float m_lo = -INFINITY, m_hi = -INFINITY;  // running max of rows g and g + 8 (log2 domain)
   float l_lo = 0.0f, l_hi = 0.0f;            // this lane's share of their running sums
 
-  for (int k0 = 0; k0 < len; k0 += kBk) {
-    __syncthreads();  // every warp is done with the previous K and V tiles
-    load_attention_tile<D, kLd<D>, kBk, kThreads>(s_k, k_base, ld, k0, len, d, vector);
-    load_attention_tile<D, kLd<D>, kBk, kThreads>(s_v, v_base, ld, k0, len, d, vector);
-    __syncthreads();
+  // bf16 Q|K|V with 16-byte rows (the bf16-scratch path) streams K and V with cp.async one
+  // tile ahead of the compute; other inputs are loaded (and converted) tile by tile.
+  constexpr bool kBf16In = sizeof(In) == 2;
+  const bool async = kBf16In && vector;
+  if constexpr (kBf16In) {
+    if (async) {
+      load_tile_async<D>(s_kv, k_base, ld, 0, len);
+      load_tile_async<D>(s_kv + kVOffset, v_base, ld, 0, len);
+      cp_async_commit();
+    }
+  }
+  for (int k0 = 0, buf = 0; k0 < len; k0 += kBk, buf ^= 1) {
+    __syncthreads();  // every warp is done with the tiles of two steps ago (the buffer refilled next)
+    __nv_bfloat16* s_k = s_kv + buf * kKvStride;
+    __nv_bfloat16* s_v = s_k + kVOffset;
+    if constexpr (kBf16In) {
+      if (async) {
+        if (k0 + kBk < len) {
+          load_tile_async<D>(s_kv + (buf ^ 1) * kKvStride, k_base, ld, k0 + kBk, len);
+          load_tile_async<D>(s_kv + (buf ^ 1) * kKvStride + kVOffset, v_base, ld, k0 + kBk, len);
+          cp_async_commit();
+          cp_async_wait<1>();  // this step's tiles have landed (the next ones may be in flight)
+        } else {
+          cp_async_wait<0>();
+        }
+      }
+    }
+    if (!async) {
+      load_attention_tile<D, kLd<D>, kBk, kThreads>(s_k, k_base, ld, k0, len, d, vector);
+      load_attention_tile<D, kLd<D>, kBk, kThreads>(s_v, v_base, ld, k0, len, d, vector);
+    }
+    __syncthreads();  // every thread's part of this step's tiles is visible
 
     float s[kBk / 8][4];
 #pragma unroll

@@ -55,11 +55,11 @@ class CudaDevice final : public Device {
     int runtime = 0, driver = 0;
     cudaRuntimeGetVersion(&runtime);
     cudaDriverGetVersion(&driver);
-    char buf[512];
+    char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "cuda:%d %s (sm_%d%d, %d SMs, %.1f GiB), CUDA runtime %d.%d, driver %d.%d, cuBLASLt %zu; "
-                  "fp32: cuBLASLt CUBLAS_COMPUTE_32F (TF32 off); bf16: bf16 tensor cores, fp32 accumulate "
-                  "(activations fp32 between ops); int8: not supported",
+                  "fp32: cuBLASLt CUBLAS_COMPUTE_32F (TF32 off); bf16: bf16 tensor cores, fp32 accumulate, "
+                  "bf16 scratch between GEMMs (residual stream and norms fp32); int8: not supported",
                   ordinal_, props_.name, props_.major, props_.minor, props_.multiProcessorCount,
                   static_cast<double>(props_.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0), runtime / 1000,
                   (runtime % 1000) / 10, driver / 1000, (driver % 1000) / 10, cublasLtGetVersion());
