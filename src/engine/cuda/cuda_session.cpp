@@ -157,9 +157,12 @@ void CudaSession::linear(const Matrix& x, const LinearWeights& weights, Matrix& 
   {
     // Bias (and the residual, through beta = 1) are fused into the GEMM; the activation runs
     // after it, on y + bias (+ old y), as the CPU backend's post-ops do.
+    // The label names the GEMM's shape; it is built only when profiling.
     OpScope scope(profile_, stream_,
-                  "gemm " + std::to_string(w.in_features()) + "->" + std::to_string(w.out_features()) +
-                      (y_bf16 ? " bf16 out" : (bf16 ? " fp32 out" : " fp32")));
+                  !profile_.enabled()
+                      ? std::string()
+                      : "gemm " + std::to_string(w.in_features()) + "->" + std::to_string(w.out_features()) +
+                            (y_bf16 ? " bf16 out" : (bf16 ? " fp32 out" : " fp32")));
     gemm_.run(input, w, y.data, y_bf16, x.rows, epilogue.accumulate, stream_);
   }
   last_linear_precision_ = w.precision();
