@@ -152,7 +152,7 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a
     }
   }
   for (int k0 = 0, buf = 0; k0 < len; k0 += kBk, buf ^= 1) {
-    __syncthreads();  // every warp is done with the tiles of two steps ago (the buffer refilled next)
+    __syncthreads();  // every warp is done with the previous step's tiles, whose buffer is refilled next
     __nv_bfloat16* s_k = s_kv + buf * kKvStride;
     __nv_bfloat16* s_v = s_k + kVOffset;
     if constexpr (kBf16In) {
