@@ -24,24 +24,12 @@
 #include "models/weight_source.hpp"
 #include "rerank/error.hpp"
 
-// In CUDA builds the toolkit's headers are on the include path (rerank_engine links
-// cudart): report the GPU memory in use. Other builds print null.
-#if __has_include(<cuda_runtime.h>)
-#include <cuda_runtime.h>
-#define RERANK_BENCH_HAVE_CUDART 1
-#endif
-
 namespace {
 
-// GiB in use on the current GPU (weights + every arena at its high-water mark), or -1.
-double gpu_gib_in_use() {
-#ifdef RERANK_BENCH_HAVE_CUDART
-  std::size_t free_bytes = 0, total = 0;
-  if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return -1;
-  return static_cast<double>(total - free_bytes) / (1024.0 * 1024.0 * 1024.0);
-#else
-  return -1;
-#endif
+// GiB in use on the device (weights + every arena at its high-water mark), or -1.
+double gpu_gib_in_use(const rerank::engine::Device& device) {
+  const auto bytes = device.accelerator_memory_in_use();
+  return bytes ? static_cast<double>(*bytes) / (1024.0 * 1024.0 * 1024.0) : -1.0;
 }
 
 using rerank::engine::Precision;
@@ -91,7 +79,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shape& shape, Precision precision,
          const std::vector<int>& lengths, int batch_tokens, double peak_gflops) {
-  auto config = rerank::io::parse_encoder_config(nlohmann::json::parse(shape.json), std::string("shape:") + shape.name);
+  auto config =
+      rerank::io::parse_encoder_config(nlohmann::json::parse(shape.json), std::string("shape:") + shape.name);
   auto spec = rerank::models::encoder_spec_for(config);
   rerank::models::RandomWeights weights(7);
   const auto t_load = std::chrono::steady_clock::now();
@@ -108,7 +97,8 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
       batches.emplace_back();
     }
     std::vector<std::int32_t> ids(static_cast<std::size_t>(len)), types(static_cast<std::size_t>(len), 0);
-    for (auto& id : ids) id = 5 + static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(config.vocab_size - 5));
+    for (auto& id : ids)
+      id = 5 + static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(config.vocab_size - 5));
     model.append_sequence(batches.back(), ids, types);
   }
   auto pass = [&]() {
@@ -126,10 +116,13 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
   const double f = flops(config, lengths);
   const double tflops = f / best / 1e12;
   std::printf(
-      "{\"shape\":\"%s\",\"precision\":\"%s\",\"pairs\":%zu,\"batches\":%zu,\"seconds\":%.4f,\"pairs_per_s\":%.1f,"
-      "\"tflops\":%.2f,\"peak_tflops\":%.2f,\"fraction_of_peak\":%.3f,\"load_s\":%.2f,\"gpu_gib_in_use\":%.2f}\n",
-      shape.name, std::string(rerank::engine::precision_name(precision)).c_str(), lengths.size(), batches.size(), best,
-      static_cast<double>(lengths.size()) / best, tflops, peak_gflops / 1e3, tflops * 1e3 / peak_gflops, load_s, gpu_gib_in_use());
+      "{\"shape\":\"%s\",\"precision\":\"%s\",\"pairs\":%zu,\"batches\":%zu,\"seconds\":%.4f,\"pairs_per_s\":"
+      "%.1f,"
+      "\"tflops\":%.2f,\"peak_tflops\":%.2f,\"fraction_of_peak\":%.3f,\"load_s\":%.2f,\"gpu_gib_in_use\":%."
+      "2f}\n",
+      shape.name, std::string(rerank::engine::precision_name(precision)).c_str(), lengths.size(),
+      batches.size(), best, static_cast<double>(lengths.size()) / best, tflops, peak_gflops / 1e3,
+      tflops * 1e3 / peak_gflops, load_s, gpu_gib_in_use(*device));
   std::fflush(stdout);
 }
 
@@ -140,10 +133,14 @@ int main(int argc, char** argv) {
   std::string which = "all", precisions = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--pairs") pairs = std::atoi(argv[i + 1]);
-    else if (a == "--batch-tokens") batch_tokens = std::atoi(argv[i + 1]);
-    else if (a == "--shape") which = argv[i + 1];
-    else if (a == "--precision") precisions = argv[i + 1];
+    if (a == "--pairs")
+      pairs = std::atoi(argv[i + 1]);
+    else if (a == "--batch-tokens")
+      batch_tokens = std::atoi(argv[i + 1]);
+    else if (a == "--shape")
+      which = argv[i + 1];
+    else if (a == "--precision")
+      precisions = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -164,7 +161,8 @@ int main(int argc, char** argv) {
     const auto lengths = pair_lengths(pairs);
     double total = 0;
     for (const int l : lengths) total += l;
-    std::printf("{\"pairs\":%d,\"mean_tokens\":%.1f,\"batch_tokens\":%d}\n", pairs, total / pairs, batch_tokens);
+    std::printf("{\"pairs\":%d,\"mean_tokens\":%.1f,\"batch_tokens\":%d}\n", pairs, total / pairs,
+                batch_tokens);
     for (const Precision p : {Precision::F32, Precision::BF16}) {
       if (precisions != "all" && precisions != rerank::engine::precision_name(p)) continue;
       const double peak = device->measure_gemm_peak_gflops(p);

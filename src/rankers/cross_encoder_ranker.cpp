@@ -75,11 +75,11 @@ CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::To
   } else {
     max_length_ = std::min(tokenizer_->model_max_length().value_or(kDefaultMaxLength), model_limit);
   }
-  const std::size_t specials = tokenizer_->num_special_tokens(true);
-  if (max_length_ <= specials) {
+  specials_ = tokenizer_->num_special_tokens(true);
+  if (max_length_ <= specials_) {
     throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) +
                                                 " leaves no room for text after the " +
-                                                std::to_string(specials) + " special tokens");
+                                                std::to_string(specials_) + " special tokens");
   }
   batch_tokens_ = options_.batch_tokens > 0 ? options_.batch_tokens : kDefaultBatchTokens;
   info_.score_kind = ScoreKind::Logit;
@@ -111,7 +111,7 @@ CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(
   text::Encoding doc = tokenizer_->encode_raw(document);
   if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
   PreparedPair out;
-  const std::size_t full = query.size() + doc.size() + tokenizer_->num_special_tokens(true);
+  const std::size_t full = query.size() + doc.size() + specials_;
   out.over = full > max_length_;
   if (out.over && !options.truncate) {
     throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(index) + " is " +

@@ -49,8 +49,8 @@ struct PairScore {
 struct PairStats {
   std::size_t pairs = 0;
   std::size_t tokens = 0;
-  std::size_t truncated = 0;            // pairs cut to max_length
-  std::size_t truncation_fallbacks = 0; // only_second impossible (long query): longest_first used
+  std::size_t truncated = 0;             // pairs cut to max_length
+  std::size_t truncation_fallbacks = 0;  // only_second impossible (long query): longest_first used
   std::size_t batches = 0;
 };
 
@@ -70,9 +70,10 @@ class CrossEncoderRanker final : public Ranker {
   // Every (query, document) pair with its logits and token count: result[q][d].
   // Thread-safe. Error(InvalidInput) when a pair cannot be fitted (truncate=false, or
   // longest_first cannot fit either).
-  std::vector<std::vector<PairScore>> score_pairs(std::span<const std::string_view> queries,
-                                                  std::span<const std::vector<std::string_view>> documents_per_query,
-                                                  const ScoreOptions& options = {}, PairStats* stats = nullptr) const;
+  std::vector<std::vector<PairScore>> score_pairs(
+      std::span<const std::string_view> queries,
+      std::span<const std::vector<std::string_view>> documents_per_query, const ScoreOptions& options = {},
+      PairStats* stats = nullptr) const;
 
   const models::EncoderClassifier& model() const { return *model_; }
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -101,6 +102,7 @@ class CrossEncoderRanker final : public Ranker {
   std::unique_ptr<models::EncoderClassifier> model_;
   CrossEncoderOptions options_;
   std::size_t max_length_ = 512;
+  std::size_t specials_ = 0;  // special tokens a pair gets ([CLS] q [SEP] d [SEP]: 3)
   std::size_t batch_tokens_ = kDefaultBatchTokens;
   mutable std::mutex sessions_mutex_;
   mutable std::vector<std::unique_ptr<engine::Session>> idle_sessions_;

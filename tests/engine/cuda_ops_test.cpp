@@ -168,16 +168,35 @@ TEST(CudaOps, ActivationsMatchCpu) {
 }
 
 // Attention over packed sequences of the given lengths; returns max |gpu - cpu|.
+// Packed sequences of the given lengths: their starts, and random Q|K|V rows ([tokens x
+// 3*hidden]) with Q scaled by q_scale (large scores test the online softmax).
+struct AttentionInput {
+  std::vector<std::int32_t> starts{0};
+  std::int64_t tokens = 0, hidden = 0;
+  std::vector<float> qkv;
+};
+
+AttentionInput attention_input(const std::vector<std::int32_t>& lengths, std::int64_t heads,
+                               std::int64_t head_dim, float q_scale, std::uint32_t seed) {
+  AttentionInput in;
+  for (const std::int32_t l : lengths) in.starts.push_back(in.starts.back() + l);
+  in.tokens = in.starts.back();
+  in.hidden = heads * head_dim;
+  in.qkv = random_values(static_cast<std::size_t>(in.tokens * 3 * in.hidden), 1.0f, seed);
+  for (std::int64_t r = 0; r < in.tokens; ++r) {
+    for (std::int64_t c = 0; c < in.hidden; ++c) {
+      in.qkv[static_cast<std::size_t>(r * 3 * in.hidden + c)] *= q_scale;
+    }
+  }
+  return in;
+}
+
 double attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
                       std::int64_t head_dim, float q_scale, std::uint32_t seed) {
-  std::vector<std::int32_t> starts{0};
-  for (const std::int32_t l : lengths) starts.push_back(starts.back() + l);
-  const std::int64_t tokens = starts.back(), hidden = heads * head_dim;
-  auto qkv = random_values(static_cast<std::size_t>(tokens * 3 * hidden), 1.0f, seed);
-  for (std::int64_t r = 0; r < tokens; ++r) {
-    for (std::int64_t c = 0; c < hidden; ++c) qkv[static_cast<std::size_t>(r * 3 * hidden + c)] *= q_scale;
-  }
-  auto in = t.put(qkv, tokens, 3 * hidden);
+  const AttentionInput a = attention_input(lengths, heads, head_dim, q_scale, seed);
+  const std::vector<std::int32_t>& starts = a.starts;
+  const std::int64_t tokens = a.tokens, hidden = a.hidden;
+  auto in = t.put(a.qkv, tokens, 3 * hidden);
   auto out = t.alloc(tokens, hidden);
   t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
   t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
@@ -337,13 +356,10 @@ TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
 // bf16 weights copy the inputs in (exactly: they are bf16 already) and the context out.
 double bf16_attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
                            std::int64_t head_dim, float q_scale, std::uint32_t seed, bool scratch) {
-  std::vector<std::int32_t> starts{0};
-  for (const std::int32_t l : lengths) starts.push_back(starts.back() + l);
-  const std::int64_t tokens = starts.back(), hidden = heads * head_dim;
-  auto qkv = random_values(static_cast<std::size_t>(tokens * 3 * hidden), 1.0f, seed);
-  for (std::int64_t r = 0; r < tokens; ++r) {
-    for (std::int64_t c = 0; c < hidden; ++c) qkv[static_cast<std::size_t>(r * 3 * hidden + c)] *= q_scale;
-  }
+  AttentionInput a = attention_input(lengths, heads, head_dim, q_scale, seed);
+  const std::vector<std::int32_t>& starts = a.starts;
+  const std::int64_t tokens = a.tokens, hidden = a.hidden;
+  std::vector<float>& qkv = a.qkv;
   for (float& v : qkv) v = cuda_test::round_bf16(v);
   auto in = t.put(qkv, tokens, 3 * hidden);
   auto out = t.alloc(tokens, hidden);

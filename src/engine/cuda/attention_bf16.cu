@@ -13,7 +13,7 @@
 #include <cmath>
 
 #include "engine/cuda/attention.hpp"
-#include "engine/cuda/attention_load.cuh"
+#include "engine/cuda/attention_common.cuh"
 #include "engine/cuda/cuda_check.hpp"
 
 namespace rerank::engine::cuda {
@@ -44,9 +44,6 @@ struct Layout {
   static constexpr std::size_t total = q_bytes + 2 * kv_bytes + s_bytes + p_bytes + o_bytes;
 };
 
-__device__ __forceinline__ void store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
-
 template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs a) {
   using L = Layout<D>;
@@ -58,15 +55,10 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
   auto* s_p = reinterpret_cast<__nv_bfloat16*>(smem + L::q_bytes + 2 * L::kv_bytes + L::s_bytes);
   auto* s_o = reinterpret_cast<float*>(smem + L::q_bytes + 2 * L::kv_bytes + L::s_bytes + L::p_bytes);
 
-  const AttentionTile tile = a.tiles[blockIdx.x];
-  const int head = blockIdx.y;
-  const int seq_begin = a.seq_starts[tile.sequence];
-  const int len = a.seq_starts[tile.sequence + 1] - seq_begin;
-  const int q0 = tile.first_query;
-  const int d = a.hidden / a.num_heads;
-  const std::int64_t ld = 3 * static_cast<std::int64_t>(a.hidden);
-  const In* q_base = static_cast<const In*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld +
-                     static_cast<std::int64_t>(head) * d;
+  const AttentionBlock blk = attention_block(a);
+  const int head = blk.head, seq_begin = blk.seq_begin, len = blk.len, q0 = blk.q0, d = blk.d;
+  const std::int64_t ld = blk.ld;
+  const In* q_base = blk.q<In>(a);
   const In* k_base = q_base + a.hidden;
   const In* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
   const bool vector = attention_vector_loads<D, In>(a.qkv, a.hidden, d);
@@ -161,7 +153,7 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
     const float* orow = s_o + my_row * L::kLdO;
     Out* dst = static_cast<Out*>(a.out) + static_cast<std::int64_t>(seq_begin + r) * a.hidden +
                static_cast<std::int64_t>(head) * d;
-    for (int c = half; c < d; c += 2) store(dst + c, orow[c] * inv);
+    for (int c = half; c < d; c += 2) attention_store(dst + c, orow[c] * inv);
   }
 }
 
@@ -178,17 +170,8 @@ void launch_typed(const AttentionArgs& args, cudaStream_t stream) {
 
 template <int D>
 void launch(const AttentionArgs& args, cudaStream_t stream) {
-  if (args.qkv_bf16) {
-    if (args.out_bf16) {
-      launch_typed<D, __nv_bfloat16, __nv_bfloat16>(args, stream);
-    } else {
-      launch_typed<D, __nv_bfloat16, float>(args, stream);
-    }
-  } else if (args.out_bf16) {
-    launch_typed<D, float, __nv_bfloat16>(args, stream);
-  } else {
-    launch_typed<D, float, float>(args, stream);
-  }
+  with_attention_types(
+      args, [&](auto in, auto out) { launch_typed<D, decltype(in), decltype(out)>(args, stream); });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/cuda/attention.hpp"
+#include "engine/cuda/attention_common.cuh"
 #include "engine/cuda/cuda_check.hpp"
 
 namespace rerank::engine::cuda {
@@ -39,7 +40,8 @@ __device__ __forceinline__ float half_warp_sum(float v) {
 // Loads rows [first, first + 64) of one head's slice (columns [col, col + d)) into a
 // [64 x (D+1)] shared tile; rows past the sequence and columns past d become 0.
 template <int D>
-__device__ __forceinline__ void load_tile(float* dst, const float* base, std::int64_t ld, int first, int len, int d) {
+__device__ __forceinline__ void load_tile(float* dst, const float* base, std::int64_t ld, int first, int len,
+                                          int d) {
   constexpr int kLd = D + 1;
   for (int i = threadIdx.x; i < 64 * D; i += kThreads) {
     const int r = i / D;
@@ -59,14 +61,10 @@ __global__ void __launch_bounds__(kThreads) attention_f32_kernel(AttentionArgs a
   float* s_kv = s_q + kBq * kLd;
   float* s_p = s_kv + kBk * kLd;
 
-  const AttentionTile tile = a.tiles[blockIdx.x];
-  const int head = blockIdx.y;
-  const int seq_begin = a.seq_starts[tile.sequence];
-  const int len = a.seq_starts[tile.sequence + 1] - seq_begin;
-  const int q0 = tile.first_query;
-  const int d = a.hidden / a.num_heads;
-  const std::int64_t ld = 3 * static_cast<std::int64_t>(a.hidden);
-  const float* q_base = static_cast<const float*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld + static_cast<std::int64_t>(head) * d;
+  const AttentionBlock blk = attention_block(a);
+  const int head = blk.head, seq_begin = blk.seq_begin, len = blk.len, q0 = blk.q0, d = blk.d;
+  const std::int64_t ld = blk.ld;
+  const float* q_base = blk.q<float>(a);
   const float* k_base = q_base + a.hidden;
   const float* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
   const float scale = 1.0f / sqrtf(static_cast<float>(d));
@@ -158,7 +156,8 @@ __global__ void __launch_bounds__(kThreads) attention_f32_kernel(AttentionArgs a
     const int r = q0 + ty + 16 * i;
     if (r >= len) continue;
     const float inv = 1.0f / l[i];
-    float* dst = static_cast<float*>(a.out) + static_cast<std::int64_t>(seq_begin + r) * a.hidden + static_cast<std::int64_t>(head) * d;
+    float* dst = static_cast<float*>(a.out) + static_cast<std::int64_t>(seq_begin + r) * a.hidden +
+                 static_cast<std::int64_t>(head) * d;
 #pragma unroll
     for (int c = 0; c < kCols; ++c) {
       const int col = tx + 16 * c;
@@ -181,7 +180,8 @@ void launch(const AttentionArgs& args, cudaStream_t stream) {
 }  // namespace
 
 void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream) {
-  if (args.qkv_bf16 || args.out_bf16) throw Error(ErrorCode::Internal, "the fp32 attention kernel takes fp32 matrices");
+  if (args.qkv_bf16 || args.out_bf16)
+    throw Error(ErrorCode::Internal, "the fp32 attention kernel takes fp32 matrices");
   if (args.num_tiles <= 0 || args.num_heads <= 0) return;
   const int d = args.hidden / args.num_heads;
   if (d <= 16) {
@@ -193,7 +193,8 @@ void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream) {
   } else if (d <= kAttentionMaxHeadDim) {
     launch<128>(args, stream);
   } else {
-    throw Error(ErrorCode::NotSupported, "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
+    throw Error(ErrorCode::NotSupported,
+                "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
   }
 }
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 
 #include "engine/cuda/attention.hpp"
-#include "engine/cuda/attention_load.cuh"
+#include "engine/cuda/attention_common.cuh"
 #include "engine/cuda/cuda_check.hpp"
 
 namespace rerank::engine::cuda {
@@ -73,9 +73,6 @@ __device__ __forceinline__ std::uint32_t bits(__nv_bfloat162 v) {
   return *reinterpret_cast<std::uint32_t*>(&v);
 }
 
-__device__ __forceinline__ void store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
-
 template <int D>
 constexpr int kLd = D + 8;  // row stride of the tiles: 16-byte rows for ldmatrix, no bank conflicts
 
@@ -106,15 +103,10 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a
   constexpr int kKvStride = 2 * kBk * kLd<D>;
   constexpr int kVOffset = kBk * kLd<D>;
 
-  const AttentionTile tile = a.tiles[blockIdx.x];
-  const int head = blockIdx.y;
-  const int seq_begin = a.seq_starts[tile.sequence];
-  const int len = a.seq_starts[tile.sequence + 1] - seq_begin;
-  const int q0 = tile.first_query;
-  const int d = a.hidden / a.num_heads;
-  const std::int64_t ld = 3 * static_cast<std::int64_t>(a.hidden);
-  const In* q_base = static_cast<const In*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld +
-                     static_cast<std::int64_t>(head) * d;
+  const AttentionBlock blk = attention_block(a);
+  const int head = blk.head, seq_begin = blk.seq_begin, len = blk.len, q0 = blk.q0, d = blk.d;
+  const std::int64_t ld = blk.ld;
+  const In* q_base = blk.q<In>(a);
   const In* k_base = q_base + a.hidden;
   const In* v_base = q_base + 2 * static_cast<std::int64_t>(a.hidden);
   const bool vector = attention_vector_loads<D, In>(a.qkv, a.hidden, d);
@@ -262,8 +254,9 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a
     for (int e = 0; e < 2; ++e) {
       const int c = n * 8 + 2 * t + e;
       if (c >= d) continue;
-      if (r_lo < len) store(out + static_cast<std::int64_t>(r_lo) * a.hidden + c, o[n][e] * inv_lo);
-      if (r_hi < len) store(out + static_cast<std::int64_t>(r_hi) * a.hidden + c, o[n][2 + e] * inv_hi);
+      if (r_lo < len) attention_store(out + static_cast<std::int64_t>(r_lo) * a.hidden + c, o[n][e] * inv_lo);
+      if (r_hi < len)
+        attention_store(out + static_cast<std::int64_t>(r_hi) * a.hidden + c, o[n][2 + e] * inv_hi);
     }
   }
 }
@@ -281,17 +274,8 @@ void launch_typed(const AttentionArgs& args, cudaStream_t stream) {
 
 template <int D>
 void launch(const AttentionArgs& args, cudaStream_t stream) {
-  if (args.qkv_bf16) {
-    if (args.out_bf16) {
-      launch_typed<D, __nv_bfloat16, __nv_bfloat16>(args, stream);
-    } else {
-      launch_typed<D, __nv_bfloat16, float>(args, stream);
-    }
-  } else if (args.out_bf16) {
-    launch_typed<D, float, __nv_bfloat16>(args, stream);
-  } else {
-    launch_typed<D, float, float>(args, stream);
-  }
+  with_attention_types(
+      args, [&](auto in, auto out) { launch_typed<D, decltype(in), decltype(out)>(args, stream); });
 }
 
 }  // namespace

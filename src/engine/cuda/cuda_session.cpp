@@ -62,26 +62,23 @@ void CudaSession::begin() {
   last_linear_precision_ = Precision::F32;
 }
 
-Matrix CudaSession::alloc(std::int64_t rows, std::int64_t cols) {
+Matrix CudaSession::allocate(std::int64_t rows, std::int64_t cols, Storage storage) {
   if (rows < 0 || cols < 0) throw Error(ErrorCode::Internal, "negative matrix size");
   activate();
+  const std::size_t element = storage == Storage::BF16 ? 2 : sizeof(float);
   Matrix m;
   m.rows = rows;
   m.cols = cols;
-  m.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(rows * cols) * sizeof(float)));
+  m.storage = storage;
+  m.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(rows * cols) * element));
   return m;
 }
 
+Matrix CudaSession::alloc(std::int64_t rows, std::int64_t cols) { return allocate(rows, cols, Storage::F32); }
+
 Matrix CudaSession::alloc_scratch(std::int64_t rows, std::int64_t cols, Precision reader) {
-  if (reader != Precision::BF16 || !bf16_scratch_) return alloc(rows, cols);
-  if (rows < 0 || cols < 0) throw Error(ErrorCode::Internal, "negative matrix size");
-  activate();
-  Matrix m;
-  m.rows = rows;
-  m.cols = cols;
-  m.storage = Storage::BF16;
-  m.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(rows * cols) * 2));
-  return m;
+  const bool bf16 = reader == Precision::BF16 && bf16_scratch_;
+  return allocate(rows, cols, bf16 ? Storage::BF16 : Storage::F32);
 }
 
 void* CudaSession::shadow_buffer(std::size_t elements) {

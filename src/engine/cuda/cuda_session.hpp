@@ -42,6 +42,7 @@ class CudaSession final : public Session {
 
  private:
   void activate() const;  // makes this session's GPU current on the calling thread
+  Matrix allocate(std::int64_t rows, std::int64_t cols, Storage storage);  // from the pass's arena
   // Copies `values` to device memory from the pass's arena, through pinned memory.
   const std::int32_t* upload_ints(std::span<const std::int32_t> values);
   // The bf16 copy of fp32 matrix x for a bf16 GEMM: the shadow when it is x's, else

@@ -1,12 +1,44 @@
-// Staging one head's slice of Q, K or V into shared memory as bf16, shared by the tensor-core
-// attention kernels (attention_bf16.cu, attention_mma.cu).
+// What the attention kernels (attention_f32.cu, attention_bf16.cu, attention_mma.cu) share:
+// which sequence, head and queries a block owns, staging a head's slice of Q, K or V into
+// shared memory as bf16, storing fp32 or bf16 outputs, and picking the kernel instance for
+// the matrices' element types.
 #pragma once
 
 #include <cuda_bf16.h>
+#include <cuda_runtime.h>
 
 #include <cstdint>
 
+#include "engine/cuda/attention.hpp"
+
 namespace rerank::engine::cuda {
+
+// The block's work: one head of one sequence, queries from q0. Q|K|V rows are 3*hidden wide;
+// the head's Q slice starts at q(), its K and V slices hidden and 2*hidden further.
+struct AttentionBlock {
+  int head, seq_begin, len, q0, d;
+  std::int64_t ld;
+  template <typename In>
+  __device__ const In* q(const AttentionArgs& a) const {
+    return static_cast<const In*>(a.qkv) + static_cast<std::int64_t>(seq_begin) * ld +
+           static_cast<std::int64_t>(head) * d;
+  }
+};
+
+__device__ __forceinline__ AttentionBlock attention_block(const AttentionArgs& a) {
+  const AttentionTile tile = a.tiles[blockIdx.x];
+  AttentionBlock b;
+  b.head = blockIdx.y;
+  b.seq_begin = a.seq_starts[tile.sequence];
+  b.len = a.seq_starts[tile.sequence + 1] - b.seq_begin;
+  b.q0 = tile.first_query;
+  b.d = a.hidden / a.num_heads;
+  b.ld = 3 * static_cast<std::int64_t>(a.hidden);
+  return b;
+}
+
+__device__ __forceinline__ void attention_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void attention_store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
 
 __device__ __forceinline__ float attention_to_float(float v) { return v; }
 __device__ __forceinline__ float attention_to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
@@ -57,6 +89,23 @@ template <int D, typename In>
 __device__ __forceinline__ bool attention_vector_loads(const void* qkv, int hidden, int d) {
   constexpr int kChunk = 16 / sizeof(In);
   return d == D && hidden % kChunk == 0 && reinterpret_cast<std::uintptr_t>(qkv) % 16 == 0;
+}
+
+// Calls f(In{}, Out{}) with the element types args says (float or __nv_bfloat16), so a
+// launcher instantiates its kernel for the four combinations in one place.
+template <typename F>
+void with_attention_types(const AttentionArgs& args, F&& f) {
+  if (args.qkv_bf16) {
+    if (args.out_bf16) {
+      f(__nv_bfloat16{}, __nv_bfloat16{});
+    } else {
+      f(__nv_bfloat16{}, float{});
+    }
+  } else if (args.out_bf16) {
+    f(float{}, __nv_bfloat16{});
+  } else {
+    f(float{}, float{});
+  }
 }
 
 }  // namespace rerank::engine::cuda
