@@ -18,6 +18,8 @@ struct TokenizeOptions {
   std::string tokenizer_dir;
   std::optional<std::size_t> max_length;
   std::string truncation = "longest_first";
+  std::string truncation_side = "right";
+  std::size_t stride = 0;
   bool no_special_tokens = false;
 };
 
@@ -78,6 +80,10 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_option("--max-length", opt->max_length, "Truncate to this many tokens, special tokens included");
   cmd->add_option("--truncation", opt->truncation, "Pair truncation strategy (with --max-length)")
       ->check(CLI::IsMember({"longest_first", "only_first", "only_second"}));
+  cmd->add_option("--truncation-side", opt->truncation_side, "Which end truncation cuts (with --max-length)")
+      ->check(CLI::IsMember({"right", "left"}));
+  cmd->add_option("--stride", opt->stride,
+                  "Overflow stride, checked as the reference checks it (the ids kept do not depend on it)");
   cmd->add_flag("--no-special-tokens", opt->no_special_tokens, "Do not add the post-processor's special tokens");
   cmd->callback([opt] {
     std::unique_ptr<text::Tokenizer> tok;
@@ -91,6 +97,8 @@ void add_tokenize_command(CLI::App& app) {
       trunc.emplace();
       trunc->max_length = *opt->max_length;
       trunc->strategy = text::parse_truncation_strategy(opt->truncation);
+      trunc->direction = opt->truncation_side == "left" ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+      trunc->stride = opt->stride;
     }
     std::ios::sync_with_stdio(false);
     std::string line;

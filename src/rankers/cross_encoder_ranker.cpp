@@ -8,6 +8,7 @@
 #include "io/hub_cache.hpp"
 #include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
+#include "text/truncation.hpp"
 
 namespace rerank {
 
@@ -15,23 +16,10 @@ namespace {
 
 constexpr std::size_t kDefaultMaxLength = 512;
 
-// Cuts a raw document encoding to `n` tokens (from the left when `left`).
+// Cuts a raw document encoding to `n` tokens (from the left when `left`): a per-document
+// budget of rerank's own (Cohere's max_tokens_per_doc), applied before pair truncation.
 void cut_encoding(text::Encoding& e, std::size_t n, bool left) {
-  if (e.ids.size() <= n) return;
-  auto cut = [&](auto& v) {
-    if (v.size() <= n) return;
-    if (left) {
-      v.erase(v.begin(), v.end() - static_cast<std::ptrdiff_t>(n));
-    } else {
-      v.resize(n);
-    }
-  };
-  cut(e.ids);
-  cut(e.type_ids);
-  cut(e.tokens);
-  cut(e.offsets);
-  cut(e.special_tokens_mask);
-  cut(e.sequence_ids);
+  text::truncate_encoding(e, n, left ? text::TruncationDirection::Left : text::TruncationDirection::Right);
 }
 
 double score_from_logits(const float* logits, std::size_t labels) {

@@ -97,6 +97,7 @@ class HfTokenizer : public Tokenizer {
     e.tokens.reserve(text.size() / 3 + 4);
     e.offsets.reserve(text.size() / 3 + 4);
     thread_local std::vector<Token> buffer;
+    e.split_ends.reserve(splits.size());
     for (Split& s : splits) {
       std::vector<Token>* tokens = &s.tokens;
       if (!s.has_tokens) {
@@ -114,6 +115,7 @@ class HfTokenizer : public Tokenizer {
           e.offsets.emplace_back(t.start, t.end);
         e.tokens.push_back(std::move(t.value));
       }
+      e.split_ends.push_back({static_cast<std::uint32_t>(e.ids.size()), s.has_tokens});
     }
     e.type_ids.assign(e.ids.size(), 0);
     e.special_tokens_mask.assign(e.ids.size(), 0);
@@ -171,13 +173,13 @@ Encoding combine_encodings(Encoding first, std::optional<Encoding> second, bool 
     second->special_tokens_mask.assign(second->size(), 0);
   }
   if (truncation) {
+    const std::size_t single = processor ? processor->added_tokens(false) : 0;
     const std::size_t added = (add_special_tokens && processor) ? processor->added_tokens(second.has_value()) : 0;
-    if (added > truncation->max_length)
-      throw Error(ErrorCode::InvalidInput, "max_length " + std::to_string(truncation->max_length) +
-                                               " is smaller than the " + std::to_string(added) +
-                                               " special tokens the tokenizer adds");
-    truncate_encodings(first, second, truncation->max_length - added, truncation->strategy, truncation->direction);
+    truncate_for_encode(first, second, *truncation, single, added);
   }
+  // Split ends describe raw encodings only.
+  first.split_ends.clear();
+  if (second) second->split_ends.clear();
   std::vector<Encoding> parts;
   parts.push_back(std::move(first));
   if (second) parts.push_back(std::move(*second));

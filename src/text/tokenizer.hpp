@@ -22,6 +22,15 @@
 
 namespace rerank::text {
 
+// The end of one pre-tokenised split of a raw encoding (the reference's PreTokenizedString
+// split): the token count up to its end, and whether it is an added token matched before
+// pre-tokenisation. Truncation's early exit (tokenizers 0.23) stops at split boundaries, so a
+// raw encoding keeps them.
+struct SplitEnd {
+  std::uint32_t end;
+  bool added;
+};
+
 struct Encoding {
   std::vector<std::int32_t> ids;
   std::vector<std::int32_t> type_ids;
@@ -29,6 +38,9 @@ struct Encoding {
   std::vector<std::pair<std::size_t, std::size_t>> offsets;  // byte [start, end) in its own text
   std::vector<std::uint8_t> special_tokens_mask;             // 1 for tokens added by the post-processor
   std::vector<std::uint32_t> sequence_ids;                   // 0 = first text, 1 = pair, ~0u = special
+  // Raw encodings only (encode_raw): where each split ends, in order. Empty where the tokenizer
+  // has no split structure (SentencePiece .model files) and after combine().
+  std::vector<SplitEnd> split_ends;
   std::size_t size() const { return ids.size(); }
 };
 
@@ -39,6 +51,9 @@ struct TruncationOptions {
   std::size_t max_length = 512;  // total length including special tokens
   TruncationStrategy strategy = TruncationStrategy::LongestFirst;
   TruncationDirection direction = TruncationDirection::Right;
+  // The reference's overflow stride. It never changes the ids kept (rerank returns no
+  // overflowing windows); it is checked as the reference checks it, so the same settings fail.
+  std::size_t stride = 0;
 };
 
 // "longest_first" | "only_first" | "only_second"; Error(InvalidArgument) otherwise.

@@ -14,6 +14,7 @@
 #include "models/encoder_classifier.hpp"
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
+#include "support/toy_wordpiece.hpp"
 
 namespace rerank {
 namespace {
@@ -281,6 +282,46 @@ TEST(CrossEncoderRanker, MaxLengthBeyondPositionsIsRejected) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
   }
+}
+
+// A pair that hits tokenizers 0.23's truncation early exit: the fixture's BERT weights with the
+// toy WordPiece tokenizer (tests/support/toy_wordpiece.hpp), max length 8 (budget 5).
+// Query 12 x "a" is capped to 8 tokens, the document "x x x x x x x zzz" (10 tokens) keeps 10,
+// so the document is the longer one and gets the odd token: [CLS] a a [SEP] x x x [SEP].
+// Comparing full lengths (12 > 10) would give it to the query instead.
+TEST(CrossEncoderRanker, PairTruncationFollowsTheReferenceEarlyExit) {
+  RERANK_REQUIRE_SHARED(fixture, "reference/bert-ce");
+  testing::TempDir dir;
+  std::filesystem::copy_file(fixture / "config.json", dir / "config.json");
+  std::filesystem::copy_file(fixture / "model.safetensors", dir / "model.safetensors");
+  testing::write_file(dir / "tokenizer.json", testing::toy::wordpiece_json().dump());
+  auto ranker = load_ce(dir.path().string(), 8, "longest_first");
+  ASSERT_NE(ranker, nullptr);
+  using namespace testing::toy;
+  const std::string query = words("a", 12), document = words("x", 7) + " zzz";
+  const std::vector<std::string_view> q = {query};
+  const std::vector<std::vector<std::string_view>> d = {{document}};
+  const auto scored = ranker->score_pairs(q, d);
+  ASSERT_EQ(scored[0][0].tokens, 8u);
+
+  auto logits_of = [&](const std::vector<std::int32_t>& ids, std::size_t first_len) {
+    std::vector<std::int32_t> types(ids.size(), 0);
+    for (std::size_t i = first_len; i < ids.size(); ++i) types[i] = 1;
+    engine::PackedBatch batch;
+    ranker->model().append_sequence(batch, ids, types);
+    auto session = ranker->model().device().make_session();
+    return ranker->model().forward(*session, batch);
+  };
+  const auto reference = logits_of({CLS, A, A, SEP, X, X, X, SEP}, 4);
+  const auto full_lengths = logits_of({CLS, A, A, A, SEP, X, X, SEP}, 5);
+  // The two tokenisations must score apart, or this test could not tell them apart.
+  ASSERT_GT(std::abs(reference[0] - full_lengths[0]), 1e-3);
+  EXPECT_NEAR(scored[0][0].logits[0], reference[0], 1e-5);
+  EXPECT_EQ(ranker->tokenizer().encode_pair(query, document, true, [] {
+    text::TruncationOptions t;
+    t.max_length = 8;
+    return t;
+  }()).ids, (std::vector<std::int32_t>{CLS, A, A, SEP, X, X, X, SEP}));
 }
 
 TEST(CrossEncoderRanker, ShapeModelsLoadAndScore) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
+#include "support/toy_wordpiece.hpp"
 
 namespace rerank::text {
 namespace {
@@ -79,6 +80,35 @@ TEST(TokenizeCli, BadTruncationIsAUsageError) {
   testing::TempDir tmp;
   const auto r = testing::run_cli("tokenize --tokenizer " + tmp.path().string() + " --truncation sideways", "");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace rerank::text
+
+namespace rerank::text {
+namespace {
+
+// --truncation-side and --stride reach the one truncation rule: the early-exit case of
+// truncation_test.cpp (the document gets the odd token), from the left, and a stride the
+// reference refuses.
+TEST(TokenizeCli, TruncationSideAndStride) {
+  using namespace testing::toy;
+  testing::TempDir dir;
+  testing::write_file(dir / "tokenizer.json", wordpiece_json().dump());
+  const std::string input = json{{"text", words("a", 12)}, {"pair", "zzz " + words("x", 7)}}.dump() + "\n";
+  auto r = testing::run_cli("tokenize --tokenizer " + dir.path().string() +
+                                " --max-length 8 --truncation-side left --stride 1",
+                            input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("ids"), (json{CLS, A, A, SEP, X, X, X, SEP}));
+  r = testing::run_cli("tokenize --tokenizer " + dir.path().string() + " --max-length 8 --stride 2", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].value("error", "").find("stride"), std::string::npos) << lines[0].dump();
+  EXPECT_EQ(testing::run_cli("tokenize --tokenizer " + dir.path().string() + " --truncation-side up", "").exit_code, 2);
 }
 
 }  // namespace
