@@ -96,9 +96,17 @@ void CrossEncoderRanker::release_session(std::unique_ptr<engine::Session> sessio
 CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(
     const text::Encoding& query, std::string_view document, std::size_t index, const ScoreOptions& options,
     const text::TruncationOptions& trunc) const {
-  text::Encoding doc = tokenizer_->encode_raw(document);
-  if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
+  // With truncation on, the document is tokenised only as far as the early exit reads it
+  // (the same encoding truncation would cap it to); without, in full for the error message.
+  auto encode_document = [&] {
+    text::Encoding doc = options.truncate ? tokenizer_->encode_raw_capped(document, trunc.max_length, trunc.direction)
+                                          : tokenizer_->encode_raw(document);
+    if (options.max_tokens_per_doc) cut_encoding(doc, *options.max_tokens_per_doc, options.truncate_left);
+    return doc;
+  };
+  text::Encoding doc = encode_document();
   PreparedPair out;
+  // A capped document still holds at least max_length tokens, so `over` is exact.
   const std::size_t full = query.size() + doc.size() + specials_;
   out.over = full > max_length_;
   if (out.over && !options.truncate) {
@@ -116,9 +124,7 @@ CrossEncoderRanker::PreparedPair CrossEncoderRanker::prepare_pair(
     // The query alone is too long for only_second: cut both, as longest_first does.
     text::TruncationOptions fallback = trunc;
     fallback.strategy = text::TruncationStrategy::LongestFirst;
-    text::Encoding again = tokenizer_->encode_raw(document);
-    if (options.max_tokens_per_doc) cut_encoding(again, *options.max_tokens_per_doc, options.truncate_left);
-    out.encoding = tokenizer_->combine(query, std::move(again), true, fallback);
+    out.encoding = tokenizer_->combine(query, encode_document(), true, fallback);
     out.fell_back = true;
   }
   return out;

@@ -1,5 +1,7 @@
 #include "text/hf_tokenizer.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
@@ -55,15 +57,11 @@ class HfTokenizer : public Tokenizer {
     }
   }
 
-  Encoding encode_raw(std::string_view text) const override {
-    std::vector<std::size_t> origin;
-    const std::string clean = sanitize_utf8(text, origin);
-    if (!origin.empty()) {
-      Encoding e = encode_valid(clean);
-      map_offsets_back(e, origin);
-      return e;
-    }
-    return encode_valid(text);
+  Encoding encode_raw(std::string_view text) const override { return encode_any(text, std::nullopt, {}); }
+
+  Encoding encode_raw_capped(std::string_view text, std::size_t max_tokens,
+                             TruncationDirection direction) const override {
+    return encode_any(text, max_tokens, direction);
   }
 
   Encoding combine(Encoding first, std::optional<Encoding> second, bool add_special_tokens,
@@ -89,18 +87,52 @@ class HfTokenizer : public Tokenizer {
   }
 
  private:
-  Encoding encode_valid(std::string_view text) const {
+  Encoding encode_any(std::string_view text, std::optional<std::size_t> limit, TruncationDirection direction) const {
+    std::vector<std::size_t> origin;
+    const std::string clean = sanitize_utf8(text, origin);
+    if (!origin.empty()) {
+      Encoding e = encode_valid(clean, limit, direction);
+      map_offsets_back(e, origin);
+      return e;
+    }
+    return encode_valid(text, limit, direction);
+  }
+
+  // With a limit, the model runs only over the splits the reference's early exit
+  // (tokenize_with_limit) walks: from the `direction` end until `limit` tokens are held after
+  // a split the model tokenised. The rest of a long text is normalised and pre-tokenised (as
+  // the reference does) but never tokenised.
+  Encoding encode_valid(std::string_view text, std::optional<std::size_t> limit, TruncationDirection direction) const {
     std::vector<Split> splits = added_->extract_and_normalize(normalizer_.get(), text);
     if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(splits);
+    std::size_t begin = 0;
+    std::vector<std::uint8_t> tokenised_from_end;  // left limit: splits the backward walk ran
+    if (limit && direction == TruncationDirection::Left) {
+      tokenised_from_end.assign(splits.size(), 0);
+      std::size_t held = 0;
+      begin = splits.size();
+      while (begin > 0) {
+        Split& s = splits[--begin];
+        if (!s.has_tokens) {
+          model_->tokenize(s.normalized.get(), s.tokens);
+          tokenised_from_end[begin] = 1;
+        }
+        held += s.tokens.size();
+        if (tokenised_from_end[begin] && held >= *limit) break;
+      }
+    }
+    const bool right_limit = limit && direction == TruncationDirection::Right;
     Encoding e;
-    e.ids.reserve(text.size() / 3 + 4);
-    e.tokens.reserve(text.size() / 3 + 4);
-    e.offsets.reserve(text.size() / 3 + 4);
+    const std::size_t expect = right_limit ? std::min(*limit + 16, text.size() / 3 + 4) : text.size() / 3 + 4;
+    e.ids.reserve(expect);
+    e.tokens.reserve(expect);
+    e.offsets.reserve(expect);
     thread_local std::vector<Token> buffer;
-    e.split_ends.reserve(splits.size());
-    for (Split& s : splits) {
+    e.split_ends.reserve(splits.size() - begin);
+    for (std::size_t i = begin; i < splits.size(); ++i) {
+      Split& s = splits[i];
       std::vector<Token>* tokens = &s.tokens;
-      if (!s.has_tokens) {
+      if (!s.has_tokens && (tokenised_from_end.empty() || !tokenised_from_end[i])) {
         buffer.clear();
         model_->tokenize(s.normalized.get(), buffer);
         tokens = &buffer;
@@ -116,6 +148,7 @@ class HfTokenizer : public Tokenizer {
         e.tokens.push_back(std::move(t.value));
       }
       e.split_ends.push_back({static_cast<std::uint32_t>(e.ids.size()), s.has_tokens});
+      if (right_limit && !s.has_tokens && e.ids.size() >= *limit) break;
     }
     e.type_ids.assign(e.ids.size(), 0);
     e.special_tokens_mask.assign(e.ids.size(), 0);

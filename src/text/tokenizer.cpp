@@ -9,6 +9,7 @@
 
 #include "rerank/error.hpp"
 #include "text/hf_tokenizer.hpp"
+#include "text/truncation.hpp"
 
 namespace rerank::text {
 namespace {
@@ -98,6 +99,13 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::filesystem::path& tok
 std::unique_ptr<Tokenizer> Tokenizer::from_json_string(std::string_view tokenizer_json) {
   const auto j = parse_json(std::string(tokenizer_json), "tokenizer JSON");
   return make_hf_tokenizer(j, nullptr);
+}
+
+Encoding Tokenizer::encode_raw_capped(std::string_view text, std::size_t max_tokens,
+                                     TruncationDirection direction) const {
+  Encoding e = encode_raw(text);
+  cap_at_split(e, max_tokens, direction);
+  return e;
 }
 
 Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens,

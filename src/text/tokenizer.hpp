@@ -72,6 +72,11 @@ class Tokenizer {
   static std::unique_ptr<Tokenizer> from_json_string(std::string_view tokenizer_json);
 
   virtual Encoding encode_raw(std::string_view text) const = 0;
+  // encode_raw as truncation will cap it (cap_at_split: the reference's early exit at
+  // `max_tokens`), without tokenising the rest of a long text. Equal to
+  // cap_at_split(encode_raw(text), max_tokens, direction).
+  virtual Encoding encode_raw_capped(std::string_view text, std::size_t max_tokens,
+                                     TruncationDirection direction) const;
 
   // Post-processing with optional truncation. Throws Error(InvalidInput) when the strategy
   // cannot fit (e.g. only_second with a query longer than max_length), as the reference does.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
@@ -217,6 +218,50 @@ TEST(Truncation, CapAndCutKeepSplitEndsConsistent) {
   bare.ids = {X, X, X};
   cap_at_split(bare, 1, TruncationDirection::Right);
   EXPECT_EQ(bare.ids.size(), 3u);
+}
+
+}  // namespace
+}  // namespace rerank::text
+
+namespace rerank::text {
+namespace {
+
+// encode_raw_capped (the model run only over the splits the early exit reads) must equal
+// capping the full encoding, for every tokenizer kind, limit and direction.
+void expect_capped_equals_full(const Tokenizer& tok, const std::string& text) {
+  for (const std::size_t limit : {0u, 1u, 3u, 8u, 17u, 64u, 100000u}) {
+    for (const auto d : {TruncationDirection::Right, TruncationDirection::Left}) {
+      Encoding full = tok.encode_raw(text);
+      cap_at_split(full, limit, d);
+      const Encoding capped = tok.encode_raw_capped(text, limit, d);
+      SCOPED_TRACE("limit " + std::to_string(limit) + (d == TruncationDirection::Right ? " right" : " left"));
+      EXPECT_EQ(capped.ids, full.ids);
+      EXPECT_EQ(capped.offsets, full.offsets);
+      EXPECT_EQ(capped.tokens, full.tokens);
+      ASSERT_EQ(capped.split_ends.size(), full.split_ends.size());
+      for (std::size_t i = 0; i < full.split_ends.size(); ++i) EXPECT_EQ(capped.split_ends[i].end, full.split_ends[i].end);
+    }
+  }
+}
+
+TEST(Truncation, CappedEncodingEqualsCappingTheFullOne) {
+  const auto tok = Tokenizer::from_json_string(testing::toy::wordpiece_json().dump());
+  for (const std::string text : {"", "a", "x zzz yy <m> a a zzz", "<m><m> zzz", "zzz yy x \xff zzz"})
+    expect_capped_equals_full(*tok, text);
+}
+
+TEST(Truncation, CappedEncodingEqualsCappingTheFullOneOnFixtureTokenizers) {
+  RERANK_REQUIRE_SHARED(root, "reference/tokenizers");
+  for (const char* name : {"bert-uncased", "xlmr-unigram", "gpt2-bpe", "qwen-bpe", "t5-unigram"}) {
+    SCOPED_TRACE(name);
+    const auto tok = Tokenizer::from_directory(root / name);
+    const auto cases = nlohmann::json::parse(testing::read_file(root / name / "cases.json"));
+    std::size_t n = 0;
+    for (const auto& p : cases.at("pairs")) {
+      if (++n > 12) break;
+      expect_capped_equals_full(*tok, p.at("doc").get<std::string>());
+    }
+  }
 }
 
 }  // namespace
