@@ -411,13 +411,15 @@ TEST_F(HubClientTest, ServerErrorsAreRetriedAndThenReported) {
 
 TEST_F(HubClientTest, StalledServerTimesOutInsteadOfHanging) {
   REQUIRE_REFERENCE("bert-ce");
-  hub_.delay_ms = 10000;
+  hub_.delay_ms = 30000;
   HubClientOptions o = options();
   o.download_timeouts = {1, 0, 1};
   o.max_retries = 0;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(code_of([&] { HubClient(o).download_model({kRepo, "main"}); }), ErrorCode::Network);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(6));
+  // Gave up after the 1 s stall limit (plus the metadata request), not when the server
+  // finally answered: far below the 30 s stall, with room for a loaded host.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   hub_.delay_ms = 0;
 }
 
