@@ -354,6 +354,7 @@ TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
     auto w = [g](auto& pr) -> const LinearWeights& { return g ? *pr.second : *pr.first; };
     s->linear(pick(x), w(wqkv), pick(qkv));
     s->attention(pick(qkv), starts, heads, pick(context));
+    if (g) EXPECT_EQ(s->last_attention_kernel(), "mma");  // bf16 Q|K|V in, head_dim 32
     s->linear(pick(context), w(wo), pick(x), {Activation::None, true});
     s->linear(pick(x), w(w1), pick(ffn), {Activation::GeluErf, false});
     s->linear(pick(ffn), w(w2), pick(x), {Activation::None, true});
