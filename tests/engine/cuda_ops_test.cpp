@@ -9,15 +9,25 @@
 #include <span>
 #include <string>
 
+#include "engine/attention_test_util.hpp"
 #include "engine/cuda_test_util.hpp"
 
 namespace rerank::engine {
 namespace {
 
+using cuda_test::attention_error;
+using cuda_test::attention_input;
+using cuda_test::AttentionBound;
+using cuda_test::AttentionError;
+using cuda_test::AttentionInput;
+using cuda_test::kBf16Attention;
+using cuda_test::kBf16AttentionBf16Out;
+using cuda_test::kBf16AttentionLargeScores;
 using cuda_test::max_abs_diff;
 using cuda_test::Pair;
 using cuda_test::random_values;
 using cuda_test::TwoDevices;
+using cuda_test::within;
 
 TEST(CudaDevice, SelectionFailsWithATypedErrorWhenUnavailable) {
   // Works in every build: either a device comes back, or NotSupported says why.
@@ -170,29 +180,6 @@ TEST(CudaOps, ActivationsMatchCpu) {
   }
 }
 
-// Packed sequences of the given lengths: their starts, and random Q|K|V rows ([tokens x
-// 3*hidden]) with Q scaled by q_scale (large scores test the online softmax).
-struct AttentionInput {
-  std::vector<std::int32_t> starts{0};
-  std::int64_t tokens = 0, hidden = 0;
-  std::vector<float> qkv;
-};
-
-AttentionInput attention_input(const std::vector<std::int32_t>& lengths, std::int64_t heads,
-                               std::int64_t head_dim, float q_scale, std::uint32_t seed) {
-  AttentionInput in;
-  for (const std::int32_t l : lengths) in.starts.push_back(in.starts.back() + l);
-  in.tokens = in.starts.back();
-  in.hidden = heads * head_dim;
-  in.qkv = random_values(static_cast<std::size_t>(in.tokens * 3 * in.hidden), 1.0f, seed);
-  for (std::int64_t r = 0; r < in.tokens; ++r) {
-    for (std::int64_t c = 0; c < in.hidden; ++c) {
-      in.qkv[static_cast<std::size_t>(r * 3 * in.hidden + c)] *= q_scale;
-    }
-  }
-  return in;
-}
-
 // Attention over packed sequences of the given lengths; returns max |gpu - cpu|.
 double attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
                       std::int64_t head_dim, float q_scale, std::uint32_t seed) {
@@ -252,42 +239,10 @@ TEST(CudaOps, AttentionDoesNotDependOnBatchOrder) {
   EXPECT_EQ(max_abs_diff(a1, a2), 0.0);
 }
 
-// bf16 attention against the CPU's fp32 attention: the largest |gpu - cpu|, and the same
-// within each sequence in units of that sequence's output RMS (the worst sequence).
-// Attention averages a sequence's values, so its output shrinks with length (RMS 0.019 at
-// 8192 tokens against ~1 for one token): the absolute bound fits the short sequences, the
-// relative one the long ones.
-struct AttentionError {
-  double max_abs = 0, over_rms = 0;
-};
-
+// The GPU's attention output against the CPU's, as attention_test_util.hpp measures it (the
+// bf16 bounds and where they come from are there).
 AttentionError bf16_attention_error(TwoDevices& t, const Pair& out, const std::vector<std::int32_t>& starts) {
-  const std::vector<float> want = t.cpu_values(out.cpu), got = t.gpu_values(out.gpu);
-  return {max_abs_diff(got, want), rerank::testing::max_segment_diff_over_rms(
-                                       got, want, starts, static_cast<std::size_t>(out.cpu.cols))};
-}
-
-// What a correct kernel shows. Emulating both bf16 kernels' arithmetic on the CPU (64-key
-// tiles, exp2 online softmax, P rounded to bf16 and summed as rounded, fp32 accumulation)
-// on these tests' very inputs: at most 0.0094 of a sequence's RMS with an fp32 output
-// (0.0027 absolute), 0.0235 (0.0079) when the output is rounded to bf16 as well (bf16
-// scratch), and 0.0034 / 0.0101 of the RMS for the large scores. The relative bounds are
-// about 3x that; the absolute ones are kept from before. What they catch that 1e-2 alone
-// did not: padded keys of a partial tile counted with score 0 (a masking bug) leave the
-// 1100-token sequence 0.0065-0.0087 off, inside 1e-2, but 0.12-0.17 of its RMS; and on the
-// 8192-token sequence 1e-2 is 0.53 of the RMS.
-struct AttentionBound {
-  double max_abs, over_rms;
-};
-constexpr AttentionBound kBf16Attention{1e-2, 0.03}, kBf16AttentionBf16Out{1e-2, 0.07},
-    kBf16AttentionLargeScores{2e-2, 0.03};
-
-::testing::AssertionResult within(const AttentionError& e, const AttentionBound& b) {
-  const std::string figures = "max |diff| " + std::to_string(e.max_abs) + " (bound " +
-                              std::to_string(b.max_abs) + "), worst sequence " + std::to_string(e.over_rms) +
-                              " of its RMS (bound " + std::to_string(b.over_rms) + ")";
-  if (e.max_abs <= b.max_abs && e.over_rms <= b.over_rms) return ::testing::AssertionSuccess() << figures;
-  return ::testing::AssertionFailure() << figures;
+  return attention_error(t.gpu_values(out.gpu), t.cpu_values(out.cpu), starts, out.cpu.cols);
 }
 
 // The bf16 tensor-core kernel the session should pick: mma.sync unless the wmma switch is
@@ -298,7 +253,7 @@ const char* bf16_attention_kernel(const std::string& requested, std::int64_t hea
 
 // After a bf16 GEMM the session runs attention on tensor cores (bf16 Q, K, V and
 // probabilities, fp32 accumulation): compared with the CPU on bf16-representable inputs
-// (lengths and inputs like those emulated above, other seeds).
+// (lengths and inputs like the emulated ones, another seed).
 TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
   RERANK_REQUIRE_CUDA(gpu);
   TwoDevices t(gpu);
@@ -354,7 +309,9 @@ TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
     auto w = [g](auto& pr) -> const LinearWeights& { return g ? *pr.second : *pr.first; };
     s->linear(pick(x), w(wqkv), pick(qkv));
     s->attention(pick(qkv), starts, heads, pick(context));
-    if (g) EXPECT_EQ(s->last_attention_kernel(), "mma");  // bf16 Q|K|V in, head_dim 32
+    if (g) {
+      EXPECT_EQ(s->last_attention_kernel(), "mma");  // bf16 Q|K|V in, head_dim 32
+    }
     s->linear(pick(context), w(wo), pick(x), {Activation::None, true});
     s->linear(pick(x), w(w1), pick(ffn), {Activation::GeluErf, false});
     s->linear(pick(ffn), w(w2), pick(x), {Activation::None, true});
