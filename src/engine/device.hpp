@@ -133,6 +133,9 @@ class Session {
   // token of its own sequence only (no padding, no mask).
   virtual void attention(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads,
                          Matrix& out) = 0;
+  // Which kernel the last attention() ran, for tests and diagnostics: the CUDA backend says
+  // "f32", "mma" or "wmma"; empty where a backend has one.
+  virtual std::string_view last_attention_kernel() const { return {}; }
   // out[i] = x[rows[i]]
   virtual void gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) = 0;
   virtual void to_host(const Matrix& x, float* dst) = 0;

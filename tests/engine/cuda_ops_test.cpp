@@ -1,20 +1,33 @@
 // Every CUDA op against the CPU backend on random inputs (llama.cpp's test-backend-ops idea).
 // Tolerances are absolute, on values of order 1: exact for data movement, 1e-5 for the
 // row-wise fp32 kernels, 1e-4 for fp32 GEMMs (summation order differs), and bf16 GEMMs get
-// inputs already rounded to bf16 so both sides multiply the same numbers.
+// inputs already rounded to bf16 so both sides multiply the same numbers; bf16 attention is
+// bounded relative to each sequence's output RMS. NaN/Inf in an output is an infinite error.
 // Without a CUDA device every test here skips, except the device-selection ones.
 #include <algorithm>
 #include <numeric>
+#include <span>
+#include <string>
 
+#include "engine/attention_test_util.hpp"
 #include "engine/cuda_test_util.hpp"
 
 namespace rerank::engine {
 namespace {
 
+using cuda_test::attention_error;
+using cuda_test::attention_input;
+using cuda_test::AttentionBound;
+using cuda_test::AttentionError;
+using cuda_test::AttentionInput;
+using cuda_test::kBf16Attention;
+using cuda_test::kBf16AttentionBf16Out;
+using cuda_test::kBf16AttentionLargeScores;
 using cuda_test::max_abs_diff;
 using cuda_test::Pair;
 using cuda_test::random_values;
 using cuda_test::TwoDevices;
+using cuda_test::within;
 
 TEST(CudaDevice, SelectionFailsWithATypedErrorWhenUnavailable) {
   // Works in every build: either a device comes back, or NotSupported says why.
@@ -168,29 +181,6 @@ TEST(CudaOps, ActivationsMatchCpu) {
 }
 
 // Attention over packed sequences of the given lengths; returns max |gpu - cpu|.
-// Packed sequences of the given lengths: their starts, and random Q|K|V rows ([tokens x
-// 3*hidden]) with Q scaled by q_scale (large scores test the online softmax).
-struct AttentionInput {
-  std::vector<std::int32_t> starts{0};
-  std::int64_t tokens = 0, hidden = 0;
-  std::vector<float> qkv;
-};
-
-AttentionInput attention_input(const std::vector<std::int32_t>& lengths, std::int64_t heads,
-                               std::int64_t head_dim, float q_scale, std::uint32_t seed) {
-  AttentionInput in;
-  for (const std::int32_t l : lengths) in.starts.push_back(in.starts.back() + l);
-  in.tokens = in.starts.back();
-  in.hidden = heads * head_dim;
-  in.qkv = random_values(static_cast<std::size_t>(in.tokens * 3 * in.hidden), 1.0f, seed);
-  for (std::int64_t r = 0; r < in.tokens; ++r) {
-    for (std::int64_t c = 0; c < in.hidden; ++c) {
-      in.qkv[static_cast<std::size_t>(r * 3 * in.hidden + c)] *= q_scale;
-    }
-  }
-  return in;
-}
-
 double attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
                       std::int64_t head_dim, float q_scale, std::uint32_t seed) {
   const AttentionInput a = attention_input(lengths, heads, head_dim, q_scale, seed);
@@ -200,6 +190,7 @@ double attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, s
   auto out = t.alloc(tokens, hidden);
   t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
   t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
+  EXPECT_EQ(t.gpu_session().last_attention_kernel(), "f32");
   return t.diff(out);
 }
 
@@ -248,9 +239,21 @@ TEST(CudaOps, AttentionDoesNotDependOnBatchOrder) {
   EXPECT_EQ(max_abs_diff(a1, a2), 0.0);
 }
 
+// The GPU's attention output against the CPU's, as attention_test_util.hpp measures it (the
+// bf16 bounds and where they come from are there).
+AttentionError bf16_attention_error(TwoDevices& t, const Pair& out, const std::vector<std::int32_t>& starts) {
+  return attention_error(t.gpu_values(out.gpu), t.cpu_values(out.cpu), starts, out.cpu.cols);
+}
+
+// The bf16 tensor-core kernel the session should pick: mma.sync unless the wmma switch is
+// set or the head is too narrow for it (16 and below).
+const char* bf16_attention_kernel(const std::string& requested, std::int64_t head_dim) {
+  return requested == "wmma" || head_dim <= 16 ? "wmma" : "mma";
+}
+
 // After a bf16 GEMM the session runs attention on tensor cores (bf16 Q, K, V and
-// probabilities, fp32 accumulation): compared with the CPU on bf16-representable inputs,
-// within 1e-2 (the probabilities' bf16 rounding, relative 2^-9, over outputs of order 1).
+// probabilities, fp32 accumulation): compared with the CPU on bf16-representable inputs
+// (lengths and inputs like the emulated ones, another seed).
 TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
   RERANK_REQUIRE_CUDA(gpu);
   TwoDevices t(gpu);
@@ -268,7 +271,8 @@ TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
     t.gpu_session().linear(x.gpu, *w, y.gpu);  // marks the session's last GEMM as bf16
     t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
     t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
-    EXPECT_LE(t.diff(out), 1e-2) << "head_dim " << d;
+    EXPECT_EQ(t.gpu_session().last_attention_kernel(), bf16_attention_kernel("mma", d)) << "head_dim " << d;
+    EXPECT_TRUE(within(bf16_attention_error(t, out, starts), kBf16Attention)) << "head_dim " << d;
   }
 }
 
@@ -305,6 +309,9 @@ TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
     auto w = [g](auto& pr) -> const LinearWeights& { return g ? *pr.second : *pr.first; };
     s->linear(pick(x), w(wqkv), pick(qkv));
     s->attention(pick(qkv), starts, heads, pick(context));
+    if (g) {
+      EXPECT_EQ(s->last_attention_kernel(), "mma");  // bf16 Q|K|V in, head_dim 32
+    }
     s->linear(pick(context), w(wo), pick(x), {Activation::None, true});
     s->linear(pick(x), w(w1), pick(ffn), {Activation::GeluErf, false});
     s->linear(pick(ffn), w(w2), pick(x), {Activation::None, true});
@@ -351,11 +358,13 @@ TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
   }
 }
 
-// The bf16 attention path against the CPU's fp32 attention on bf16-rounded Q|K|V. With
-// `scratch`, Q|K|V and the context are bf16 matrices (In = Out = bf16): identity GEMMs with
-// bf16 weights copy the inputs in (exactly: they are bf16 already) and the context out.
-double bf16_attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, std::int64_t heads,
-                           std::int64_t head_dim, float q_scale, std::uint32_t seed, bool scratch) {
+// The bf16 attention path against the CPU's fp32 attention on bf16-rounded Q|K|V, as
+// bf16_attention_error; `kernel` is the one requested, and the one that ran is checked.
+// With `scratch`, Q|K|V and the context are bf16 matrices (In = Out = bf16): identity GEMMs
+// with bf16 weights copy the inputs in (exactly: they are bf16 already) and the context out.
+AttentionError bf16_attention_diff(TwoDevices& t, const std::string& kernel,
+                                   const std::vector<std::int32_t>& lengths, std::int64_t heads,
+                                   std::int64_t head_dim, float q_scale, std::uint32_t seed, bool scratch) {
   AttentionInput a = attention_input(lengths, heads, head_dim, q_scale, seed);
   const std::vector<std::int32_t>& starts = a.starts;
   const std::int64_t tokens = a.tokens, hidden = a.hidden;
@@ -383,28 +392,32 @@ double bf16_attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengt
     g.linear(out.gpu, *eye, sink);  // marks the session's last GEMM as bf16
     g.attention(in.gpu, starts, heads, out.gpu);
   }
-  return t.diff(out);
+  EXPECT_EQ(g.last_attention_kernel(), bf16_attention_kernel(kernel, head_dim)) << "head_dim " << head_dim;
+  return bf16_attention_error(t, out, starts);
 }
 
 // Both bf16 attention kernels (mma.sync, the default, and wmma), fp32 and bf16 matrices in
 // and out, every head width the models use, lengths around the 64-token tiles, the longest
-// sequences and large scores. The output is rounded to bf16 at most once (scratch), so
-// 1e-2 on values of order 1.
+// sequences and large scores, each within its bound of every sequence's output RMS.
 TEST(CudaOps, Bf16AttentionKernelsMatchTheCpuOnEveryShape) {
   RERANK_REQUIRE_CUDA(gpu);
-  for (const char* kernel : {"mma", "wmma"}) {
-    ::setenv("RERANK_CUDA_ATTENTION", kernel, 1);
+  for (const std::string kernel : {"mma", "wmma"}) {
+    ::setenv("RERANK_CUDA_ATTENTION", kernel.c_str(), 1);
     TwoDevices t(gpu);  // sessions read the switch when they are made
     for (const bool scratch : {false, true}) {
+      const AttentionBound& bound = scratch ? kBf16AttentionBf16Out : kBf16Attention;
+      const std::string what = kernel + (scratch ? " bf16 scratch" : " fp32 in and out");
       const std::vector<std::int32_t> lengths{1, 3, 64, 65, 127, 200, 1100};
       for (const std::int64_t d : {16, 32, 48, 64, 128}) {
-        EXPECT_LE(bf16_attention_diff(t, lengths, 4, d, 1.0f, 51, scratch), 1e-2)
-            << kernel << " head_dim " << d << (scratch ? " bf16 scratch" : "");
+        EXPECT_TRUE(within(bf16_attention_diff(t, kernel, lengths, 4, d, 1.0f, 51, scratch), bound))
+            << what << " head_dim " << d;
       }
-      EXPECT_LE(bf16_attention_diff(t, {8192}, 2, 64, 1.0f, 52, scratch), 1e-2) << kernel;
-      EXPECT_LE(bf16_attention_diff(t, {4097, 5, 3000}, 2, 128, 1.0f, 53, scratch), 1e-2) << kernel;
-      EXPECT_LE(bf16_attention_diff(t, {7, 300}, 2, 64, 12.0f, 54, scratch), 2e-2)
-          << kernel << " large scores";
+      EXPECT_TRUE(within(bf16_attention_diff(t, kernel, {8192}, 2, 64, 1.0f, 52, scratch), bound)) << what;
+      EXPECT_TRUE(within(bf16_attention_diff(t, kernel, {4097, 5, 3000}, 2, 128, 1.0f, 53, scratch), bound))
+          << what;
+      EXPECT_TRUE(within(bf16_attention_diff(t, kernel, {7, 300}, 2, 64, 12.0f, 54, scratch),
+                         kBf16AttentionLargeScores))
+          << what << " large scores";
     }
   }
   ::unsetenv("RERANK_CUDA_ATTENTION");

@@ -16,6 +16,7 @@
 
 #include "engine/device.hpp"
 #include "rerank/error.hpp"
+#include "support/compare.hpp"
 
 namespace rerank::engine::cuda_test {
 
@@ -47,15 +48,8 @@ inline std::vector<float> random_values(std::size_t n, float scale, std::uint32_
   return v;
 }
 
-inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double worst = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double d = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
-    if (!(d <= worst)) worst = d;  // NaN propagates as a failure
-  }
-  return worst;
-}
+// NaN/Inf and size mismatches are infinite errors (tests/support/compare.hpp).
+using ::rerank::testing::max_abs_diff;
 
 // A matrix on both devices.
 struct Pair {

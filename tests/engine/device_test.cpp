@@ -1,13 +1,17 @@
 // The op layer through the Device/Session interface, as models use it.
 #include "engine/device.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "engine/cpu/cpu_features.hpp"
 #include "rerank/error.hpp"
+#include "support/compare.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::engine {
@@ -57,31 +61,30 @@ struct LinearCase {
   }
 };
 
-double max_diff(const std::vector<float>& a, const std::vector<double>& b) {
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
-  return worst;
-}
+using rerank::testing::max_abs_diff;
 
 TEST(DeviceLinear, Fp32WithEpilogues) {
   LinearCase c;
-  EXPECT_LT(max_diff(c.run(Precision::F32, {}), c.expect(false, false)), 1e-4);
-  EXPECT_LT(max_diff(c.run(Precision::F32, {Activation::GeluErf, false}), c.expect(true, false)), 1e-4);
-  EXPECT_LT(max_diff(c.run(Precision::F32, {Activation::None, true}), c.expect(false, true)), 1e-4);
+  EXPECT_LT(max_abs_diff(c.run(Precision::F32, {}), c.expect(false, false)), 1e-4);
+  EXPECT_LT(max_abs_diff(c.run(Precision::F32, {Activation::GeluErf, false}), c.expect(true, false)), 1e-4);
+  EXPECT_LT(max_abs_diff(c.run(Precision::F32, {Activation::None, true}), c.expect(false, true)), 1e-4);
 }
 
 TEST(DeviceLinear, Int8AndBf16StayClose) {
   LinearCase c;
-  // Outputs have magnitude ~1-3; int8 (dynamic u8 activations, 7-8 bit weights) and bf16 are
-  // allowed a few percent of that, never NaN.
   const auto ref = c.expect(false, true);
   const auto i8 = c.run(Precision::Int8, {Activation::None, true});
   const auto bf = c.run(Precision::BF16, {Activation::None, true});
-  EXPECT_LT(max_diff(i8, ref), 0.15);
-  EXPECT_LT(max_diff(bf, ref), 0.05);
-  for (float v : i8) ASSERT_TRUE(std::isfinite(v));
+  std::cout << "[ precision ] linear 37x96 -> 80 (+ residual): max |int8 - fp64| " << max_abs_diff(i8, ref)
+            << ", max |bf16 - fp64| " << max_abs_diff(bf, ref) << "\n";
+  // Outputs reach ~7. Observed (AVX-512 BF16 and VNNI): int8 0.040, bf16 0.0093; the bounds
+  // are 3x that, int8 doubled without VNNI (7-bit weights) but never above the 0.15 used
+  // before. NaN/Inf is an infinite difference.
+  const double int8_factor = cpu::cpu_features().avx512vnni ? 1.0 : 2.0;
+  EXPECT_LT(max_abs_diff(i8, ref), std::min(0.15, 3 * int8_factor * 0.040));
+  EXPECT_LT(max_abs_diff(bf, ref), 3 * 0.0093);
   // And int8 is not accidentally fp32.
-  EXPECT_GT(max_diff(i8, ref), 1e-6);
+  EXPECT_GT(max_abs_diff(i8, ref), 1e-6);
 }
 
 std::size_t resident_mib() { return rerank::testing::resident_kib() / 1024; }

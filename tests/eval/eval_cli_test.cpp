@@ -9,7 +9,6 @@
 #include "eval/index/index_cache.hpp"
 #include "eval/report/eval_report.hpp"
 #include "eval/runner/eval_runner.hpp"
-#include "rerank/ranker.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::eval {
@@ -125,8 +124,16 @@ TEST(PublishedNumbers, ScifactBm25NdcgAt10) {
   std::size_t n = 0;
   const auto m = bm25_metrics(dir, 1000, {"ndcg_cut.10", "recall.100", "recall.1000"}, &n);
   EXPECT_EQ(n, 300u);
-  // Anserini BM25 flat 0.6789 (BEIR paper's Elasticsearch: 0.665).
-  EXPECT_NEAR(m.at("ndcg_cut_10"), 0.679, 0.02);
+  // Anserini BM25 flat (the same configuration): nDCG@10 0.6789, R@100 0.9253, R@1000
+  // 0.9767; measured 0.6765, 0.9287, 0.9767. The run is deterministic, so the bands only
+  // allow an analyzer detail to move it: about 3x the measured gap (R@1000 about one
+  // query's worth, 1/300). The old +-0.02 on nDCG@10 alone let through other set-ups
+  // (Anserini multifield 0.6647, BEIR's Elasticsearch 0.665) and broken ones: no stemming
+  // gives 0.6625 (R@100 0.8859), no length normalisation (b = 0) 0.6676; both fail now.
+  // k1/b variants (1.2/0.75: 0.6825) are within any band this metric allows.
+  EXPECT_NEAR(m.at("ndcg_cut_10"), 0.6789, 0.007);
+  EXPECT_NEAR(m.at("recall_100"), 0.9253, 0.01);
+  EXPECT_NEAR(m.at("recall_1000"), 0.9767, 0.004);
   RecordProperty("ndcg_cut_10", std::to_string(m.at("ndcg_cut_10")));
   RecordProperty("recall_100", std::to_string(m.at("recall_100")));
   std::cerr << "SciFact BM25: ndcg_cut_10 " << m.at("ndcg_cut_10") << " recall_100 " << m.at("recall_100")
@@ -138,8 +145,13 @@ TEST(PublishedNumbers, CacmBm25Map) {
   std::size_t n = 0;
   const auto m = bm25_metrics(dir, 1000, {"map", "P.30"}, &n);
   EXPECT_EQ(n, 52u);
-  // Anserini BM25 (k1 0.9, b 0.4, Porter, Lucene stopwords, 1000 hits): MAP 0.3123, P_30 0.1942.
-  EXPECT_NEAR(m.at("map"), 0.3123, 0.03);
+  // Anserini BM25 (k1 0.9, b 0.4, Porter, Lucene stopwords, 1000 hits): MAP 0.3123, P_30
+  // 0.1942; measured 0.3181, 0.1949. MAP within 0.012 (2x the gap) excludes Anserini's
+  // query likelihood (0.3265) and BM25+RM3 (0.3648), which the old +-0.03 did not; P_30
+  // within a few relevant documents over the 52 queries (1/1560 each). No published
+  // recall for this run.
+  EXPECT_NEAR(m.at("map"), 0.3123, 0.012);
+  EXPECT_NEAR(m.at("P_30"), 0.1942, 0.003);
   std::cerr << "CACM BM25: map " << m.at("map") << " P_30 " << m.at("P_30") << "\n";
 }
 
@@ -161,16 +173,11 @@ TEST(EvalCli, ScifactTwentyQueriesJson) {
   EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 2000);  // 20 queries x 100 candidates
 }
 
-// The tiny BERT cross-encoder from ../shared/reference: runs once the cross-encoder ranker
-// can load it.
+// The tiny BERT cross-encoder from ../shared/reference reranking BM25's candidates. Only
+// missing data skips: a model that no longer loads fails here (the eval exits non-zero).
 TEST(EvalCli, ScifactTwentyQueriesWithBertCrossEncoder) {
   RERANK_REQUIRE_SHARED(dataset, "datasets/scifact");
   RERANK_REQUIRE_SHARED(model, "reference/bert-ce");
-  try {
-    rerank::load(model.string());
-  } catch (const std::exception& e) {
-    GTEST_SKIP() << "the bert-ce reference model does not load yet: " << e.what();
-  }
   TempDir out;
   const auto r = run_cached_cli("eval --dataset " + dataset.string() + " --top-k 100 --max-queries 20 --model " +
                          model.string() + " --format json --output " + out.path().string());

@@ -194,20 +194,17 @@ TEST_F(HubClientTest, ResolveSpecDownloadsOnceThenUsesTheCacheWithoutNetwork) {
   EXPECT_EQ(warm.directory, src.directory);
   EXPECT_EQ(hub_.total_requests(), before);
 
-  // Loading goes through the same cache: the cross-encoder may not be built yet, but the
-  // model must be found.
-  try {
-    auto ranker = rerank::load(kRepo);
-    EXPECT_NE(ranker, nullptr);
-  } catch (const Error& e) {
-    EXPECT_NE(e.code(), ErrorCode::NotFound) << e.what();
-    EXPECT_NE(e.code(), ErrorCode::Network) << e.what();
-  }
+  // Loading goes through the same cache, with the Hub still down: the cross-encoder loads
+  // from the snapshot and scores.
+  const std::unique_ptr<Ranker> ranker = rerank::load(kRepo);
+  ASSERT_NE(ranker, nullptr);
+  const std::vector<Document> docs = {Document{"d", "a document"}};
+  EXPECT_EQ(ranker->score_documents("a query", docs).values.size(), 1u);
 }
 
-// When the cross-encoder ranker is built, a model loaded through the Hub scores the
-// reference cases like the folder it came from: transformers' logits within 1e-4 (the raw
-// score is the logit, or logit1 - logit0 for 2-label models).
+// A model loaded through the Hub scores the reference cases like the folder it came from:
+// transformers' logits within 1e-4 (the raw score is the logit, or logit1 - logit0 for
+// 2-label models).
 TEST_F(HubClientTest, HubLoadedCrossEncodersMatchReferenceLogits) {
   std::size_t checked = 0;
   for (const std::string folder : {"bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"}) {
@@ -218,13 +215,8 @@ TEST_F(HubClientTest, HubLoadedCrossEncodersMatchReferenceLogits) {
       LoadOptions options;
       options.max_length = c["max_length"].get<std::size_t>();
       options.truncation = c["truncation"].get<std::string>();
-      std::unique_ptr<Ranker> ranker;
-      try {
-        ranker = rerank::load(repo, options);
-      } catch (const Error& e) {
-        ASSERT_EQ(e.code(), ErrorCode::NotSupported) << e.what();
-        GTEST_SKIP() << "cross-encoder ranker not available yet: " << e.what();
-      }
+      const std::unique_ptr<Ranker> ranker = rerank::load(repo, options);
+      ASSERT_NE(ranker, nullptr) << folder;
       for (std::size_t i = 0; i < c["pairs"].size(); ++i) {
         const std::string query = c["pairs"][i][0].get<std::string>();
         const std::vector<Document> docs = {Document{"d", c["pairs"][i][1].get<std::string>()}};
@@ -419,13 +411,15 @@ TEST_F(HubClientTest, ServerErrorsAreRetriedAndThenReported) {
 
 TEST_F(HubClientTest, StalledServerTimesOutInsteadOfHanging) {
   REQUIRE_REFERENCE("bert-ce");
-  hub_.delay_ms = 10000;
+  hub_.delay_ms = 30000;
   HubClientOptions o = options();
   o.download_timeouts = {1, 0, 1};
   o.max_retries = 0;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(code_of([&] { HubClient(o).download_model({kRepo, "main"}); }), ErrorCode::Network);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(6));
+  // Gave up after the 1 s stall limit (plus the metadata request), not when the server
+  // finally answered: far below the 30 s stall, with room for a loaded host.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   hub_.delay_ms = 0;
 }
 

@@ -1,7 +1,7 @@
 // Model-level parity with transformers: the fixtures' token ids go straight into the
 // encoder (no tokenizer), packed the way the engine packs them, and every logit must match
 // the reference within 1e-4.
-#include <cmath>
+#include <algorithm>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include "engine/device.hpp"
 #include "models/encoder_classifier.hpp"
+#include "support/compare.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::models {
@@ -25,7 +26,8 @@ std::shared_ptr<const engine::Device> cpu(int threads = 2) {
   return engine::make_device(o);
 }
 
-// Runs every pair of every case as one packed batch; returns max |logit - expected|.
+// Runs every pair of every case as one packed batch; returns max |logit - expected|
+// (infinite on NaN/Inf or a wrong number of labels).
 double max_error(const std::filesystem::path& dir, engine::Precision precision, int threads, bool one_by_one) {
   const auto cases = read_json(dir / "cases.json");
   auto model = load_encoder_classifier(dir, cpu(threads), precision);
@@ -58,12 +60,8 @@ double max_error(const std::filesystem::path& dir, engine::Precision precision, 
       }
     }
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const auto expected = c["logits"][i].get<std::vector<double>>();
-      EXPECT_EQ(got[i].size(), expected.size());
-      for (std::size_t l = 0; l < expected.size() && l < got[i].size(); ++l) {
-        EXPECT_TRUE(std::isfinite(got[i][l]));
-        worst = std::max(worst, std::fabs(got[i][l] - expected[l]));
-      }
+      worst =
+          std::max(worst, rerank::testing::max_abs_diff(got[i], c["logits"][i].get<std::vector<double>>()));
     }
   }
   return worst;

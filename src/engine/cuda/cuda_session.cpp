@@ -234,9 +234,15 @@ void CudaSession::attention(const Matrix& qkv, std::span<const std::int32_t> seq
   a.num_heads = static_cast<std::int32_t>(num_heads);
   OpScope scope(profile_, stream_, "attention");
   if (last_linear_precision_ == Precision::BF16 || a.qkv_bf16 || a.out_bf16) {
-    if (wmma_attention_ || !launch_attention_mma(a, stream_)) launch_attention_bf16(a, stream_);
+    if (!wmma_attention_ && launch_attention_mma(a, stream_)) {
+      last_attention_kernel_ = "mma";
+    } else {
+      launch_attention_bf16(a, stream_);
+      last_attention_kernel_ = "wmma";
+    }
   } else {
     launch_attention_f32(a, stream_);
+    last_attention_kernel_ = "f32";
   }
 }
 

@@ -34,6 +34,7 @@ class CudaSession final : public Session {
   void activation(Matrix& x, Activation act) override;
   void attention(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads,
                  Matrix& out) override;
+  std::string_view last_attention_kernel() const override { return last_attention_kernel_; }
   void gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override;
   void to_host(const Matrix& x, float* dst) override;
 
@@ -68,6 +69,7 @@ class CudaSession final : public Session {
   // RERANK_CUDA_ATTENTION=wmma: the first tensor-core kernel instead of the mma.sync one
   // (a diagnostic switch; both are tested).
   bool wmma_attention_ = false;
+  const char* last_attention_kernel_ = "";
   GemmRunner gemm_;
   OpProfiler profile_;
 
