@@ -161,6 +161,20 @@ TEST_F(RequestLimits, ContentLengthOverTheLimitIs413BeforeTheBodyIsRead) {
   EXPECT_EQ(head_only("Content-Length: 2\r\nContent-Length: 3\r\n"), 400);
 }
 
+TEST_F(RequestLimits, ExpectContinueIsAnsweredOrRefusedBeforeTheBodyIsSent) {
+  const std::string body = json{{"query", "red"}, {"documents", {"a red fox"}}}.dump();
+  RawConnection c(handle_->port);
+  c.send_all("POST /v1/rerank HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n");
+  pollfd p{c.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1);  // the interim answer comes before any body byte
+  c.send_all(body);
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  RawConnection big(handle_->port);
+  big.send_all("POST /v1/rerank HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 100000000\r\n\r\n");
+  EXPECT_EQ(status_of(big.read_response()), 413);
+}
+
 TEST_F(RequestLimits, AnyContentTypeGetsTheBodyLimitNotAFormLimit) {
   // curl -d sends application/x-www-form-urlencoded; the body is still JSON and is served up
   // to --max-request-bytes, whatever the type says.

@@ -148,5 +148,21 @@ TEST(ServeSlowClients, IdleAndSilentConnectionsAreClosed) {
   EXPECT_TRUE(idle.closed_within(20s));
 }
 
+TEST(ServeSlowClients, ConnectionsPastMaxConnectionsAre503AndClosed) {
+  ServerOptions options;
+  options.max_connections = 20;
+  auto handle = start_server({{"w", std::make_shared<WordCountRanker>()}}, options);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 20; ++i) held.push_back(std::make_unique<RawConnection>(handle->port));
+  std::this_thread::sleep_for(200ms);  // let the server accept them all
+  RawConnection extra(handle->port);
+  const std::string res = extra.read_response();
+  EXPECT_EQ(status_of(res), 503) << res;
+  EXPECT_NE(body_of(res).find("--max-connections"), std::string::npos);
+  held.clear();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_LT(health_ms(handle->port), 1000.0);  // room again once they left
+}
+
 }  // namespace
 }  // namespace rerank::serve::testing

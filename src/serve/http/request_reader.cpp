@@ -166,7 +166,13 @@ void RequestReader::headers_done() {
     fail(415, "Content-Encoding '" + std::string(content_coding) + "' is not supported; send the body uncompressed");
     return;
   }
-  if (request_.has_header("transfer-encoding")) {
+  std::size_t codings = 0;
+  for (const auto& h : request_.headers) codings += h.first == "transfer-encoding" ? 1 : 0;
+  if (codings > 1) {
+    fail(400, "more than one Transfer-Encoding header");
+    return;
+  }
+  if (codings == 1) {
     // Both framings at once is how requests are smuggled past proxies: refuse it.
     if (!length.empty()) {
       fail(400, "both Transfer-Encoding and Content-Length are set");
