@@ -41,6 +41,7 @@ struct ServeArgs {
   double header_timeout = 10;
   double body_timeout = 30;
   double keep_alive_timeout = 5;
+  double write_timeout = 30;
   std::size_t max_connections = 4096;
   std::vector<std::string> cors_origins;
   std::size_t workers = 1;
@@ -79,9 +80,9 @@ void run_serve(const ServeArgs& args) {
     throw CliError(kExitUsage, "give --api-key or --api-key-file, not both");
   }
   if (args.timeout <= 0 || args.drain_timeout < 0 || args.header_timeout <= 0 || args.body_timeout <= 0 ||
-      args.keep_alive_timeout <= 0) {
-    throw CliError(kExitUsage, "--timeout, --header-timeout, --body-timeout and --keep-alive-timeout must be > 0, "
-                               "--drain-timeout >= 0");
+      args.keep_alive_timeout <= 0 || args.write_timeout <= 0) {
+    throw CliError(kExitUsage, "--timeout, --header-timeout, --body-timeout, --keep-alive-timeout and --write-timeout "
+                               "must be > 0, --drain-timeout >= 0");
   }
   if (args.port < 0 || args.port > 65535) throw CliError(kExitUsage, "--port must be 0..65535");
   if (args.max_batch_tokens == 0 || args.max_queue == 0 || args.max_documents == 0 || args.max_request_bytes == 0 ||
@@ -108,6 +109,7 @@ void run_serve(const ServeArgs& args) {
   options.header_timeout = seconds(args.header_timeout);
   options.body_timeout = seconds(args.body_timeout);
   options.keep_alive_timeout = seconds(args.keep_alive_timeout);
+  options.write_timeout = seconds(args.write_timeout);
   options.max_connections = args.max_connections;
   options.cors_origins = args.cors_origins;
   raise_descriptor_limit(args.max_connections);
@@ -206,6 +208,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--body-timeout", args->body_timeout, "Seconds a client has to send a request's body, in total (then 408)")
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", args->keep_alive_timeout, "Seconds an idle connection stays open")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", args->write_timeout,
+                  "Seconds a client has to read one response, in total (then the connection is closed)")
       ->capture_default_str();
   cmd->add_option("--max-connections", args->max_connections, "Open client connections (more: 503 and close)")
       ->capture_default_str();

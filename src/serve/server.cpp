@@ -290,6 +290,7 @@ Server::Server(ModelTable models, ServerOptions options)
   h.header_timeout = m.options.header_timeout;
   h.body_timeout = m.options.body_timeout;
   h.keep_alive_timeout = m.options.keep_alive_timeout;
+  h.write_timeout = m.options.write_timeout;
   m.http = std::make_unique<http::HttpServer>(
       h, [&m](const HttpRequest& req, const ClientConnection& conn) { return m.handle(req, conn); },
       [&m](int status, const std::string& message, const HttpRequest& req) {

@@ -35,6 +35,7 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keep_alive_timeout{5000};  // idle connections are closed after it
+  std::chrono::milliseconds write_timeout{30000};      // to write one response to a slow reader
   std::vector<std::string> cors_origins;               // empty: no CORS headers ("*": any origin)
   std::chrono::milliseconds client_poll{20};  // how often a waiting request checks its client
 };

@@ -148,6 +148,35 @@ TEST(ServeSlowClients, IdleAndSilentConnectionsAreClosed) {
   EXPECT_TRUE(idle.closed_within(20s));
 }
 
+TEST(ServeSlowClients, AClientThatNeverReadsIsCutOffAtTheWriteTimeout) {
+  ServerOptions options;
+  options.write_timeout = 1000ms;
+  options.keep_alive_timeout = 120s;  // so only the write deadline can close it
+  auto handle = start_server({{"w", std::make_shared<WordCountRanker>()}}, options);
+  // Pipelined requests for large responses, none of them read: the socket buffers fill and
+  // the server's writes stall; other clients must not notice, and the reader is dropped.
+  RawConnection c(handle->port);
+  const int small = 4096;
+  setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string docs;
+  for (int i = 0; i < 50; ++i) docs += (i ? ",\"" : "\"") + std::string(2000, 'a' + i % 26) + "\"";
+  const std::string body = R"({"query":"a","return_documents":true,"documents":[)" + docs + "]}";
+  std::string burst;
+  for (int i = 0; i < 100; ++i) {
+    burst += "POST /v1/rerank HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  std::thread sender([&] { c.send_all(burst); });  // may block once the server stops reading
+  std::this_thread::sleep_for(500ms);
+  EXPECT_LT(health_ms(handle->port), 1000.0);
+  std::this_thread::sleep_for(3s);  // not reading: a response stays unwritten past 1 s
+  // Reading now drains what the kernel buffered, then finds the server's close (a server
+  // that kept the connection would go on answering the 100 requests and keep it open).
+  EXPECT_TRUE(c.closed_within(20s));
+  ::shutdown(c.fd(), SHUT_RDWR);
+  sender.join();
+  EXPECT_LT(health_ms(handle->port), 1000.0);
+}
+
 TEST(ServeSlowClients, ConnectionsPastMaxConnectionsAre503AndClosed) {
   ServerOptions options;
   options.max_connections = 20;
