@@ -96,6 +96,7 @@ struct HttpServer::Impl {
     std::size_t out_pos = 0;
     bool keep_alive = false;
     std::uint32_t events = 0;  // registered with epoll (0: not registered)
+    bool dead = false;         // closed; its descriptor is released by reap()
   };
 
   struct Job {
@@ -127,6 +128,7 @@ struct HttpServer::Impl {
   int bound_port = -1;
   std::uint64_t next_id = 1;
   std::unordered_map<int, Conn> conns;  // the loop thread's alone
+  std::vector<int> dead_fds;
 
   std::atomic<bool> closing{false};
 
@@ -158,12 +160,23 @@ struct HttpServer::Impl {
     c.events = events;
   }
 
+  // Marks the connection closed. Callers up the stack may still hold a reference to it, so
+  // the entry and the descriptor (whose number must not be reused meanwhile) go in reap().
   void close_conn(int fd) {
     auto it = conns.find(fd);
-    if (it == conns.end()) return;
+    if (it == conns.end() || it->second.dead) return;
     if (it->second.events != 0) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-    conns.erase(it);
+    it->second.events = 0;
+    it->second.dead = true;
+    dead_fds.push_back(fd);
+  }
+
+  void reap() {
+    for (const int fd : dead_fds) {
+      ::close(fd);
+      conns.erase(fd);
+    }
+    dead_fds.clear();
   }
 
   void start_reading(Conn& c, Clock::time_point now) {
@@ -283,7 +296,7 @@ struct HttpServer::Impl {
         c.in.append(buf, static_cast<std::size_t>(n));
         advance(c, now);
         // A complete request stops reading: later bytes wait in the socket.
-        if (c.phase != Phase::Reading) return;
+        if (c.dead || c.phase != Phase::Reading) return;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -334,7 +347,7 @@ struct HttpServer::Impl {
     }
     for (Done& d : finished_jobs) {
       auto it = conns.find(d.fd);
-      if (it == conns.end() || it->second.id != d.id) continue;
+      if (it == conns.end() || it->second.id != d.id || it->second.dead) continue;
       Conn& c = it->second;
       if (d.drop) {
         close_conn(c.fd);
@@ -347,7 +360,7 @@ struct HttpServer::Impl {
   void check_deadlines(Clock::time_point now) {
     std::vector<int> expired;
     for (auto& [fd, c] : conns) {
-      if (c.phase != Phase::Handling && now >= c.deadline) expired.push_back(fd);
+      if (!c.dead && c.phase != Phase::Handling && now >= c.deadline) expired.push_back(fd);
     }
     for (const int fd : expired) {
       Conn& c = conns.at(fd);
@@ -372,7 +385,7 @@ struct HttpServer::Impl {
     }
     std::vector<int> reading;
     for (auto& [fd, c] : conns) {
-      if (c.phase == Phase::Reading) reading.push_back(fd);
+      if (!c.dead && c.phase == Phase::Reading) reading.push_back(fd);
     }
     for (const int fd : reading) {
       Conn& c = conns.at(fd);
@@ -383,7 +396,7 @@ struct HttpServer::Impl {
 
   bool busy() const {
     for (const auto& [fd, c] : conns) {
-      if (c.phase == Phase::Handling || c.phase == Phase::Writing) return true;
+      if (!c.dead && (c.phase == Phase::Handling || c.phase == Phase::Writing)) return true;
     }
     return false;
   }
@@ -443,7 +456,7 @@ struct HttpServer::Impl {
           continue;
         }
         auto it = conns.find(fd);
-        if (it == conns.end()) continue;
+        if (it == conns.end() || it->second.dead) continue;
         Conn& c = it->second;
         if (c.phase == Phase::Writing && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
           on_writable(c, now);
@@ -457,6 +470,7 @@ struct HttpServer::Impl {
         check_deadlines(now);
         last_scan = now;
       }
+      reap();
       bool stop_now = false;
       Clock::time_point until;
       {
@@ -479,6 +493,7 @@ struct HttpServer::Impl {
       if (handling_too || c.phase != Phase::Handling) all.push_back(fd);
     }
     for (const int fd : all) close_conn(fd);
+    reap();
   }
 };
 
