@@ -36,6 +36,11 @@ const EchoCase kCases[] = {
      [](const std::string& a) { return std::string("\xff\xfe{") + a + "\xc3\x28"; }},
     {"2xx NaN", 200, "application/json",
      [](const std::string& a) { return "{\"results\":[{\"index\":0,\"relevance_score\":NaN}],\"a\":\"" + a + "\"}"; }},
+    {"2xx nested without bound", 200, "application/json",
+     [](const std::string& a) {
+       return R"({"results":[{"index":0,"relevance_score":1.0},{"index":1,"relevance_score":0.5}],"usage":)" +
+              std::string(100000, '[') + "\"" + a + "\"" + std::string(100000, ']') + "}";
+     }},
     {"401", 401, "application/json", [](const std::string& a) { return json{{"message", "bad key " + a}}.dump(); }},
     {"400 text", 400, "text/plain", [](const std::string& a) { return "bad request from " + a; }},
     {"422 detail", 422, "application/json", [](const std::string& a) { return json{{"detail", {{"message", a}}}}.dump(); }},
@@ -84,7 +89,9 @@ TEST(ServeSecrets, RankNeverPrintsTheKey) {
     const auto r = rerank::testing::run_cli("rank -m rerank:" + upstream.url() + " --api-key " + kKey +
                                             " --param retries=0 -q query -d " + (dir / "docs.tsv").string());
     EXPECT_GT(upstream.requests.load(), before) << kCases[i].name << ": the upstream was not called: " << r.err;
-    EXPECT_NE(r.exit_code, 0) << kCases[i].name;
+    // A typed error (exit 3-5 with a message), not a crash.
+    EXPECT_TRUE(r.exit_code > 0 && r.exit_code < 128) << kCases[i].name << ": exit " << r.exit_code;
+    EXPECT_NE(r.err.find("error"), std::string::npos) << kCases[i].name << ": " << r.err;
     expect_no_key(std::string("rank stderr, ") + kCases[i].name, r.err);
     expect_no_key(std::string("rank stdout, ") + kCases[i].name, r.out);
   }

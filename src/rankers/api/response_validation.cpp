@@ -8,9 +8,24 @@
 
 namespace rerank::api {
 
+namespace {
+// Real answers nest a few levels (results, a document object). Copying or dumping a value
+// recurses, so an upstream's nesting is bounded while parsing, as the server bounds requests.
+constexpr int kMaxResponseDepth = 128;
+}  // namespace
+
 nlohmann::json parse_response_json(const std::string& body, const std::string& provider, const std::string& secret) {
+  const auto bound_depth = [&provider](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    const bool opens = event == nlohmann::json::parse_event_t::object_start ||
+                       event == nlohmann::json::parse_event_t::array_start;
+    if (opens && depth >= kMaxResponseDepth) {
+      throw Error(ErrorCode::Network, "invalid response from " + provider + ": JSON nested deeper than " +
+                                          std::to_string(kMaxResponseDepth) + " levels");
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(body);
+    return nlohmann::json::parse(body, bound_depth);
   } catch (const nlohmann::json::exception& e) {
     // Python's json module writes NaN/Infinity literals, which are not JSON.
     if (body.find("NaN") != std::string::npos || body.find("Infinity") != std::string::npos) {

@@ -16,7 +16,8 @@
 namespace rerank::api {
 
 // Parses a 2xx body as JSON (Error(Network) when malformed, saying so when the body
-// carries NaN/Infinity literals). The message quotes the start of the body with every
+// carries NaN/Infinity literals, or nests deeper than 128 levels). The message quotes the
+// start of the body with every
 // occurrence of `secret` (the API key, which a misbehaving upstream may echo) redacted.
 nlohmann::json parse_response_json(const std::string& body, const std::string& provider,
                                    const std::string& secret = {});
