@@ -2,8 +2,12 @@
 // SIGTERM/SIGINT, which drains the requests in flight before exiting.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -32,11 +36,33 @@ struct ServeArgs {
   std::size_t max_queue = 256;
   double timeout = 30;
   double drain_timeout = 30;
+  std::size_t max_json_depth = 64;
+  bool reuse_port = false;
+  double header_timeout = 10;
+  double body_timeout = 30;
+  double keep_alive_timeout = 5;
+  double write_timeout = 30;
+  std::size_t max_connections = 4096;
+  std::vector<std::string> cors_origins;
   std::size_t workers = 1;
   std::size_t http_threads = 0;
   bool raw_scores = false;
   ModelFlags flags;
 };
+
+std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); }
+
+// Each connection is a descriptor; the soft limit (often 1024) would refuse clients long
+// before --max-connections, so raise it toward the hard limit.
+void raise_descriptor_limit(std::size_t connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t want = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(connections) + 256);
+  if (limit.rlim_cur < want) {
+    limit.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 std::string read_key_file(const std::string& path) {
   std::ifstream in(path);
@@ -53,10 +79,16 @@ void run_serve(const ServeArgs& args) {
   if (!args.api_key.empty() && !args.api_key_file.empty()) {
     throw CliError(kExitUsage, "give --api-key or --api-key-file, not both");
   }
-  if (args.timeout <= 0 || args.drain_timeout < 0) throw CliError(kExitUsage, "--timeout must be > 0");
+  if (args.timeout <= 0 || args.drain_timeout < 0 || args.header_timeout <= 0 || args.body_timeout <= 0 ||
+      args.keep_alive_timeout <= 0 || args.write_timeout <= 0) {
+    throw CliError(kExitUsage, "--timeout, --header-timeout, --body-timeout, --keep-alive-timeout and --write-timeout "
+                               "must be > 0, --drain-timeout >= 0");
+  }
   if (args.port < 0 || args.port > 65535) throw CliError(kExitUsage, "--port must be 0..65535");
-  if (args.max_batch_tokens == 0 || args.max_queue == 0 || args.max_documents == 0 || args.max_request_bytes == 0) {
-    throw CliError(kExitUsage, "--max-batch-tokens, --max-queue, --max-documents and --max-request-bytes must be > 0");
+  if (args.max_batch_tokens == 0 || args.max_queue == 0 || args.max_documents == 0 || args.max_request_bytes == 0 ||
+      args.max_json_depth == 0 || args.max_connections == 0) {
+    throw CliError(kExitUsage, "--max-batch-tokens, --max-queue, --max-documents, --max-request-bytes, "
+                               "--max-json-depth and --max-connections must be > 0");
   }
   // Signals go to one waiting thread, never to a worker in the middle of a request: block
   // them before any thread (model loading, schedulers, HTTP pool) starts.
@@ -72,7 +104,16 @@ void run_serve(const ServeArgs& args) {
   options.api_key = args.api_key_file.empty() ? args.api_key : read_key_file(args.api_key_file);
   options.max_documents = args.max_documents;
   options.max_request_bytes = args.max_request_bytes;
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout * 1000));
+  options.max_json_depth = args.max_json_depth;
+  options.reuse_port = args.reuse_port;
+  options.header_timeout = seconds(args.header_timeout);
+  options.body_timeout = seconds(args.body_timeout);
+  options.keep_alive_timeout = seconds(args.keep_alive_timeout);
+  options.write_timeout = seconds(args.write_timeout);
+  options.max_connections = args.max_connections;
+  options.cors_origins = args.cors_origins;
+  raise_descriptor_limit(args.max_connections);
+  options.timeout = seconds(args.timeout);
   options.raw_scores = args.raw_scores;
   options.http_threads = args.http_threads;
 
@@ -92,18 +133,19 @@ void run_serve(const ServeArgs& args) {
   serve::Server server(serve::ModelTable(std::move(served)), options);
   const int port = server.bind();
   std::cout << "rerank serve: listening on http://" << args.host << ":" << port << " (" << server.http_threads()
-            << " HTTP threads; models:";
+            << " handler threads; models:";
   for (const auto& m : server.models().models()) std::cout << " " << m.name;
   std::cout << ")" << std::endl;
 
   std::atomic<bool> stopped{false};
+  std::atomic<bool> finished{true};
   std::thread signal_thread([&] {
     const timespec tick{0, 200 * 1000 * 1000};
     while (!stopped.load()) {
       const int sig = sigtimedwait(&signals, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {
         std::cerr << "rerank serve: signal " << sig << ", draining requests in flight" << std::endl;
-        server.shutdown(std::chrono::milliseconds(static_cast<long long>(args.drain_timeout * 1000)));
+        finished = server.shutdown(seconds(args.drain_timeout));
         return;
       }
     }
@@ -111,6 +153,13 @@ void run_serve(const ServeArgs& args) {
   server.run();
   stopped.store(true);
   signal_thread.join();
+  if (!finished.load()) {
+    // Every request was answered (503 past --drain-timeout), but a ranker call is still
+    // computing and cannot be interrupted: exit now instead of waiting for it.
+    std::cerr << "rerank serve: stopped at --drain-timeout; abandoning model calls still running" << std::endl;
+    std::cout.flush();
+    std::_Exit(0);
+  }
   std::cerr << "rerank serve: stopped" << std::endl;
 }
 
@@ -142,12 +191,31 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-queue", args->max_queue, "Requests admitted per model before 429")->capture_default_str();
   cmd->add_option("--timeout", args->timeout, "Per-request deadline in seconds (then 503)")->capture_default_str();
-  cmd->add_option("--drain-timeout", args->drain_timeout, "Seconds SIGTERM waits for requests in flight")
+  cmd->add_option("--drain-timeout", args->drain_timeout,
+                  "Seconds SIGTERM waits for requests in flight (then they are answered 503 and the server exits)")
       ->capture_default_str();
   cmd->add_option("--workers", args->workers, "Threads calling each model")->capture_default_str();
-  cmd->add_option("--http-threads", args->http_threads, "HTTP connection threads (0: from --max-queue)")
+  cmd->add_option("--http-threads", args->http_threads, "Request handler threads (0: from --max-queue)")
       ->capture_default_str();
   cmd->add_flag("--raw-scores", args->raw_scores, "Return raw model logits (no sigmoid)");
+  cmd->add_option("--max-json-depth", args->max_json_depth, "Deepest JSON nesting a request may use (more: 400)")
+      ->capture_default_str();
+  cmd->add_flag("--reuse-port", args->reuse_port,
+                "Share the port with other servers (SO_REUSEPORT); without it a port in use is an error");
+  cmd->add_option("--header-timeout", args->header_timeout,
+                  "Seconds a client has to send a request's line and headers, in total (then 408)")
+      ->capture_default_str();
+  cmd->add_option("--body-timeout", args->body_timeout, "Seconds a client has to send a request's body, in total (then 408)")
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-timeout", args->keep_alive_timeout, "Seconds an idle connection stays open")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", args->write_timeout,
+                  "Seconds a client has to read one response, in total (then the connection is closed)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", args->max_connections, "Open client connections (more: 503 and close)")
+      ->capture_default_str();
+  cmd->add_option("--cors-origin", args->cors_origins,
+                  "Browser origin allowed to call the server (repeatable; '*': any). Default: no CORS");
   cmd->callback([args] { run_serve(*args); });
 }
 

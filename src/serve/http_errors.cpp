@@ -8,8 +8,12 @@ namespace {
 std::string type_for_status(int status) {
   switch (status) {
     case 400:
+    case 405:
+    case 408:
     case 413:
-    case 422: return "validation";
+    case 415:
+    case 422:
+    case 431: return "validation";
     case 401: return "unauthorized";
     case 404: return "not_found";
     case 429: return "overloaded";
@@ -37,17 +41,21 @@ HttpError to_http_error(const Error& error, Phase phase) {
   return {status, error.what(), type_for_status(status)};
 }
 
-HttpError http_error_for_status(int status) {
-  std::string message;
-  switch (status) {
-    case 400: message = "bad request: the HTTP request could not be parsed"; break;
-    case 404: message = "no such route; see GET /v1/models and docs/server.md for the endpoints"; break;
-    case 405: message = "method not allowed on this route"; break;
-    case 413: message = "the request body is larger than the server's --max-request-bytes"; break;
-    case 414: message = "the request URI is too long"; break;
-    default: message = "HTTP error " + std::to_string(status); break;
+HttpError http_error_for_status(int status, const std::string& message) {
+  std::string text = message;
+  if (text.empty()) {
+    switch (status) {
+      case 400: text = "bad request: the HTTP request could not be parsed"; break;
+      case 404: text = "no such route; see docs/server.md for the endpoints"; break;
+      case 405: text = "method not allowed on this route (see the Allow header)"; break;
+      case 408: text = "the request did not arrive in time"; break;
+      case 413: text = "the request body is larger than the server's --max-request-bytes"; break;
+      case 431: text = "the request headers are too large"; break;
+      case 503: text = "the server is shutting down or full; retry"; break;
+      default: text = "HTTP error " + std::to_string(status); break;
+    }
   }
-  return {status, message, type_for_status(status)};
+  return {status, text, type_for_status(status)};
 }
 
 std::string error_body(Dialect dialect, const HttpError& error) {

@@ -19,8 +19,9 @@ struct HttpError {
 };
 
 HttpError to_http_error(const Error& error, Phase phase);
-// For statuses the HTTP library decides itself (no route, body too large, bad request line).
-HttpError http_error_for_status(int status);
+// For statuses the HTTP front end or the router decide (no route, wrong method, body too
+// large, headers too slow, bad request line); `message` replaces the default text.
+HttpError http_error_for_status(int status, const std::string& message = {});
 
 // {"message"} (Cohere v2), {"message","detail"} (Jina / Cohere v1), {"error","error_type"}
 // (TEI), {"detail","message"} (Mixedbread), all of them (Generic).

@@ -17,7 +17,9 @@ Dialect route_dialect(std::string_view route) {
 
 namespace {
 
-nlohmann::json parse_json_object(std::string_view body) {
+// nlohmann's parser keeps its own stack, but copy, dump, compare and the rendering of
+// return_documents recurse, so nesting is refused during the parse, before any of them runs.
+nlohmann::json parse_json_object(std::string_view body, const RequestLimits& limits) {
   if (auto bad = find_invalid_utf8(body)) {
     throw Error(ErrorCode::InvalidInput,
                 "the request body is not valid UTF-8 (invalid byte at offset " + std::to_string(*bad) + ")");
@@ -25,7 +27,18 @@ nlohmann::json parse_json_object(std::string_view body) {
   if (body.empty()) throw Error(ErrorCode::InvalidInput, "the request body is empty; send a JSON object");
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(body.begin(), body.end());
+    const auto bound_depth = [&limits](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+      // `depth` counts the containers around this one; the body's own object is level 1.
+      const bool opens = event == nlohmann::json::parse_event_t::object_start ||
+                         event == nlohmann::json::parse_event_t::array_start;
+      if (opens && static_cast<std::size_t>(depth) + 1 > limits.max_json_depth) {
+        throw Error(ErrorCode::InvalidInput, "the request's JSON nests deeper than " +
+                                                 std::to_string(limits.max_json_depth) +
+                                                 " levels (the server's --max-json-depth)");
+      }
+      return true;
+    };
+    json = nlohmann::json::parse(body.begin(), body.end(), bound_depth);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::InvalidInput, std::string("malformed JSON: ") + e.what());
   }
@@ -40,8 +53,8 @@ bool has(const nlohmann::json& body, const char* key) {
 
 }  // namespace
 
-RerankCall parse_rerank_request(std::string_view route, std::string_view body) {
-  const nlohmann::json json = parse_json_object(body);
+RerankCall parse_rerank_request(std::string_view route, std::string_view body, const RequestLimits& limits) {
+  const nlohmann::json json = parse_json_object(body, limits);
   if (route == "/v2/rerank") return parse_cohere_v2(json);
   if (route == "/v1/rerank") return parse_cohere_v1(json);
   // Shared routes: the fields say which API the client speaks.

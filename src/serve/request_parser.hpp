@@ -2,6 +2,7 @@
 // dispatch by route and fields. No I/O, so the fuzz target drives it directly.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "serve/rerank_call.hpp"
@@ -11,9 +12,16 @@ namespace rerank::serve {
 // The dialect whose error shape a route uses before its body is understood.
 Dialect route_dialect(std::string_view route);
 
+struct RequestLimits {
+  // Containers (objects, arrays) nested around any value, the body's object being 1. Checked
+  // while parsing, so no recursive step ever sees a deeper value (--max-json-depth).
+  std::size_t max_json_depth = 64;
+};
+
 // Routes: /v1/rerank, /v2/rerank, /rerank, /v1/reranking and / (dispatch by field: texts = TEI,
 // input = Mixedbread, documents = Jina/Cohere v1). Throws Error(InvalidInput) for invalid
-// UTF-8 or malformed JSON and Error(InvalidArgument) for missing or mistyped fields.
-RerankCall parse_rerank_request(std::string_view route, std::string_view body);
+// UTF-8, malformed JSON or nesting past limits.max_json_depth, and Error(InvalidArgument) for
+// missing or mistyped fields.
+RerankCall parse_rerank_request(std::string_view route, std::string_view body, const RequestLimits& limits = {});
 
 }  // namespace rerank::serve

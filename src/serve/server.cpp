@@ -4,16 +4,17 @@
 #include <atomic>
 #include <thread>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
 #include "serve/auth.hpp"
-#include "serve/client_watch.hpp"
+#include "serve/cors.hpp"
 #include "serve/dialects.hpp"
+#include "serve/http/http_server.hpp"
 #include "serve/http_errors.hpp"
 #include "serve/metrics.hpp"
 #include "serve/request_parser.hpp"
+#include "serve/router.hpp"
 #include "serve/score_rule.hpp"
 
 namespace rerank::serve {
@@ -21,12 +22,17 @@ namespace rerank::serve {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using http::ClientConnection;
+using http::HttpRequest;
+using http::HttpResponse;
 using nlohmann::json;
 
 constexpr const char* kJson = "application/json";
 
-// Status written for a request whose client went away (nginx's convention; never sent).
+// Status recorded for a request whose client went away (nginx's convention; never sent).
 constexpr int kClientClosed = 499;
+// After the drain deadline, how long handlers get to answer their cancelled requests.
+constexpr std::chrono::milliseconds kCancelGrace{2000};
 
 const char* const kRerankRoutes[] = {"/v1/rerank", "/rerank", "/v2/rerank", "/v1/reranking", "/"};
 const char* const kOtherRoutes[] = {"/health", "/ready", "/.well-known/ready", "/.well-known/live",
@@ -44,37 +50,42 @@ std::string endpoint_label(const std::string& path) {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-thread_local Clock::time_point request_start;
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse res;
+  res.status = status;
+  res.set_content(dump(body), kJson);
+  return res;
+}
+
+// Who may call a route when --api-key is set (docs/server.md lists each route).
+enum class Access { Public, Key };
 
 }  // namespace
 
 struct Server::Impl {
-  Impl(ModelTable m, ServerOptions o) : models(std::move(m)), options(std::move(o)) {}
+  Impl(ModelTable m, ServerOptions o) : models(std::move(m)), options(std::move(o)), cors(options.cors_origins) {}
 
   ModelTable models;
   ServerOptions options;
   ServerMetrics metrics;
-  httplib::Server http;
-  int bound_port = -1;
+  Router router;
+  CorsPolicy cors;
+  std::unique_ptr<http::HttpServer> http;
   std::size_t threads = 0;
   std::atomic<bool> draining{false};
-  std::atomic<int> active{0};  // rerank handlers running
+  std::atomic<bool> drain_expired{false};  // the drain deadline passed: waiting requests are cancelled
+  std::atomic<int> active{0};              // rerank handlers running
 
-  void send_error(httplib::Response& res, Dialect dialect, const HttpError& error) {
+  static HttpResponse error_response(Dialect dialect, const HttpError& error) {
+    HttpResponse res;
     res.status = error.status;
     if (error.status == 429 || error.status == 503) res.set_header("Retry-After", "1");
     if (error.status == 401) res.set_header("WWW-Authenticate", "Bearer");
     res.set_content(error_body(dialect, error), kJson);
+    return res;
   }
 
-  bool check_auth(const httplib::Request& req, httplib::Response& res, Dialect dialect) {
-    if (authorized(options.api_key, req.get_header_value("Authorization"))) return true;
-    send_error(res, dialect,
-               to_http_error(Error(ErrorCode::Unauthorized,
-                                   "missing or wrong API key: send 'Authorization: Bearer KEY'"),
-                             Phase::Parse));
-    return false;
-  }
+  bool has_key(const HttpRequest& req) const { return authorized(options.api_key, req.header("authorization")); }
 
   json model_json(const ServedModel& m) const {
     const RankerInfo& info = m.scheduler->ranker().info();
@@ -87,11 +98,47 @@ struct Server::Impl {
             {"score_kind", info.score_kind == ScoreKind::Logit ? "logit" : "passthrough"}};
   }
 
-  void handle_rerank(const httplib::Request& req, httplib::Response& res);
+  void route(const char* method, const char* path, Access access, Router::Handler handler) {
+    router.add(method, path, [this, access, path, handler = std::move(handler)](const HttpRequest& req,
+                                                                               const ClientConnection& conn) {
+      if (access == Access::Key && !has_key(req)) {
+        return error_response(route_dialect(path),
+                              to_http_error(Error(ErrorCode::Unauthorized,
+                                                  "missing or wrong API key: send 'Authorization: Bearer KEY'"),
+                                            Phase::Parse));
+      }
+      return handler(req, conn);
+    });
+  }
+
+  HttpResponse handle(const HttpRequest& req, const ClientConnection& conn) {
+    const Router::Match m = router.match(req.method, req.path);
+    HttpResponse res;
+    if (m.handler != nullptr) {
+      res = (*m.handler)(req, conn);
+    } else if (m.status == 204) {
+      res.status = 204;  // OPTIONS: what the route allows (and CORS preflight below)
+      res.set_header("Allow", m.allow);
+    } else {
+      res = error_response(route_dialect(req.path), http_error_for_status(m.status));
+      if (m.status == 405) res.set_header("Allow", m.allow);
+    }
+    cors.apply(req, m.allow, res);
+    if (draining.load()) res.close = true;
+    return res;
+  }
+
+  HttpResponse front_end_error(int status, const std::string& message, const HttpRequest& req) {
+    HttpResponse res = error_response(route_dialect(req.path), http_error_for_status(status, message));
+    cors.apply(req, {}, res);
+    return res;
+  }
+
+  HttpResponse handle_rerank(const HttpRequest& req, const ClientConnection& conn);
   void install_routes();
 };
 
-void Server::Impl::handle_rerank(const httplib::Request& req, httplib::Response& res) {
+HttpResponse Server::Impl::handle_rerank(const HttpRequest& req, const ClientConnection& conn) {
   struct ActiveGuard {
     std::atomic<int>& n;
     explicit ActiveGuard(std::atomic<int>& c) : n(c) { ++n; }
@@ -101,9 +148,8 @@ void Server::Impl::handle_rerank(const httplib::Request& req, httplib::Response&
   Dialect dialect = route_dialect(req.path);
   Phase phase = Phase::Parse;
   try {
-    if (!check_auth(req, res, dialect)) return;
     if (draining.load()) throw Error(ErrorCode::Timeout, "the server is shutting down; retry on another replica");
-    RerankCall call = parse_rerank_request(req.path, req.body);
+    RerankCall call = parse_rerank_request(req.path, req.body, RequestLimits{options.max_json_depth});
     dialect = call.dialect;
     const ServedModel& model = models.resolve(call.model);
     phase = Phase::Validate;
@@ -124,18 +170,23 @@ void Server::Impl::handle_rerank(const httplib::Request& req, httplib::Response&
       job.options = call.options;
       job.deadline = deadline;
       std::shared_ptr<runtime::Ticket> ticket = scheduler.submit(std::move(job));
-      std::optional<ClientWatch> watch;
       while (!ticket->wait_until(std::min(deadline, Clock::now() + options.client_poll))) {
+        if (ticket->done()) break;
         if (Clock::now() >= deadline) {
-          if (ticket->done()) break;
           scheduler.cancel(ticket);
           throw Error(ErrorCode::Timeout, "the request did not finish within the server's --timeout");
         }
-        if (!watch) watch.emplace(req.remote_addr, req.remote_port, req.local_port);
-        if (watch->client_gone()) {
+        if (drain_expired.load()) {
           scheduler.cancel(ticket);
-          res.status = kClientClosed;
-          return;
+          throw Error(ErrorCode::Timeout,
+                      "the server shut down before this request finished (--drain-timeout); retry on another replica");
+        }
+        if (conn.gone()) {
+          scheduler.cancel(ticket);
+          HttpResponse gone;
+          gone.status = kClientClosed;
+          gone.drop = true;
+          return gone;
         }
       }
       scores = ticket->take();
@@ -152,133 +203,130 @@ void Server::Impl::handle_rerank(const httplib::Request& req, httplib::Response&
       case Dialect::CohereV1:
       case Dialect::Generic: body = render_cohere_v1(call, outcome); break;
     }
-    res.status = 200;
-    res.set_content(dump(body), kJson);
+    return json_response(200, body);
   } catch (const Error& e) {
-    send_error(res, dialect, to_http_error(e, phase));
+    return error_response(dialect, to_http_error(e, phase));
   } catch (const std::exception& e) {
-    send_error(res, dialect, to_http_error(Error(ErrorCode::Internal, std::string("internal error: ") + e.what()), phase));
+    return error_response(dialect, to_http_error(Error(ErrorCode::Internal, std::string("internal error: ") + e.what()),
+                                                 phase));
   }
 }
 
 void Server::Impl::install_routes() {
-  for (const char* route : kRerankRoutes) {
-    http.Post(route, [this](const httplib::Request& req, httplib::Response& res) { handle_rerank(req, res); });
+  for (const char* path : kRerankRoutes) {
+    route("POST", path, Access::Key, [this](const HttpRequest& req, const ClientConnection& conn) {
+      return handle_rerank(req, conn);
+    });
   }
-  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", kJson);
+  // Liveness and readiness stay open for load balancers and orchestrators; they name no model
+  // to a caller without the key.
+  route("GET", "/health", Access::Public, [](const HttpRequest&, const ClientConnection&) {
+    return json_response(200, {{"status", "ok"}});
   });
-  http.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/ready", Access::Public, [this](const HttpRequest& req, const ClientConnection&) {
     const bool ok = !draining.load();
-    res.status = ok ? 200 : 503;
-    json models_json = json::array();
-    for (const ServedModel& m : models.models()) models_json.push_back(m.name);
-    res.set_content(dump({{"status", ok ? "ready" : "draining"}, {"models", models_json}}), kJson);
+    json body = {{"status", ok ? "ready" : "draining"}};
+    if (has_key(req)) {
+      json names = json::array();
+      for (const ServedModel& m : models.models()) names.push_back(m.name);
+      body["models"] = names;
+    }
+    return json_response(ok ? 200 : 503, body);
   });
   // Weaviate's module probes these; 204 is what its inference containers answer.
-  http.Get("/.well-known/ready", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/.well-known/ready", Access::Public, [this](const HttpRequest&, const ClientConnection&) {
+    HttpResponse res;
     res.status = draining.load() ? 503 : 204;
+    return res;
   });
-  http.Get("/.well-known/live", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
-  http.Get("/meta", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/.well-known/live", Access::Public, [](const HttpRequest&, const ClientConnection&) {
+    HttpResponse res;
+    res.status = 204;
+    return res;
+  });
+  route("GET", "/meta", Access::Key, [this](const HttpRequest&, const ClientConnection&) {
     json all = json::array();
     for (const ServedModel& m : models.models()) all.push_back(model_json(m));
-    res.set_content(dump({{"model", all.front()}, {"models", all}}), kJson);
+    return json_response(200, {{"model", all.front()}, {"models", all}});
   });
   // TEI's /info, read by TEI clients to learn what is served.
-  http.Get("/info", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/info", Access::Key, [this](const HttpRequest&, const ClientConnection&) {
     const ServedModel& m = models.models().front();
-    res.set_content(dump({{"model_id", m.name},
-                          {"model_type", {{"reranker", {{"id2label", {{"0", "LABEL_0"}}}, {"label2id", {{"LABEL_0", 0}}}}}}},
-                          {"max_client_batch_size", options.max_documents},
-                          {"max_batch_tokens", m.scheduler->options().max_batch_tokens},
-                          {"max_concurrent_requests", m.scheduler->options().max_queue},
-                          {"version", "rerank"}}),
-                    kJson);
+    return json_response(
+        200, {{"model_id", m.name},
+              {"model_type", {{"reranker", {{"id2label", {{"0", "LABEL_0"}}}, {"label2id", {{"LABEL_0", 0}}}}}}},
+              {"max_client_batch_size", options.max_documents},
+              {"max_batch_tokens", m.scheduler->options().max_batch_tokens},
+              {"max_concurrent_requests", m.scheduler->options().max_queue},
+              {"version", "rerank"}});
   });
-  http.Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!check_auth(req, res, Dialect::Generic)) return;
+  route("GET", "/v1/models", Access::Key, [this](const HttpRequest&, const ClientConnection&) {
     json data = json::array();
     for (const ServedModel& m : models.models()) data.push_back(model_json(m));
-    res.set_content(dump({{"object", "list"}, {"data", data}}), kJson);
+    return json_response(200, {{"object", "list"}, {"data", data}});
   });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  // Per-model series carry the model names, so the scraper needs the key too.
+  route("GET", "/metrics", Access::Key, [this](const HttpRequest&, const ClientConnection&) {
+    HttpResponse res;
     res.set_content(metrics.render(models), "text/plain; version=0.0.4; charset=utf-8");
-  });
-
-  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = Clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Statuses the library decides (no route, body over the limit, unparsable request) get a
-  // JSON body in the route's dialect; responses our handlers wrote are left alone.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.status == kClientClosed || res.status == 503 || res.status == 204) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.set_content(error_body(route_dialect(req.path), http_error_for_status(res.status)), kJson);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(error_body(route_dialect(req.path), http_error_for_status(500)), kJson);
-  });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - request_start).count();
-    metrics.record(endpoint_label(req.path), res.status, seconds);
+    return res;
   });
 }
 
 Server::Server(ModelTable models, ServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(models), std::move(options))) {
+  Impl& m = *impl_;
   std::size_t queue = 0;
-  for (const ServedModel& m : impl_->models.models()) queue += m.scheduler->options().max_queue;
-  impl_->threads = impl_->options.http_threads > 0 ? impl_->options.http_threads
-                                                   : std::clamp<std::size_t>(queue + 32, 64, 1024);
-  const std::size_t threads = impl_->threads;
-  impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl_->http.set_payload_max_length(impl_->options.max_request_bytes);
-  // Load balancers and SDK connection pools reuse connections: don't close every 5 requests.
-  impl_->http.set_keep_alive_max_count(100000);
-  impl_->http.set_keep_alive_timeout(5);
-  impl_->install_routes();
+  for (const ServedModel& served : m.models.models()) queue += served.scheduler->options().max_queue;
+  m.threads = m.options.http_threads > 0 ? m.options.http_threads : std::clamp<std::size_t>(queue + 32, 64, 1024);
+  m.install_routes();
+  http::HttpServerOptions h;
+  h.host = m.options.host;
+  h.port = m.options.port;
+  h.reuse_port = m.options.reuse_port;
+  h.handler_threads = m.threads;
+  h.max_connections = m.options.max_connections;
+  h.limits.max_body_bytes = m.options.max_request_bytes;
+  h.header_timeout = m.options.header_timeout;
+  h.body_timeout = m.options.body_timeout;
+  h.keep_alive_timeout = m.options.keep_alive_timeout;
+  h.write_timeout = m.options.write_timeout;
+  m.http = std::make_unique<http::HttpServer>(
+      h, [&m](const HttpRequest& req, const ClientConnection& conn) { return m.handle(req, conn); },
+      [&m](int status, const std::string& message, const HttpRequest& req) {
+        return m.front_end_error(status, message, req);
+      },
+      [&m](const HttpRequest& req, const HttpResponse& res, double seconds) {
+        m.metrics.record(endpoint_label(req.path), res.drop ? kClientClosed : res.status, seconds);
+      });
 }
 
-Server::~Server() {
-  if (impl_->http.is_running()) impl_->http.stop();
-}
+Server::~Server() { impl_->http->stop(std::chrono::milliseconds(0)); }
 
-int Server::bind() {
-  const ServerOptions& o = impl_->options;
-  if (o.port == 0) {
-    impl_->bound_port = impl_->http.bind_to_any_port(o.host);
-  } else if (impl_->http.bind_to_port(o.host, o.port)) {
-    impl_->bound_port = o.port;
-  }
-  if (impl_->bound_port <= 0) {
-    throw Error(ErrorCode::Network, "cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                                        " (address in use, or not an address of this machine)");
-  }
-  widen_listen_backlog(impl_->bound_port, 1024);
-  return impl_->bound_port;
-}
+int Server::bind() { return impl_->http->bind(); }
 
-void Server::run() {
-  if (impl_->bound_port <= 0) throw Error(ErrorCode::Internal, "Server::run() before bind()");
-  impl_->http.listen_after_bind();
-}
+void Server::run() { impl_->http->run(); }
 
-void Server::shutdown(std::chrono::milliseconds grace) {
-  impl_->draining.store(true);
+bool Server::shutdown(std::chrono::milliseconds grace) {
+  Impl& m = *impl_;
+  m.draining.store(true);
+  m.http->close_connections_after_response();
   const Clock::time_point until = Clock::now() + grace;
-  for (const ServedModel& m : impl_->models.models()) m.scheduler->drain(until);
-  // Let the handlers of finished requests write their responses.
-  while (impl_->active.load() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  impl_->http.stop();
+  for (const ServedModel& served : m.models.models()) served.scheduler->drain(until);
+  while (m.active.load() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (m.active.load() > 0) {
+    m.drain_expired.store(true);
+    const Clock::time_point answer_by = Clock::now() + kCancelGrace;
+    while (m.active.load() > 0 && Clock::now() < answer_by) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  bool finished = true;
+  for (const ServedModel& served : m.models.models()) finished = finished && served.scheduler->in_flight() == 0;
+  m.http->stop(kCancelGrace);
+  return finished;
 }
 
 bool Server::ready() const { return !impl_->draining.load(); }
-int Server::port() const { return impl_->bound_port; }
+int Server::port() const { return impl_->http->port(); }
 const ModelTable& Server::models() const { return impl_->models; }
 std::size_t Server::http_threads() const { return impl_->threads; }
 

@@ -13,7 +13,16 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -87,7 +96,145 @@ LoadReport run_load(int port, const std::string& path, int connections, std::chr
 // 8-47 words, or 4-11 with `short_documents` (for CPU cross-encoders).
 std::string load_body(std::size_t seed, bool short_documents = false);
 
+// A raw loopback TCP connection, for requests no HTTP client library would send (chunked
+// bodies of any shape, trickled bytes, pipelining, garbage).
+class RawConnection {
+ public:
+  explicit RawConnection(int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool connected() const { return fd_ >= 0; }
+  bool send_all(std::string_view bytes);
+  // One response: its head and a Content-Length body (else up to EOF). "" when the
+  // connection closed or `timeout` passed before a whole response arrived.
+  // `has_body` false: the answer to a HEAD request (its Content-Length announces no bytes).
+  std::string read_response(std::chrono::milliseconds timeout = std::chrono::seconds(20), bool has_body = true);
+  // True once the server has closed its side (EOF or reset) within `timeout`; any response
+  // bytes before that are dropped.
+  bool closed_within(std::chrono::milliseconds timeout);
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// Parts of a raw response: the status code (0 when there is none), a header value ("" when
+// absent; the name is matched case-insensitively) and the body.
+int status_of(const std::string& response);
+std::string header_of(const std::string& response, const std::string& name);
+std::string body_of(const std::string& response);
+
+// `body` as a chunked request body cut into chunks of `chunk` bytes.
+std::string chunked(const std::string& body, std::size_t chunk);
+
 // ---- definitions
+
+inline RawConnection::RawConnection(int port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+inline RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+inline bool RawConnection::send_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+inline std::string RawConnection::read_response(std::chrono::milliseconds timeout, bool has_body) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::size_t head_end = buffer_.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      const std::string head = buffer_.substr(0, head_end + 4);
+      const std::string length = header_of(head, "Content-Length");
+      const std::size_t want = head_end + 4 + (length.empty() || !has_body ? 0 : std::stoul(length));
+      const int status = status_of(head);
+      if (status == 100) {  // interim: skip it
+        buffer_.erase(0, head_end + 4);
+        continue;
+      }
+      if (buffer_.size() >= want) {
+        std::string out = buffer_.substr(0, want);
+        buffer_.erase(0, want);
+        return out;
+      }
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return {};
+    buffer_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+inline bool RawConnection::closed_within(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[4096];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+  }
+}
+
+inline int status_of(const std::string& response) {
+  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+  return std::atoi(response.c_str() + 9);
+}
+
+inline std::string header_of(const std::string& response, const std::string& name) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string head = lower(response.substr(0, response.find("\r\n\r\n") + 2));
+  const std::string key = "\r\n" + lower(name) + ":";
+  const std::size_t at = head.find(key);
+  if (at == std::string::npos) return {};
+  const std::size_t start = head.find_first_not_of(' ', at + key.size());
+  const std::size_t end = head.find("\r\n", start);
+  return response.substr(start, end - start);
+}
+
+inline std::string body_of(const std::string& response) {
+  const std::size_t at = response.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : response.substr(at + 4);
+}
+
+inline std::string chunked(const std::string& body, std::size_t chunk) {
+  std::string out;
+  char size[32];
+  for (std::size_t i = 0; i < body.size(); i += chunk) {
+    const std::size_t n = std::min(chunk, body.size() - i);
+    std::snprintf(size, sizeof size, "%zx\r\n", n);
+    out += size;
+    out += body.substr(i, n);
+    out += "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
 
 
 inline WordCountRanker::WordCountRanker(std::chrono::milliseconds delay, ScoreKind kind) : delay_(delay) {

@@ -77,19 +77,26 @@ std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::siz
     try {
       response = http_post(http);
     } catch (const TransportError& e) {
-      failure = Error(e.code(), dinfo.display_name + ": " + e.what() + " (attempt " + std::to_string(attempt) +
-                                    " of " + std::to_string(settings_.retry.max_attempts) + ")");
+      failure = redacted(Error(e.code(), dinfo.display_name + ": " + e.what() + " (attempt " +
+                                             std::to_string(attempt) + " of " +
+                                             std::to_string(settings_.retry.max_attempts) + ")"),
+                         settings_.api_key);
     }
     if (response) {
       if (response->status >= 200 && response->status < 300) {
         // An invalid body is final (not retried): a provider that answers garbage once
         // will likely do it again, and a fallback ranker serves the caller sooner.
-        const nlohmann::json body = parse_response_json(response->body, dinfo.display_name);
-        DialectResponse parsed = dialect_->parse_response(body);
-        std::vector<double> scores =
-            scores_in_input_order(parsed.results, request.documents.size(), dinfo.display_name);
-        add_usage(usage, parsed.usage);
-        return scores;
+        try {
+          const nlohmann::json body = parse_response_json(response->body, dinfo.display_name, settings_.api_key);
+          DialectResponse parsed = dialect_->parse_response(body);
+          std::vector<double> scores =
+              scores_in_input_order(parsed.results, request.documents.size(), dinfo.display_name);
+          add_usage(usage, parsed.usage);
+          return scores;
+        } catch (const Error& e) {
+          // A dialect's message may quote response fields, which an upstream can fill with the key.
+          throw redacted(e, settings_.api_key);
+        }
       }
       Error error = error_for_status(response->status, redact(response->body, settings_.api_key),
                                      context(attempt), key_hint);

@@ -3,23 +3,47 @@
 #include <cmath>
 #include <sstream>
 
+#include "rankers/api/api_settings.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::api {
 
-nlohmann::json parse_response_json(const std::string& body, const std::string& provider) {
+namespace {
+// Real answers nest a few levels (results, a document object). Copying or dumping a value
+// recurses, so an upstream's nesting is bounded while parsing, as the server bounds requests.
+constexpr int kMaxResponseDepth = 128;
+}  // namespace
+
+nlohmann::json parse_response_json(const std::string& body, const std::string& provider, const std::string& secret) {
+  const auto bound_depth = [&provider](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    const bool opens = event == nlohmann::json::parse_event_t::object_start ||
+                       event == nlohmann::json::parse_event_t::array_start;
+    if (opens && depth >= kMaxResponseDepth) {
+      throw Error(ErrorCode::Network, "invalid response from " + provider + ": JSON nested deeper than " +
+                                          std::to_string(kMaxResponseDepth) + " levels");
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(body);
+    return nlohmann::json::parse(body, bound_depth);
   } catch (const nlohmann::json::exception& e) {
     // Python's json module writes NaN/Infinity literals, which are not JSON.
     if (body.find("NaN") != std::string::npos || body.find("Infinity") != std::string::npos) {
       throw Error(ErrorCode::Network, "invalid response from " + provider +
                                           ": a score is NaN or Infinity (not valid JSON)");
     }
-    std::string snippet = body.substr(0, 80);
-    throw Error(ErrorCode::Network, "invalid response from " + provider + ": malformed JSON (" + e.what() +
-                                        "); body starts with '" + snippet + "'");
+    // Only the position from nlohmann's message: its "last read" text quotes the body. The
+    // snippet is cut after redacting, so a key split by the cut cannot leak its first half.
+    const auto* parse_error = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+    const std::string position = parse_error ? " at byte " + std::to_string(parse_error->byte) : "";
+    const std::string snippet = redact(body, secret).substr(0, 80);
+    throw Error(ErrorCode::Network, "invalid response from " + provider + ": malformed JSON" + position +
+                                        "; body starts with '" + snippet + "'");
   }
+}
+
+Error redacted(const Error& error, const std::string& secret) {
+  return Error(error.code(), redact(error.what(), secret));
 }
 
 std::vector<double> scores_in_input_order(const std::vector<ScoredIndex>& results, std::size_t count,
