@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs CTest in a build folder and closes the log with one count line:
+#   "rerank tests: 412 passed, 0 failed, 93 skipped (of 505)"
+# so that skipped tests (missing ../shared data or tools, see the README's Testing section)
+# are never hidden behind "100% tests passed". Exits with CTest's status.
+# Usage: tests/run_ctest.sh BUILD_DIR [ctest arguments...]
+set -uo pipefail
+build=${1:?usage: run_ctest.sh BUILD_DIR [ctest args...]}
+shift
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd "$build" && ctest "$@") 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+# CTest's per-test result lines: "  7/505 Test   #7: io.Foo.Bar .....   Passed    0.01 sec".
+results=$(grep -E '^ *[0-9]+/[0-9]+ +Test +#[0-9]+: ' "$log")
+total=$(printf '%s\n' "$results" | grep -c 'Test')
+passed=$(printf '%s\n' "$results" | grep -cE ' Passed +[0-9.]+ sec')
+skipped=$(printf '%s\n' "$results" | grep -cE '\*\*\*Skipped|\*\*\*Not Run \(Disabled\)')
+failed=$((total - passed - skipped))
+if [ "$skipped" -gt 0 ]; then
+  if [ "${RERANK_REQUIRE_SHARED:-}" = "1" ]; then
+    echo "note: $skipped tests skipped although RERANK_REQUIRE_SHARED=1 (no CUDA device, or a checkpoint absent from your own HF cache; see the README)"
+  else
+    echo "note: $skipped tests skipped for missing ../shared data or tools; RERANK_REQUIRE_SHARED=1 fails them"
+  fi
+fi
+echo "rerank tests: $passed passed, $failed failed, $skipped skipped (of $total)"
+exit "$rc"
