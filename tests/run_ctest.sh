@@ -19,9 +19,11 @@ skipped=$(printf '%s\n' "$results" | grep -cE '\*\*\*Skipped|\*\*\*Not Run \(Dis
 failed=$((total - passed - skipped))
 if [ "$skipped" -gt 0 ]; then
   if [ "${RERANK_REQUIRE_SHARED:-}" = "1" ]; then
-    echo "note: $skipped tests skipped although RERANK_REQUIRE_SHARED=1 (no CUDA device, or a checkpoint absent from your own HF cache; see the README)"
+    echo "note: $skipped tests skipped (listed above) although RERANK_REQUIRE_SHARED=1: only CUDA tests without a" \
+      "device and the check of a checkpoint absent from your own Hugging Face cache skip in strict mode"
   else
-    echo "note: $skipped tests skipped for missing ../shared data or tools; RERANK_REQUIRE_SHARED=1 fails them"
+    echo "note: $skipped tests skipped (listed above); RERANK_REQUIRE_SHARED=1 makes those for missing ../shared" \
+      "data or tools fail"
   fi
 fi
 echo "rerank tests: $passed passed, $failed failed, $skipped skipped (of $total)"
