@@ -18,6 +18,11 @@ passed=$(printf '%s\n' "$results" | grep -cE ' Passed +[0-9.]+ sec')
 skipped=$(printf '%s\n' "$results" | grep -cE '\*\*\*Skipped|\*\*\*Not Run \(Disabled\)')
 failed=$((total - passed - skipped))
 if [ "$skipped" -gt 0 ]; then
+  # CTest shows no output of skipped tests: print each distinct reason the tests gave, once.
+  # (GoogleTest prints the reason on the line after "file:line: Skipped"; missing_tool.sh prints it alone.)
+  reasons=$(awk 'after { print; after = 0; next } /: Skipped$/ { after = 1; next } /not found: test skipped/ { print }' \
+    "$build/Testing/Temporary/LastTest.log" 2>/dev/null | sort | uniq -c | sort -rn | head -n 30)
+  [ -n "$reasons" ] && printf 'skip reasons (tests):\n%s\n' "$reasons"
   if [ "${RERANK_REQUIRE_SHARED:-}" = "1" ]; then
     echo "note: $skipped tests skipped (listed above) although RERANK_REQUIRE_SHARED=1: only CUDA tests without a" \
       "device and the check of a checkpoint absent from your own Hugging Face cache skip in strict mode"
