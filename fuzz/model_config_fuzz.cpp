@@ -18,7 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const rerank::io::EncoderConfig c = rerank::io::parse_encoder_config(config, "fuzz/config.json");
     // Accepted sizes must be usable: positive, and heads dividing the hidden size.
-    if (c.hidden_size <= 0 || c.num_attention_heads <= 0 || c.num_hidden_layers < 0 || c.vocab_size <= 0) std::abort();
+    if (c.hidden_size <= 0 || c.num_attention_heads <= 0 || c.num_hidden_layers < 0 || c.vocab_size <= 0) {
+      std::abort();
+    }
     if (c.hidden_size % c.num_attention_heads != 0) std::abort();
   } catch (const rerank::Error&) {
   }

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // refused with a typed error: the expected outcome for most inputs
   }
   try {
-    for (const std::string_view text : {std::string_view("Hello, wörld! 12 <s> [MASK]  x"), std::string_view()}) {
+    static const std::string_view kTexts[] = {"Hello, wörld! 12 <s> [MASK]  x", ""};
+    for (const std::string_view text : kTexts) {
       const auto e = tok->encode_pair(text, "second text", true);
       const std::size_t n = e.ids.size();
       if (e.tokens.size() != n || e.offsets.size() != n || e.type_ids.size() != n) std::abort();
