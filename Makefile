@@ -21,8 +21,10 @@ demo: build
 	$(BUILD_DIR)/bin/rerank rank --model bm25 \
 	  --query "$$(cat examples/demo/query.txt)" --docs examples/demo/docs.jsonl --top-k 5
 
+# tests/run_ctest.sh closes the log with "N passed, N failed, N skipped". RERANK_REQUIRE_SHARED=1
+# (CI) turns every skip for missing ../shared data or tools into a failure (README, Testing).
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	tests/run_ctest.sh $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD_DIR)
@@ -34,30 +36,35 @@ test-sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRERANK_SANITIZE=ON \
 	  -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF
 	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
-	cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	tests/run_ctest.sh $(SANITIZE_BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# Bounded libFuzzer runs of the tokenizer and of the server's request parsing (CI runs them
-# before the tests). Builds only the core and text libraries, instrumented, with clang in
-# $(FUZZ_BUILD_DIR); the server target compiles just the parsing/rendering sources it needs.
+# Bounded libFuzzer runs (CI runs them before the tests) of every fuzz target: the tokenizer,
+# tokenizer.json, config.json, safetensors headers, GGUF metadata, hosted-API responses and
+# the server's request parsing. FUZZ_SECONDS is the total, shared by fuzz/run_smoke.sh; the
+# curated corpus is fuzz/corpus/<target>, the 100k-deep nesting seeds are generated. Builds
+# the core, text and io libraries instrumented with clang in $(FUZZ_BUILD_DIR); the server and
+# API targets compile just the parsing sources they need.
 FUZZ_BUILD_DIR ?= build-fuzz
-FUZZ_SECONDS ?= 45
+FUZZ_SECONDS ?= 90
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LINK := clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc
-FUZZ_RUN_FLAGS := -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -len_control=20 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1
+FUZZ_LIBS = $(FUZZ_BUILD_DIR)/src/librerank_io.a $(FUZZ_BUILD_DIR)/src/librerank_text.a \
+  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc oniguruma sentencepiece libcurl zlib) \
+  -lfmt -lpthread
 SERVER_PARSE_SRCS := src/serve/request_parser.cpp src/serve/dialect_common.cpp src/serve/dialect_cohere_v1.cpp \
   src/serve/dialect_cohere_v2.cpp src/serve/dialect_tei.cpp src/serve/dialect_mixedbread.cpp \
   src/serve/score_rule.cpp src/serve/http_errors.cpp src/serve/json_fields.cpp
+API_PARSE_SRCS := src/rankers/api/dialect.cpp $(wildcard src/rankers/api/*_dialect.cpp) \
+  src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp
+FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz model_config_fuzz safetensors_fuzz gguf_fuzz
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DCMAKE_C_FLAGS="$(FUZZ_FLAGS)" >/dev/null
-	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_text
-	$(FUZZ_LINK) fuzz/tokenizer_fuzz.cpp -o $(FUZZ_BUILD_DIR)/tokenizer_fuzz \
-	  $(FUZZ_BUILD_DIR)/src/librerank_text.a $(FUZZ_BUILD_DIR)/src/librerank_core.a \
-	  $$(pkg-config --libs libutf8proc oniguruma sentencepiece) -lfmt -lpthread
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_io rerank_text
+	for t in $(FUZZ_LIB_TARGETS); do $(FUZZ_LINK) fuzz/$$t.cpp -o $(FUZZ_BUILD_DIR)/$$t $(FUZZ_LIBS) || exit 1; done
 	$(FUZZ_LINK) fuzz/server_request_fuzz.cpp $(SERVER_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/server_request_fuzz \
 	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
-	mkdir -p $(FUZZ_BUILD_DIR)/corpus/tokenizer $(FUZZ_BUILD_DIR)/corpus/server
-	cp fuzz/seeds/server/* $(FUZZ_BUILD_DIR)/corpus/server/
-	$(FUZZ_BUILD_DIR)/tokenizer_fuzz $(FUZZ_RUN_FLAGS) $(FUZZ_BUILD_DIR)/corpus/tokenizer
-	$(FUZZ_BUILD_DIR)/server_request_fuzz $(FUZZ_RUN_FLAGS) $(FUZZ_BUILD_DIR)/corpus/server
+	$(FUZZ_LINK) fuzz/api_response_fuzz.cpp $(API_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/api_response_fuzz \
+	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
+	fuzz/run_smoke.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)

@@ -146,7 +146,11 @@ std::string gguf_tokenizer_json(const GgufFile& g) {
   if (tokens.empty()) throw Error(ErrorCode::ModelFormat, "GGUF file has no tokenizer.ggml.tokens");
   const auto types = g.get_numbers("tokenizer.ggml.token_type");
   // llama.cpp token types: 1 normal, 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte.
-  auto type_of = [&](std::size_t i) { return i < types.size() ? static_cast<int>(types[i]) : 1; };
+  // A type outside 0..6 (the array may hold any number) counts as 0, undefined.
+  auto type_of = [&](std::size_t i) {
+    if (i >= types.size()) return 1;
+    return types[i] >= 0 && types[i] <= 6 ? static_cast<int>(types[i]) : 0;
+  };
   json added = json::array();
   auto add_special = [&](std::size_t i, const std::string& content) {
     added.push_back({{"id", i}, {"content", content}, {"single_word", false}, {"lstrip", false},
@@ -212,7 +216,13 @@ std::string gguf_tokenizer_json(const GgufFile& g) {
     throw Error(ErrorCode::NotSupported, "GGUF tokenizer model '" + model + "' is not supported");
   }
   j["added_tokens"] = added;
-  return j.dump();
+  try {
+    return j.dump();
+  } catch (const json::exception& e) {
+    // GGUF strings are arbitrary bytes; tokenizer.json (JSON) needs UTF-8.
+    throw Error(ErrorCode::ModelFormat,
+                std::string("GGUF vocabulary has a token that is not valid UTF-8 (") + e.what() + ")");
+  }
 }
 
 std::unique_ptr<text::Tokenizer> tokenizer_from_gguf(const std::filesystem::path& path) {

@@ -1,5 +1,6 @@
 #include "io/safetensors.hpp"
 
+#include <cpuid.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -72,8 +73,13 @@ __attribute__((target("avx,f16c"))) void half_to_float_f16c(const std::byte* src
   for (; i < n; ++i) dst[i] = half_to_float_scalar(load_u16(src + 2 * i));
 }
 
+// CPUID leaf 1 ECX bit 29, read directly: clang's __builtin_cpu_supports does not know "f16c".
+// "avx" also checks that the OS saves the YMM registers.
 bool has_f16c() {
-  static const bool yes = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  static const bool yes = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0 && __builtin_cpu_supports("avx");
+  }();
   return yes;
 }
 
@@ -123,6 +129,7 @@ std::string shape_to_string(const std::vector<std::int64_t>& shape) {
 }
 
 void convert_to_f32(TensorDType dtype, const std::byte* src, std::size_t count, float* dst) {
+  if (count == 0) return;  // an empty tensor: dst may be null, and memcpy(nullptr, ...) is UB
   switch (dtype) {
     case TensorDType::F32:
       std::memcpy(dst, src, count * 4);

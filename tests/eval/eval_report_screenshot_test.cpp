@@ -135,7 +135,7 @@ EvalReport sample_report() {
 
 TEST(ReportScreenshot, HeadlessChromiumRendersTheReport) {
   const std::string chromium = find_chromium();
-  if (chromium.empty()) GTEST_SKIP() << "chromium not installed (scripts/install-deps installs it)";
+  if (chromium.empty()) RERANK_MISSING("chromium (scripts/install-deps installs it)");
   TempDir dir;
   {
     std::ofstream html(dir / "report.html");

@@ -115,8 +115,12 @@ class HubClientTest : public ::testing::Test {
   fs::path source_;
 };
 
+std::string reference_data(const std::string& folder) {
+  return rerank::testing::shared_data_description("reference/" + folder);
+}
+
 #define REQUIRE_REFERENCE(folder) \
-  if (!add_reference_repo(folder)) GTEST_SKIP() << "shared data not found: ../shared/reference/" << (folder)
+  if (!add_reference_repo(folder)) RERANK_MISSING(reference_data(folder))
 
 TEST_F(HubClientTest, ColdCacheWritesHuggingfaceHubLayout) {
   REQUIRE_REFERENCE("bert-ce");
@@ -209,7 +213,7 @@ TEST_F(HubClientTest, HubLoadedCrossEncodersMatchReferenceLogits) {
   std::size_t checked = 0;
   for (const std::string folder : {"bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"}) {
     const std::string repo = "org/" + folder;
-    if (!add_reference_repo(folder, repo)) GTEST_SKIP() << "shared data not found: reference/" << folder;
+    if (!add_reference_repo(folder, repo)) RERANK_MISSING(reference_data(folder));
     const nlohmann::json cases = nlohmann::json::parse(read_file(source_ / "cases.json"));
     for (const auto& c : cases["cases"]) {
       LoadOptions options;
@@ -234,7 +238,7 @@ TEST_F(HubClientTest, HubLoadedCrossEncodersMatchReferenceLogits) {
 }
 
 TEST_F(HubClientTest, XlmRobertaCheckpointAndRevisionSyntax) {
-  if (!add_reference_repo("xlmr-ce", "BAAI/xlmr-ce")) GTEST_SKIP() << "shared data not found";
+  if (!add_reference_repo("xlmr-ce", "BAAI/xlmr-ce")) RERANK_MISSING(reference_data("xlmr-ce"));
   const ModelSource src = resolve_spec("BAAI/xlmr-ce@main", LoadOptions{});
   EXPECT_EQ(src.architecture, "XLMRobertaForSequenceClassification");
   EXPECT_EQ(read_file(src.directory / "model.safetensors"), read_file(source_ / "model.safetensors"));
@@ -261,16 +265,15 @@ TEST_F(HubClientTest, OfflineUsesTheCacheAndFailsClearlyWithoutIt) {
 
 TEST_F(HubClientTest, ReusesACacheWrittenByPythonHuggingfaceHub) {
   // The layout huggingface_hub writes, built by hand: blobs, relative symlinks, refs.
-  auto folder = rerank::testing::shared_path("reference/bert-ce");
-  if (!folder) GTEST_SKIP() << "shared data not found";
+  RERANK_REQUIRE_SHARED(folder, "reference/bert-ce");
   const fs::path rdir = repo_dir("cross-encoder/from-python");
   const fs::path snap = rdir / "snapshots" / kCommit;
   fs::create_directories(rdir / "blobs");
   fs::create_directories(snap);
   fs::create_directories(rdir / "refs");
   for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors"}) {
-    const std::string etag = sha256_file_hex(*folder / f);
-    fs::copy_file(*folder / f, rdir / "blobs" / etag);
+    const std::string etag = sha256_file_hex(folder / f);
+    fs::copy_file(folder / f, rdir / "blobs" / etag);
     fs::create_symlink(fs::path("../../blobs") / etag, snap / f);
   }
   rerank::testing::write_file(rdir / "refs" / "main", kCommit);
@@ -310,8 +313,8 @@ TEST_F(HubClientTest, UnauthorizedMentionsHfTokenButNeverPrintsIt) {
 }
 
 TEST_F(HubClientTest, PrivateRepoWithTokenSendsItToTheHubOnlyNotTheCdn) {
-  if (!rerank::testing::shared_path("reference/bert-ce")) GTEST_SKIP() << "shared data not found";
-  FakeRepo repo = FakeHub::repo_from_folder(*rerank::testing::shared_path("reference/bert-ce"), kCommit);
+  RERANK_REQUIRE_SHARED(bert_ce, "reference/bert-ce");
+  FakeRepo repo = FakeHub::repo_from_folder(bert_ce, kCommit);
   repo.private_repo = true;
   hub_.add_repo("org/private", repo);
 
@@ -335,8 +338,8 @@ TEST_F(HubClientTest, PrivateRepoWithTokenSendsItToTheHubOnlyNotTheCdn) {
 }
 
 TEST_F(HubClientTest, GatedRepoIsUnauthorized) {
-  if (!rerank::testing::shared_path("reference/bert-ce")) GTEST_SKIP() << "shared data not found";
-  FakeRepo repo = FakeHub::repo_from_folder(*rerank::testing::shared_path("reference/bert-ce"), kCommit);
+  RERANK_REQUIRE_SHARED(bert_ce, "reference/bert-ce");
+  FakeRepo repo = FakeHub::repo_from_folder(bert_ce, kCommit);
   repo.gated = true;
   hub_.add_repo("org/gated", repo);
   std::string message;
@@ -433,9 +436,8 @@ TEST_F(HubClientTest, ConnectionRefusedIsANetworkError) {
 }
 
 TEST_F(HubClientTest, PytorchOnlyRepoIsNotSupported) {
-  auto folder = rerank::testing::shared_path("reference/bert-ce");
-  if (!folder) GTEST_SKIP() << "shared data not found";
-  FakeRepo repo = FakeHub::repo_from_folder(*folder, kCommit);
+  RERANK_REQUIRE_SHARED(folder, "reference/bert-ce");
+  FakeRepo repo = FakeHub::repo_from_folder(folder, kCommit);
   repo.files["pytorch_model.bin"] = repo.files["model.safetensors"];
   repo.files.erase("model.safetensors");
   hub_.add_repo("org/pt-only", repo);
@@ -448,9 +450,8 @@ TEST_F(HubClientTest, PytorchOnlyRepoIsNotSupported) {
 }
 
 TEST_F(HubClientTest, ShardedSafetensorsFetchesTheIndexAndEveryShard) {
-  auto folder = rerank::testing::shared_path("reference/bert-ce");
-  if (!folder) GTEST_SKIP() << "shared data not found";
-  FakeRepo repo = FakeHub::repo_from_folder(*folder, kCommit);
+  RERANK_REQUIRE_SHARED(folder, "reference/bert-ce");
+  FakeRepo repo = FakeHub::repo_from_folder(folder, kCommit);
   repo.files.erase("model.safetensors");
   repo.files["model-00001-of-00002.safetensors"] = std::string(70000, 'a');
   repo.files["model-00002-of-00002.safetensors"] = std::string(50000, 'b');
@@ -473,9 +474,8 @@ TEST_F(HubClientTest, ShardedSafetensorsFetchesTheIndexAndEveryShard) {
 }
 
 TEST_F(HubClientTest, UnsafeShardNamesAreRejected) {
-  auto folder = rerank::testing::shared_path("reference/bert-ce");
-  if (!folder) GTEST_SKIP() << "shared data not found";
-  FakeRepo repo = FakeHub::repo_from_folder(*folder, kCommit);
+  RERANK_REQUIRE_SHARED(folder, "reference/bert-ce");
+  FakeRepo repo = FakeHub::repo_from_folder(folder, kCommit);
   repo.files.erase("model.safetensors");
   repo.files["model.safetensors.index.json"] = R"({"weight_map":{"a.weight":"../../evil.safetensors"}})";
   hub_.add_repo("org/evil", repo);

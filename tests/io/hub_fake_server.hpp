@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "io/sha256.hpp"
+#include "support/git_blob.hpp"
 
 namespace rerank::testing {
 
@@ -337,15 +338,15 @@ class FakeHub {
     const std::string sha = io::sha256_hex(f->second);
     if (is_lfs(file)) {
       r.status = 302;
-      // The pointer file's git id as ETag, the content's sha256 as X-Linked-Etag.
-      r.headers.emplace_back("ETag", "\"" + sha.substr(24) + "\"");
+      // The pointer file's git blob id as ETag, the content's sha256 as X-Linked-Etag.
+      r.headers.emplace_back("ETag", "\"" + git_blob_sha1(git_lfs_pointer(sha, f->second.size())) + "\"");
       r.headers.emplace_back("X-Linked-Etag", "\"" + sha + "\"");
       r.headers.emplace_back("X-Linked-Size", std::to_string(f->second.size()));
       r.headers.emplace_back("Location", cdn_.url() + "/repos/" + sha + "?X-Amz-Signature=abc&Expires=1");
       r.body = "Found. Redirecting";
     } else {
-      // Small files: a git blob id (here a 40-hex stand-in derived from the content).
-      r.headers.emplace_back("ETag", "\"" + sha.substr(0, 40) + "\"");
+      // Small files: their git blob id, which huggingface_hub names the blob by.
+      r.headers.emplace_back("ETag", "\"" + git_blob_sha1(f->second) + "\"");
       r.body = f->second;
     }
     return r;

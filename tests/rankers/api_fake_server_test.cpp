@@ -279,6 +279,10 @@ struct FakeApiServer::Impl {
         res.status = 401;
         res.set_content(R"({"message":"invalid api token"})", "application/json");
         return;
+      case Fault::Recorded:
+        res.status = fault.status;
+        res.set_content(fault.body, "application/json");
+        return;
       case Fault::WrongIndex:
         results.back().first = static_cast<long long>(n + 5);
         break;

@@ -4,7 +4,7 @@
 // missing or unknown fields, wrong types, too many documents) with the provider's error
 // status, and injects faults on demand: 429 with Retry-After, 500, 503, malformed JSON,
 // wrong or repeated indices, missing results, NaN scores, slow bodies, dropped
-// connections. Scores are a deterministic function of each document's text
+// connections, or a vendor's recorded body. Scores are a deterministic function of each document's text
 // (fake_score), so tests know the exact expected values.
 #pragma once
 
@@ -34,6 +34,7 @@ enum class Fault {
   NullScore,       // 200, a score written as null (how JSON libraries write NaN)
   SlowBody,        // 200, half the body, then a pause of FaultSpec::delay_ms, then the rest
   DropConnection,  // headers announce a body, then the connection closes
+  Recorded,        // FaultSpec::status with FaultSpec::body verbatim (a vendor's published body)
 };
 
 struct FaultSpec {
@@ -41,9 +42,18 @@ struct FaultSpec {
   // without -Wmissing-field-initializers.
   FaultSpec(Fault f = Fault::None, std::string retry = {}, int delay = 0)  // NOLINT(google-explicit-constructor)
       : fault(f), retry_after(std::move(retry)), delay_ms(delay) {}
+  // A request answered with a recorded body (tests/data/vendors), after the usual request checks.
+  static FaultSpec recorded(int status, std::string body) {
+    FaultSpec spec(Fault::Recorded);
+    spec.status = status;
+    spec.body = std::move(body);
+    return spec;
+  }
   Fault fault;
   std::string retry_after;  // Status429 / Status503: the Retry-After header value
   int delay_ms;             // SlowBody: the pause
+  int status = 200;         // Recorded: the HTTP status
+  std::string body;         // Recorded: the body, sent unchanged
 };
 
 struct FakeRequest {

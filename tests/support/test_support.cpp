@@ -35,6 +35,22 @@ std::optional<fs::path> shared_path(const std::string& relative) {
   return p;
 }
 
+bool strict_mode() {
+  const char* env = std::getenv("RERANK_REQUIRE_SHARED");
+  return env != nullptr && std::string(env) == "1";
+}
+
+std::string missing_message(const std::string& what) {
+  if (strict_mode()) return "RERANK_REQUIRE_SHARED=1 and " + what + " is missing (failing, not skipping)";
+  return what + " not found: test skipped (RERANK_REQUIRE_SHARED=1 makes this a failure)";
+}
+
+std::string shared_data_description(const std::string& relative) {
+  const char* env = std::getenv("RERANK_SHARED_DIR");
+  const fs::path dir = env && *env ? fs::path(env) : fs::path(RERANK_SHARED_DIR_DEFAULT);
+  return "shared data " + (dir / relative).string();
+}
+
 ErrorCode code_of(const std::function<void()>& f, std::string* message) {
   try {
     f();

@@ -68,10 +68,33 @@ bool resident_memory_bounds_apply();
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
+// Strict mode (CI): RERANK_REQUIRE_SHARED=1 in the environment. Then a test whose fixture
+// (../shared data) or tool (node, chromium, ...) is missing fails instead of skipping, so a
+// CI machine without them cannot report green.
+bool strict_mode();
+
+// "RERANK_REQUIRE_SHARED=1 and <what> is missing" or "<what> not found: test skipped (set
+// RERANK_REQUIRE_SHARED=1 to make this a failure)": one wording for every such test.
+std::string missing_message(const std::string& what);
+
+// What RERANK_REQUIRE_SHARED names when `relative` is absent: "shared data <dir>/<relative>",
+// <dir> being $RERANK_SHARED_DIR or the default ../shared.
+std::string shared_data_description(const std::string& relative);
+
 }  // namespace rerank::testing
 
-// Skips the current test with a clear message when a shared/ path is missing.
-#define RERANK_REQUIRE_SHARED(var, relative)                                         \
-  auto var##_opt = ::rerank::testing::shared_path(relative);                         \
-  if (!var##_opt) GTEST_SKIP() << "shared data not found: ../shared/" << (relative); \
+// The one way a test gives up for a missing fixture or tool: skips it (the user's plain
+// `make test`), or fails it in strict mode. A statement that returns from the test body or
+// SetUp(); `what` names what is missing and how to get it.
+#define RERANK_MISSING(what)                                                                         \
+  do {                                                                                               \
+    const std::string rerank_missing_message_ = ::rerank::testing::missing_message(what);            \
+    if (::rerank::testing::strict_mode()) GTEST_FAIL() << rerank_missing_message_;                   \
+    GTEST_SKIP() << rerank_missing_message_;                                                         \
+  } while (false)
+
+// `var`: shared_dir()/relative, or RERANK_MISSING when it is absent.
+#define RERANK_REQUIRE_SHARED(var, relative)                                                         \
+  auto var##_opt = ::rerank::testing::shared_path(relative);                                         \
+  if (!var##_opt) RERANK_MISSING(::rerank::testing::shared_data_description(relative));             \
   const std::filesystem::path var = *var##_opt
