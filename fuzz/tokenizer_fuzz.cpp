@@ -1,7 +1,8 @@
 // libFuzzer target for the whole tokenizer path: random bytes (invalid UTF-8 included) as
 // one or two texts, through encode_raw + combine with random truncation, on every tokenizer
 // type (the ../shared fixtures when present, plus a built-in one exercising most components).
-// Checks invariants: no crash, consistent encoding sizes, offsets inside the input.
+// Checks invariants: no crash, consistent encoding sizes, offsets inside the input, and
+// encode_raw_capped equal to the full encoding capped as truncation caps it.
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "rerank/error.hpp"
 #include "text/tokenizer.hpp"
+#include "text/truncation.hpp"
 
 namespace {
 
@@ -108,6 +110,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (trunc && e.size() > trunc->max_length && trunc->max_length >= tok.num_special_tokens(pair)) std::abort();
     (void)rerank::text::to_char_offsets(first, a.offsets);
+    // The ranker's capped encoding (the model run only as far as the early exit reads) must be
+    // the full encoding capped.
+    if (trunc) {
+      Encoding capped_full = a;
+      rerank::text::cap_at_split(capped_full, trunc->max_length, trunc->direction);
+      const Encoding capped = tok.encode_raw_capped(first, trunc->max_length, trunc->direction);
+      if (capped.ids != capped_full.ids || capped.offsets != capped_full.offsets) std::abort();
+    }
   } catch (const rerank::Error&) {
     // Impossible truncation and similar input errors are expected outcomes.
   }
