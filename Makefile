@@ -55,7 +55,7 @@ SERVER_PARSE_SRCS := src/serve/request_parser.cpp src/serve/dialect_common.cpp s
   src/serve/dialect_cohere_v2.cpp src/serve/dialect_tei.cpp src/serve/dialect_mixedbread.cpp \
   src/serve/score_rule.cpp src/serve/http_errors.cpp src/serve/json_fields.cpp
 API_PARSE_SRCS := src/rankers/api/dialect.cpp $(wildcard src/rankers/api/*_dialect.cpp) \
-  src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp
+  src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp src/rankers/api/api_settings.cpp
 FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz model_config_fuzz safetensors_fuzz gguf_fuzz
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -19,6 +19,7 @@
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
+#include "core/json_parse.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
 
 namespace fs = std::filesystem;
@@ -52,7 +53,12 @@ std::vector<std::string> read_queries(const fs::path& dir) {
   std::string line;
   while (std::getline(in, line)) {
     if (strip(line).empty()) continue;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json j;
+    try {
+      j = parse_json(line, path.string());
+    } catch (const Error& e) {
+      throw CliError(kExitInput, e.what());
+    }
     if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
       throw CliError(kExitInput, path.string() + ": a line lacks a string \"text\"");
     }
@@ -70,7 +76,12 @@ std::vector<std::string> read_passages(const fs::path& dir, std::size_t limit) {
   char buf[1 << 16];
   auto take = [&] {
     if (strip(line).empty()) return;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json j;
+    try {
+      j = parse_json(line, "corpus line");
+    } catch (const Error&) {
+      return;  // as before: a line that is not a document is passed over
+    }
     if (j.is_object() && j.contains("text") && j["text"].is_string()) {
       const std::string title = j.contains("title") && j["title"].is_string() ? j["title"].get<std::string>() : "";
       out.push_back(strip(title + ". " + j["text"].get<std::string>()));

@@ -11,6 +11,7 @@
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
+#include "core/json_parse.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
 
 namespace rerank::cli {
@@ -40,9 +41,9 @@ bool read_chunk(std::istream& in, std::size_t& line_no, std::vector<Pair>& out) 
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw CliError(kExitInput, "line " + std::to_string(line_no) + ": not valid JSON: " + e.what());
+      j = parse_json(line, "line " + std::to_string(line_no));
+    } catch (const Error& e) {
+      throw CliError(kExitInput, e.what());
     }
     if (!j.is_object() || !j.contains("query") || !j["query"].is_string()) {
       throw CliError(kExitInput, "line " + std::to_string(line_no) + ": needs a string \"query\"");

@@ -9,6 +9,7 @@
 
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
+#include "core/json_parse.hpp"
 #include "text/tokenizer.hpp"
 
 namespace rerank::cli {
@@ -27,9 +28,9 @@ nlohmann::json encode_line(const text::Tokenizer& tok, const std::string& line, 
                            const std::optional<text::TruncationOptions>& trunc) {
   nlohmann::json in;
   try {
-    in = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    return {{"error", std::string("input line is not valid JSON: ") + e.what()}};
+    in = parse_json(line, "input line");
+  } catch (const Error& e) {
+    return {{"error", e.what()}};
   }
   if (!in.is_object() || !in.contains("text") || !in.at("text").is_string())
     return {{"error", "input line needs a string field \"text\""}};

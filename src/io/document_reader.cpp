@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "core/utf8.hpp"
 #include "rerank/error.hpp"
 
@@ -34,12 +35,7 @@ bool is_blank(const std::string& s) {
 }
 
 Document parse_jsonl_line(const std::string& line, const std::string& source, std::size_t line_no) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(source, line_no, std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json j = parse_json(line, source + ":" + std::to_string(line_no));
   if (!j.is_object()) fail(source, line_no, "expected a JSON object {\"id\":..,\"text\":..}");
   Document doc;
   if (!j.contains("text") || !j["text"].is_string()) fail(source, line_no, "missing string field \"text\"");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "io/hub_cache.hpp"
 #include "rerank/error.hpp"
 
@@ -40,12 +41,7 @@ bool is_safe_repo_path(std::string_view file) {
 }
 
 std::vector<std::string> safetensors_index_shards(const std::string& index_json, const std::string& where) {
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(index_json);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelFormat, where + " is not valid JSON: " + e.what());
-  }
+  const nlohmann::json index = parse_json(index_json, where, {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object() ||
       index["weight_map"].empty()) {
     throw Error(ErrorCode::ModelFormat, where + " has no weight_map object naming the shard files");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::io {
@@ -93,15 +94,11 @@ EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& w
 
 EncoderConfig read_encoder_config(const std::filesystem::path& dir) {
   const auto path = dir / "config.json";
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::NotFound, "no config.json in " + dir.string());
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelFormat, path.string() + " is not valid JSON: " + e.what());
-  }
-  return parse_encoder_config(j, path.string());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_encoder_config(parse_json(text, path.string(), {kMaxJsonDepth, ErrorCode::ModelFormat, ""}),
+                              path.string());
 }
 
 }  // namespace rerank::io

@@ -15,6 +15,7 @@
 #include <immintrin.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "rerank/error.hpp"
 
 namespace fs = std::filesystem;
@@ -196,13 +197,9 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const fs::path& path) {
     format_error(path, "header needs " + std::to_string(header_len) + " bytes but the file has " +
                            std::to_string(size - 8) + " after the length field");
   }
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
-                                   reinterpret_cast<const char*>(base + 8 + header_len));
-  } catch (const nlohmann::json::exception& e) {
-    format_error(path, std::string("header is not valid JSON: ") + e.what());
-  }
+  const nlohmann::json header =
+      parse_json(std::string_view(reinterpret_cast<const char*>(base + 8), header_len), path.string() + ": header",
+                 {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
   if (!header.is_object()) format_error(path, "header is not a JSON object");
   const std::byte* data_start = base + 8 + header_len;
   const std::size_t data_size = size - 8 - header_len;
@@ -277,13 +274,9 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const fs::path& dir) {
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(single, ec)) return open_files({single});
   if (fs::exists(index, ec)) {
-    nlohmann::json j;
-    try {
-      std::ifstream in(index);
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorCode::ModelFormat, index.string() + " is not valid JSON: " + e.what());
-    }
+    std::ifstream in(index, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const nlohmann::json j = parse_json(text, index.string(), {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
     if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
       throw Error(ErrorCode::ModelFormat, index.string() + " has no weight_map object");
     }

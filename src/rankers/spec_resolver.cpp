@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "core/json_parse.hpp"
 #include "io/hub_cache.hpp"
 #include "io/hub_client.hpp"
 #include "io/hub_files.hpp"
@@ -70,13 +71,10 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 nlohmann::json read_config(const fs::path& dir) {
   const fs::path path = dir / "config.json";
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return nullptr;
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelFormat, path.string() + " is not valid JSON: " + e.what());
-  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_json(text, path.string(), {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
 }
 
 std::string supported_list() { return ranker_registry().supported_summary(); }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/json_parse.hpp"
 #include "core/utf8.hpp"
 #include "rerank/error.hpp"
 #include "serve/dialects.hpp"
@@ -25,23 +26,8 @@ nlohmann::json parse_json_object(std::string_view body, const RequestLimits& lim
                 "the request body is not valid UTF-8 (invalid byte at offset " + std::to_string(*bad) + ")");
   }
   if (body.empty()) throw Error(ErrorCode::InvalidInput, "the request body is empty; send a JSON object");
-  nlohmann::json json;
-  try {
-    const auto bound_depth = [&limits](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-      // `depth` counts the containers around this one; the body's own object is level 1.
-      const bool opens = event == nlohmann::json::parse_event_t::object_start ||
-                         event == nlohmann::json::parse_event_t::array_start;
-      if (opens && static_cast<std::size_t>(depth) + 1 > limits.max_json_depth) {
-        throw Error(ErrorCode::InvalidInput, "the request's JSON nests deeper than " +
-                                                 std::to_string(limits.max_json_depth) +
-                                                 " levels (the server's --max-json-depth)");
-      }
-      return true;
-    };
-    json = nlohmann::json::parse(body.begin(), body.end(), bound_depth);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::InvalidInput, std::string("malformed JSON: ") + e.what());
-  }
+  nlohmann::json json = parse_json(body, "the request body",
+                                   {limits.max_json_depth, ErrorCode::InvalidInput, "the server's --max-json-depth"});
   if (!json.is_object()) throw Error(ErrorCode::InvalidInput, "the request body must be a JSON object");
   return json;
 }

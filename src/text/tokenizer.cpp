@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "rerank/error.hpp"
 #include "text/hf_tokenizer.hpp"
 #include "text/truncation.hpp"
@@ -23,11 +24,7 @@ std::string read_text_file(const std::filesystem::path& p) {
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& what) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelFormat, what + " is not valid JSON: " + e.what());
-  }
+  return rerank::parse_json(text, what, {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
 }
 
 std::optional<nlohmann::json> read_config(const std::filesystem::path& dir) {

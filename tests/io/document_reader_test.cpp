@@ -98,3 +98,23 @@ TEST(DocumentReader, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace rerank::io
+
+namespace rerank::io {
+namespace {
+
+// A document whose metadata nests 100,000 deep (200 KB) is refused while parsing: the CLI used
+// to crash copying it into the Document.
+TEST(DocumentReader, DeeplyNestedMetadataIsAnErrorNotACrash) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string message =
+      error_of("{\"id\":\"a\",\"text\":\"t\",\"metadata\":{\"x\":" + deep + "}}\n", DocsFormat::Jsonl);
+  EXPECT_NE(message.find("input:1"), std::string::npos) << message;
+  EXPECT_NE(message.find("deeper than"), std::string::npos) << message;
+  // Ordinary nesting still loads.
+  const auto docs = read("{\"id\":\"b\",\"text\":\"t\",\"metadata\":{\"a\":[{\"b\":[1]}]}}\n", DocsFormat::Jsonl);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].metadata["a"][0]["b"][0], 1);
+}
+
+}  // namespace
+}  // namespace rerank::io

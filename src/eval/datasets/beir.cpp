@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "core/utf8.hpp"
 #include "eval/datasets/compressed_file.hpp"
 #include "eval/datasets/qrels_reader.hpp"
@@ -43,12 +44,7 @@ void for_each_json_line(const std::filesystem::path& path, Visit visit) {
       throw Error(ErrorCode::InvalidInput,
                   where(path, number) + ": invalid UTF-8 at byte " + std::to_string(*bad + 1));
     }
-    nlohmann::json obj;
-    try {
-      obj = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorCode::InvalidInput, where(path, number) + ": not a JSON object (" + e.what() + ")");
-    }
+    const nlohmann::json obj = parse_json(line, where(path, number));
     if (!obj.is_object()) throw Error(ErrorCode::InvalidInput, where(path, number) + ": not a JSON object");
     visit(obj, number);
   }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <xapian.h>
 
+#include "core/json_parse.hpp"
 #include "rerank/error.hpp"
 #include "text/analyzer.hpp"
 
@@ -156,8 +157,8 @@ IndexInfo read_index_info(const std::filesystem::path& dir) {
     Xapian::Database db(dir.string());
     const std::string raw = db.get_metadata(kSettingsKey);
     if (raw.empty()) throw Error(ErrorCode::NotFound, dir.string() + " is not a rerank index (build one with `rerank index`)");
-    const nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::InvalidInput, dir.string() + ": corrupt index settings");
+    const nlohmann::json j = parse_json(raw, dir.string() + ": index settings");
+    if (!j.is_object()) throw Error(ErrorCode::InvalidInput, dir.string() + ": corrupt index settings");
     IndexInfo info;
     info.settings.stemmer = j.value("stemmer", "porter");
     info.settings.stopwords = j.value("stopwords", "lucene");
