@@ -39,8 +39,8 @@ test-sanitize: deps
 	tests/run_ctest.sh $(SANITIZE_BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # Bounded libFuzzer runs (CI runs them before the tests) of every fuzz target: the tokenizer,
-# tokenizer.json, config.json, safetensors headers, GGUF metadata, hosted-API responses and
-# the server's request parsing. FUZZ_SECONDS is the total, shared by fuzz/run_smoke.sh; the
+# tokenizer.json, config.json, safetensors headers, GGUF metadata, hosted-API responses, the
+# server's HTTP request reader and its request parsing. FUZZ_SECONDS is the total, shared by fuzz/run_smoke.sh; the
 # curated corpus is fuzz/corpus/<target>, the 100k-deep nesting seeds are generated. Builds
 # the core, text and io libraries instrumented with clang in $(FUZZ_BUILD_DIR); the server and
 # API targets compile just the parsing sources they need.
@@ -56,6 +56,7 @@ SERVER_PARSE_SRCS := src/serve/request_parser.cpp src/serve/dialect_common.cpp s
   src/serve/score_rule.cpp src/serve/http_errors.cpp src/serve/json_fields.cpp
 API_PARSE_SRCS := src/rankers/api/dialect.cpp $(wildcard src/rankers/api/*_dialect.cpp) \
   src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp src/rankers/api/api_settings.cpp
+HTTP_PARSE_SRCS := src/serve/http/request_reader.cpp src/serve/http/http_message.cpp
 FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz model_config_fuzz safetensors_fuzz gguf_fuzz
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -67,4 +68,5 @@ fuzz-smoke: deps
 	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
 	$(FUZZ_LINK) fuzz/api_response_fuzz.cpp $(API_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/api_response_fuzz \
 	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
+	$(FUZZ_LINK) fuzz/http_request_fuzz.cpp $(HTTP_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/http_request_fuzz
 	fuzz/run_smoke.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
