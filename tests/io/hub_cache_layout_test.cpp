@@ -44,28 +44,6 @@ using rerank::testing::write_file;
 constexpr const char* kNew = "2439f60ef33a0d46d85da5001d52aeda5b00ce9f";
 constexpr const char* kOld = "bbc77c8132af1cc5cf678da3f1ddf2de43606d48";
 
-// Environment for one test, restored afterwards.
-class EnvScope {
- public:
-  void set(const std::string& name, const std::optional<std::string>& value) {
-    if (!saved_.count(name)) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    }
-    if (value) {
-      ::setenv(name.c_str(), value->c_str(), 1);
-    } else {
-      ::unsetenv(name.c_str());
-    }
-  }
-  ~EnvScope() {
-    for (const auto& [name, value] : saved_) set(name, value);
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
-
 bool is_lfs(const std::string& path) { return path.ends_with(".safetensors") || path == "tokenizer.json"; }
 
 // The blob name huggingface_hub gives a file: its ETag as the Hub sends it.
@@ -153,7 +131,7 @@ class HubCacheLayout : public ::testing::Test {
   }
 
   TempDir tmp_;
-  EnvScope env_;
+  rerank::testing::ScopedEnv env_;
   FakeHub hub_;
 };
 

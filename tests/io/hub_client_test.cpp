@@ -35,34 +35,6 @@ using rerank::testing::TempDir;
 constexpr const char* kCommit = "0123456789abcdef0123456789abcdef01234567";
 constexpr const char* kRepo = "cross-encoder/bert-ce";
 
-// Sets environment variables for one test and restores them afterwards.
-class ScopedEnv {
- public:
-  void set(const std::string& name, const std::optional<std::string>& value) {
-    if (!saved_.count(name)) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    }
-    if (value) {
-      ::setenv(name.c_str(), value->c_str(), 1);
-    } else {
-      ::unsetenv(name.c_str());
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        ::setenv(name.c_str(), value->c_str(), 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
-
 std::size_t count_files(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return 0;
@@ -110,7 +82,7 @@ class HubClientTest : public ::testing::Test {
   }
 
   TempDir tmp_;
-  ScopedEnv env_;
+  rerank::testing::ScopedEnv env_;
   FakeHub hub_;
   fs::path source_;
 };

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,20 @@ std::size_t resident_kib();
 // default), so a bound on resident memory would measure the sanitizer. Such tests still run
 // and print their figure there; the bound is checked in the normal build.
 bool resident_memory_bounds_apply();
+
+// Sets environment variables for one test and restores what they were when it ends.
+class ScopedEnv {
+ public:
+  ScopedEnv() = default;
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv();
+  // `value` nullopt unsets the variable.
+  void set(const std::string& name, const std::optional<std::string>& value);
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
