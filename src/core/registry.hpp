@@ -45,7 +45,7 @@ class RankerRegistry {
   void add(RankerType type);  // replaces a type of the same name
   const RankerType* find(const std::string& name) const;
   const std::vector<RankerType>& types() const { return types_; }
-  // "bm25, cross-encoder (BertForSequenceClassification, ...)" for error messages.
+  // "bm25, cross-encoder (architectures...), ..." for error messages.
   std::string supported_summary() const;
 
  private:

@@ -13,7 +13,7 @@
 namespace rerank::io {
 
 struct EncoderConfig {
-  std::string architecture;  // architectures[0], e.g. "BertForSequenceClassification"
+  std::string architecture;  // config.json architectures[0] (models/model_registry.cpp names them)
   std::string model_type;    // "bert", "xlm-roberta", "roberta", "electra", "camembert"
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/device.hpp"
@@ -72,6 +73,12 @@ class EncoderClassifier {
 // naming the supported ones otherwise. Defined by the registry in model_registry.cpp.
 EncoderSpec encoder_spec_for(const io::EncoderConfig& config);
 std::vector<std::string> supported_encoder_architectures();
+// Every architecture the table assigns to `ranker_type` ("cross-encoder", "t5"), implemented
+// or planned: what the ranker registry lists and accepts.
+std::vector<std::string> architectures_of_ranker_type(std::string_view ranker_type);
+// The architecture whose model_type is `model_type` (shape models are described by it);
+// Error(NotFound) otherwise.
+std::string architecture_of_model_type(std::string_view model_type);
 
 // config.json + model.safetensors (or shards) of DIR on `device`. Errors name the file,
 // key or tensor at fault (ModelFormat), or the unsupported architecture (NotSupported).

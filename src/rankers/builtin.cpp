@@ -1,5 +1,6 @@
 #include "rankers/builtin.hpp"
 
+#include "models/encoder_classifier.hpp"
 #include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
@@ -17,12 +18,10 @@ void register_builtin_rankers(RankerRegistry& registry) {
   registry.add({"cross-encoder", "cross-encoder",
                 "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
                 "config.json, model.safetensors, tokenizer.json",
-                {"BertForSequenceClassification", "XLMRobertaForSequenceClassification",
-                 "RobertaForSequenceClassification", "ElectraForSequenceClassification",
-                 "CamembertForSequenceClassification"},
+                models::architectures_of_ranker_type("cross-encoder"),
                 make_cross_encoder_ranker});
   registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
-                "config.json, model.safetensors, tokenizer", {"T5ForConditionalGeneration"}, nullptr});
+                "config.json, model.safetensors, tokenizer", models::architectures_of_ranker_type("t5"), nullptr});
   registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
                 "config.json, model.safetensors (BertModel + linear), tokenizer.json", {}, nullptr});
   registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker, bge-gemma, mxbai-v2)",

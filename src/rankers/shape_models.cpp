@@ -26,7 +26,7 @@ nlohmann::json shape_model_config(std::string_view spec) {
   const std::string name = strip_prefix(spec);
   if (name == "minilm-l6") {
     // cross-encoder/ms-marco-MiniLM-L6-v2
-    return {{"architectures", {"BertForSequenceClassification"}},
+    return {{"architectures", {models::architecture_of_model_type("bert")}},
             {"model_type", "bert"},
             {"vocab_size", 30522},
             {"hidden_size", 384},
@@ -42,7 +42,7 @@ nlohmann::json shape_model_config(std::string_view spec) {
   }
   if (name == "bge-m3-large") {
     // BAAI/bge-reranker-v2-m3 (XLM-R large)
-    return {{"architectures", {"XLMRobertaForSequenceClassification"}},
+    return {{"architectures", {models::architecture_of_model_type("xlm-roberta")}},
             {"model_type", "xlm-roberta"},
             {"vocab_size", 250002},
             {"hidden_size", 1024},
