@@ -23,7 +23,8 @@ std::string read_text_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-nlohmann::json parse_json(const std::string& text, const std::string& what) {
+// Model files (tokenizer.json and its config) are ModelFormat when they cannot be read as JSON.
+nlohmann::json parse_model_json(const std::string& text, const std::string& what) {
   return rerank::parse_json(text, what, {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
 }
 
@@ -31,7 +32,7 @@ std::optional<nlohmann::json> read_config(const std::filesystem::path& dir) {
   const auto p = dir / "tokenizer_config.json";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  return parse_json(read_text_file(p), p.string());
+  return parse_model_json(read_text_file(p), p.string());
 }
 
 // Length of the valid UTF-8 sequence at s[i] (RFC 3629), or 0 when the byte there is invalid.
@@ -88,13 +89,13 @@ std::unique_ptr<Tokenizer> Tokenizer::from_directory(const std::filesystem::path
 }
 
 std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::filesystem::path& tokenizer_json) {
-  const auto j = parse_json(read_text_file(tokenizer_json), tokenizer_json.string());
+  const auto j = parse_model_json(read_text_file(tokenizer_json), tokenizer_json.string());
   const auto config = read_config(tokenizer_json.parent_path().empty() ? "." : tokenizer_json.parent_path());
   return make_hf_tokenizer(j, config ? &*config : nullptr);
 }
 
 std::unique_ptr<Tokenizer> Tokenizer::from_json_string(std::string_view tokenizer_json) {
-  const auto j = parse_json(std::string(tokenizer_json), "tokenizer JSON");
+  const auto j = parse_model_json(std::string(tokenizer_json), "tokenizer JSON");
   return make_hf_tokenizer(j, nullptr);
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/json_parse.hpp"
 #include "rankers/api/api_settings.hpp"
 #include "rerank/error.hpp"
 
@@ -11,34 +12,22 @@ namespace rerank::api {
 namespace {
 // Real answers nest a few levels (results, a document object). Copying or dumping a value
 // recurses, so an upstream's nesting is bounded while parsing, as the server bounds requests.
-constexpr int kMaxResponseDepth = 128;
+constexpr std::size_t kMaxResponseDepth = 128;
 }  // namespace
 
 nlohmann::json parse_response_json(const std::string& body, const std::string& provider, const std::string& secret) {
-  const auto bound_depth = [&provider](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    const bool opens = event == nlohmann::json::parse_event_t::object_start ||
-                       event == nlohmann::json::parse_event_t::array_start;
-    if (opens && depth >= kMaxResponseDepth) {
-      throw Error(ErrorCode::Network, "invalid response from " + provider + ": JSON nested deeper than " +
-                                          std::to_string(kMaxResponseDepth) + " levels");
-    }
-    return true;
-  };
+  const std::string what = "invalid response from " + provider;
   try {
-    return nlohmann::json::parse(body, bound_depth);
-  } catch (const nlohmann::json::exception& e) {
+    return parse_json(body, what, {kMaxResponseDepth, ErrorCode::Network, ""});
+  } catch (const Error& e) {
     // Python's json module writes NaN/Infinity literals, which are not JSON.
-    if (body.find("NaN") != std::string::npos || body.find("Infinity") != std::string::npos) {
-      throw Error(ErrorCode::Network, "invalid response from " + provider +
-                                          ": a score is NaN or Infinity (not valid JSON)");
+    const bool malformed = std::string_view(e.what()).find("malformed JSON") != std::string_view::npos;
+    if (malformed && (body.find("NaN") != std::string::npos || body.find("Infinity") != std::string::npos)) {
+      throw Error(ErrorCode::Network, what + ": a score is NaN or Infinity (not valid JSON)");
     }
-    // Only the position from nlohmann's message: its "last read" text quotes the body. The
-    // snippet is cut after redacting, so a key split by the cut cannot leak its first half.
-    const auto* parse_error = dynamic_cast<const nlohmann::json::parse_error*>(&e);
-    const std::string position = parse_error ? " at byte " + std::to_string(parse_error->byte) : "";
-    const std::string snippet = redact(body, secret).substr(0, 80);
-    throw Error(ErrorCode::Network, "invalid response from " + provider + ": malformed JSON" + position +
-                                        "; body starts with '" + snippet + "'");
+    // parse_json gives the position, never the text. The snippet is cut after redacting, so
+    // a key split by the cut cannot leak its first half.
+    throw Error(ErrorCode::Network, std::string(e.what()) + "; body starts with '" + redact(body, secret).substr(0, 80) + "'");
   }
 }
 

@@ -2,54 +2,33 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
+
 namespace rerank::api {
 
 namespace {
 
 // Error bodies are at most a few objects deep. A deeper one (an upstream or proxy answering
 // with 100,000 nested arrays) is quoted as text: dumping it would recurse once per level.
-constexpr int kMaxErrorBodyDepth = 16;
-
-bool nested_deeper_than(const std::string& body, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
+constexpr std::size_t kMaxErrorBodyDepth = 16;
 
 }  // namespace
 
 std::string provider_error_message(const std::string& body) {
   std::string message;
   try {
-    if (nested_deeper_than(body, kMaxErrorBodyDepth)) {
-      message = body;
-    } else {
-      const nlohmann::json j = nlohmann::json::parse(body);
-      if (j.is_object()) {
-        for (const char* key : {"message", "detail", "error"}) {
-          if (!j.contains(key)) continue;
-          const nlohmann::json& v = j[key];
-          if (v.is_string()) message = v.get<std::string>();
-          else if (v.is_object() && v.contains("message") && v["message"].is_string()) message = v["message"].get<std::string>();
-          else message = v.dump();
-          break;
-        }
+    const nlohmann::json j = parse_json(body, "error body", {kMaxErrorBodyDepth, ErrorCode::Network, ""});
+    if (j.is_object()) {
+      for (const char* key : {"message", "detail", "error"}) {
+        if (!j.contains(key)) continue;
+        const nlohmann::json& v = j[key];
+        if (v.is_string()) message = v.get<std::string>();
+        else if (v.is_object() && v.contains("message") && v["message"].is_string()) message = v["message"].get<std::string>();
+        else message = v.dump();
+        break;
       }
     }
-  } catch (const nlohmann::json::exception&) {
+  } catch (const Error&) {  // not JSON, or nested too deep to touch: quoted as text
     message = body;
   }
   if (message.size() > 300) message = message.substr(0, 300) + "...";
