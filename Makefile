@@ -57,13 +57,16 @@ SERVER_PARSE_SRCS := src/serve/request_parser.cpp src/serve/dialect_common.cpp s
 API_PARSE_SRCS := src/rankers/api/dialect.cpp $(wildcard src/rankers/api/*_dialect.cpp) \
   src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp src/rankers/api/api_settings.cpp
 HTTP_PARSE_SRCS := src/serve/http/request_reader.cpp src/serve/http/http_message.cpp
-FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz model_config_fuzz safetensors_fuzz gguf_fuzz
+FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz safetensors_fuzz gguf_fuzz
+# config.json parsing belongs to the models layer (which needs the engine): its two sources only.
+MODEL_CONFIG_SRCS := src/models/encoder_config.cpp src/models/checkpoint.cpp
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DCMAKE_C_FLAGS="$(FUZZ_FLAGS)" >/dev/null
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_io rerank_text
 	for t in $(FUZZ_LIB_TARGETS); do $(FUZZ_LINK) fuzz/$$t.cpp -o $(FUZZ_BUILD_DIR)/$$t $(FUZZ_LIBS) || exit 1; done
+	$(FUZZ_LINK) fuzz/model_config_fuzz.cpp $(MODEL_CONFIG_SRCS) -o $(FUZZ_BUILD_DIR)/model_config_fuzz $(FUZZ_LIBS)
 	$(FUZZ_LINK) fuzz/server_request_fuzz.cpp $(SERVER_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/server_request_fuzz \
 	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
 	$(FUZZ_LINK) fuzz/api_response_fuzz.cpp $(API_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/api_response_fuzz \

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "models/weight_source.hpp"
 #include "rerank/error.hpp"
 
@@ -62,29 +62,19 @@ std::vector<int> pair_lengths(int n) {
   return out;
 }
 
-double flops(const rerank::io::EncoderConfig& c, const std::vector<int>& lengths) {
-  const double h = static_cast<double>(c.hidden_size), layers = static_cast<double>(c.num_hidden_layers),
-               inter = static_cast<double>(c.intermediate_size);
-  double tokens = 0, squares = 0;
-  for (const int t : lengths) {
-    tokens += t;
-    squares += static_cast<double>(t) * t;
-  }
-  return 2 * layers * (4 * h * h + 2 * h * inter) * tokens + 4 * layers * h * squares;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shape& shape, Precision precision,
          const std::vector<int>& lengths, int batch_tokens, double peak_gflops) {
-  auto config =
-      rerank::io::parse_encoder_config(nlohmann::json::parse(shape.json), std::string("shape:") + shape.name);
-  auto spec = rerank::models::encoder_spec_for(config);
+  const auto checkpoint = rerank::models::checkpoint_from_config(nlohmann::json::parse(shape.json),
+                                                                 std::string("shape:") + shape.name, {});
+  const std::int64_t vocab_size = checkpoint.config.at("vocab_size").get<std::int64_t>();
   rerank::models::RandomWeights weights(7);
   const auto t_load = std::chrono::steady_clock::now();
-  rerank::models::EncoderClassifier model(config, spec, weights, device, precision);
+  const auto model_ptr = rerank::models::load_model(checkpoint, weights, device, precision);
+  const rerank::models::Model& model = *model_ptr;
   const double load_s = seconds_since(t_load);
   auto session = device->make_session();
 
@@ -98,7 +88,7 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
     }
     std::vector<std::int32_t> ids(static_cast<std::size_t>(len)), types(static_cast<std::size_t>(len), 0);
     for (auto& id : ids)
-      id = 5 + static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(config.vocab_size - 5));
+      id = 5 + static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(vocab_size - 5));
     model.append_sequence(batches.back(), ids, types);
   }
   auto pass = [&]() {
@@ -113,7 +103,8 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
     pass();
     best = std::min(best, seconds_since(t0));
   }
-  const double f = flops(config, lengths);
+  double f = 0;  // the model's own FLOP count
+  for (const int len : lengths) f += model.flops(static_cast<std::size_t>(len));
   const double tflops = f / best / 1e12;
   std::printf(
       "{\"shape\":\"%s\",\"precision\":\"%s\",\"pairs\":%zu,\"batches\":%zu,\"seconds\":%.4f,\"pairs_per_s\":"

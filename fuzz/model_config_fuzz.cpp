@@ -1,5 +1,5 @@
 // libFuzzer target for config.json validation: arbitrary bytes as a checkpoint's config.json.
-// What is not JSON is refused before validation (as read_encoder_config does); JSON must be
+// What is not JSON is refused before validation (as models::read_checkpoint does); JSON must be
 // accepted with sane sizes or refused with rerank::Error naming the key. Any other exception,
 // crash or sanitizer report is a bug.
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/model_config.hpp"
+#include "models/encoder_config.hpp"
 #include "rerank/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded()) return 0;
   try {
-    const rerank::io::EncoderConfig c = rerank::io::parse_encoder_config(config, "fuzz/config.json");
+    const rerank::models::EncoderConfig c = rerank::models::parse_encoder_config(config, "fuzz/config.json");
     // Accepted sizes must be usable: positive, and heads dividing the hidden size.
     if (c.hidden_size <= 0 || c.num_attention_heads <= 0 || c.num_hidden_layers < 0 || c.vocab_size <= 0) {
       std::abort();

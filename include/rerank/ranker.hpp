@@ -23,6 +23,19 @@ struct RankerInfo {
   std::string spec;   // the spec it was loaded from
   std::string model;  // a human-readable model name
   ScoreKind score_kind = ScoreKind::Passthrough;
+  // Where a model runs; empty or 0 for rankers without a local model (BM25, hosted APIs).
+  std::string device;            // the engine's one-line description (backend, ISA, threads)
+  std::string precision;         // "fp32", "bf16", "int8"
+  std::size_t max_length = 0;    // the longest model input, in tokens
+  std::size_t batch_tokens = 0;  // the token budget of one forward pass
+};
+
+// What a ranker that runs a local model measured for one document.
+struct DocumentStats {
+  std::vector<float> outputs;  // the model outputs the score came from (a classifier's logits)
+  std::size_t tokens = 0;      // tokens of the model input (query, document and special tokens)
+  bool truncated = false;      // cut to max_length
+  bool longest_first_fallback = false;  // the query alone was too long for only_second: both were cut
 };
 
 // Per-request knobs that front ends (server dialects, CLI) pass through to rankers.
@@ -38,6 +51,9 @@ struct Scores {
   nlohmann::json usage = nlohmann::json::object();  // tokens/search units, when known
   std::string ranker;                               // spec that produced them (fallback chains)
   std::vector<SkippedRanker> skipped;
+  // Per document in input order where the ranker runs a local model, else empty.
+  std::vector<DocumentStats> documents;
+  double flops = 0.0;  // the model's floating-point operations for these documents (0: unknown)
 };
 
 // A loaded ranker. Implementations are immutable after load and thread-safe: every const

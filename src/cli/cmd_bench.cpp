@@ -20,7 +20,7 @@
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
 #include "core/json_parse.hpp"
-#include "rankers/cross_encoder_ranker.hpp"
+#include "engine/device.hpp"
 
 namespace fs = std::filesystem;
 
@@ -118,91 +118,93 @@ void run_bench(const BenchArgs& args) {
   const auto t_load = std::chrono::steady_clock::now();
   std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
-  const auto* ce = dynamic_cast<const CrossEncoderRanker*>(ranker.get());
-  if (!ce) throw CliError(kExitUsage, "rerank bench measures cross-encoder models; '" + args.model + "' is not one");
+  const RankerInfo& info = ranker->info();
+  if (info.max_length == 0) {
+    throw CliError(kExitUsage, "rerank bench measures models run here; '" + args.model + "' runs none");
+  }
 
   // Pair i: query i//100, passage (7i) mod 2000, grouped per query as a request would be.
-  std::vector<std::string_view> qs;
-  std::vector<std::vector<std::string_view>> docs;
+  std::vector<std::string> qs;
+  std::vector<std::vector<Document>> docs;
   for (std::size_t i = 0; i < args.pairs; ++i) {
     if (i % 100 == 0) {
       qs.push_back(queries[i / 100]);
       docs.emplace_back();
     }
-    docs.back().push_back(passages[(i * 7) % passages.size()]);
+    docs.back().push_back({std::to_string(i), passages[(i * 7) % passages.size()], {}});
   }
 
   // Warm-up: one untimed pass over the same pairs (primitives, the arena's high-water
   // mark, page faults, a GPU's per-shape GEMM plans), as peer_bench.py warms up its stacks.
-  ce->score_pairs(qs, docs);
-  PairStats stats;
+  ranker->score_many(qs, docs);
   double best = 1e300;
-  std::vector<std::vector<PairScore>> scored;
+  std::vector<Scores> scored;
   for (int r = 0; r < std::max(1, args.repeat); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    scored = ce->score_pairs(qs, docs, {}, &stats);
+    scored = ranker->score_many(qs, docs);
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    for (const auto& q : scored) {
-      for (const auto& p : q) {
-        if (!std::isfinite(p.score)) throw CliError(kExitInternal, "a score is not finite");
+    for (const Scores& q : scored) {
+      for (const double v : q.values) {
+        if (!std::isfinite(v)) throw CliError(kExitInternal, "a score is not finite");
       }
     }
   }
 
-  // FLOPs as peer_bench.py counts them: the linear layers plus the attention products.
-  const auto& cfg = ce->model().config();
-  const double h = static_cast<double>(cfg.hidden_size), layers = static_cast<double>(cfg.num_hidden_layers),
-               inter = static_cast<double>(cfg.intermediate_size);
-  double sum_t = 0, sum_t2 = 0;
-  for (const auto& q : scored) {
-    for (const auto& p : q) {
-      sum_t += static_cast<double>(p.tokens);
-      sum_t2 += static_cast<double>(p.tokens) * static_cast<double>(p.tokens);
+  // FLOPs as the model counts its own (peer_bench.py's count for encoders).
+  double flops = 0, sum_t = 0;
+  std::size_t pairs = 0, truncated = 0;
+  for (const Scores& q : scored) {
+    flops += q.flops;
+    for (const DocumentStats& d : q.documents) {
+      sum_t += static_cast<double>(d.tokens);
+      truncated += d.truncated ? 1 : 0;
+      ++pairs;
     }
   }
-  const double flops = 2 * layers * (4 * h * h + 2 * h * inter) * sum_t + 4 * layers * h * sum_t2;
+  if (pairs == 0) throw CliError(kExitInternal, "the ranker reported no per-pair statistics");
   const double gflops = flops / best / 1e9;
-  const engine::Device& dev = ce->model().device();
-  const double peak = args.skip_peak ? 0.0 : dev.measure_gemm_peak_gflops(engine::Precision::F32);
-  const engine::Precision precision = ce->model().precision();
+  // The peak is measured on a device of the same kind and threads as the ranker's.
+  const std::unique_ptr<engine::Device> dev = engine::make_device({options.device, options.threads});
+  const double peak = args.skip_peak ? 0.0 : dev->measure_gemm_peak_gflops(engine::Precision::F32);
+  const engine::Precision precision = engine::parse_precision(info.precision);
   double peak_prec = peak;
-  if (!args.skip_peak && precision != engine::Precision::F32) peak_prec = dev.measure_gemm_peak_gflops(precision);
+  if (!args.skip_peak && precision != engine::Precision::F32) peak_prec = dev->measure_gemm_peak_gflops(precision);
 
   std::cout << fmt::format("model        {}  ({})\n", args.model, ranker->info().model);
-  std::cout << fmt::format("device       {}\n", dev.describe());
+  std::cout << fmt::format("device       {}\n", info.device);
   std::cout << fmt::format("precision    {}   max length {}   batch tokens {}\n",
-                           engine::precision_name(precision), ce->max_length(), ce->batch_tokens());
+                           engine::precision_name(precision), info.max_length, info.batch_tokens);
   std::cout << fmt::format("pairs        {} ({} queries), mean {:.1f} tokens, max length hit by {} pairs\n",
-                           stats.pairs, qs.size(), sum_t / static_cast<double>(stats.pairs), stats.truncated);
+                           pairs, qs.size(), sum_t / static_cast<double>(pairs), truncated);
   std::cout << fmt::format("load         {:.2f} s\n", load_s);
   std::cout << fmt::format("time         {:.3f} s (best of {} after a warm-up pass)\n", best, std::max(1, args.repeat));
-  std::cout << fmt::format("throughput   {:.2f} pairs/s, {:.0f} tokens/s\n", static_cast<double>(stats.pairs) / best,
+  std::cout << fmt::format("throughput   {:.2f} pairs/s, {:.0f} tokens/s\n", static_cast<double>(pairs) / best,
                            sum_t / best);
-  std::cout << fmt::format("compute      {:.1f} GFLOP/s achieved (peer_bench.py FLOP count)\n", gflops);
+  std::cout << fmt::format("compute      {:.1f} GFLOP/s achieved (the model's FLOP count)\n", gflops);
   if (!args.skip_peak) {
-    std::cout << fmt::format("sgemm peak   {:.1f} GFLOP/s measured ({}, fp32)\n", peak, dev.gemm_peak_method());
+    std::cout << fmt::format("sgemm peak   {:.1f} GFLOP/s measured ({}, fp32)\n", peak, dev->gemm_peak_method());
     std::cout << fmt::format("ratio        {:.1f}% of the fp32 sgemm peak\n", 100.0 * gflops / peak);
     if (precision != engine::Precision::F32) {
       std::cout << fmt::format("{} peak    {:.1f} GOP/s measured ({}, {})\n", engine::precision_name(precision),
-                               peak_prec, dev.gemm_peak_method(), engine::precision_name(precision));
+                               peak_prec, dev->gemm_peak_method(), engine::precision_name(precision));
       std::cout << fmt::format("ratio        {:.1f}% of the {} peak\n", 100.0 * gflops / peak_prec,
                                engine::precision_name(precision));
     }
   }
   std::cout << fmt::format("peak RSS     {:.0f} MiB\n", peak_rss_mib());
-  const std::optional<std::size_t> accelerator_bytes = dev.accelerator_memory_in_use();
+  const std::optional<std::size_t> accelerator_bytes = dev->accelerator_memory_in_use();
   if (accelerator_bytes) {
     std::cout << fmt::format("GPU memory   {:.0f} MiB in use after the runs (the arenas' high-water mark)\n",
                              static_cast<double>(*accelerator_bytes) / (1024.0 * 1024.0));
   }
   nlohmann::json j = {{"model", args.model},
                       {"precision", std::string(engine::precision_name(precision))},
-                      {"threads", dev.threads()},
-                      {"pairs", stats.pairs},
+                      {"threads", dev->threads()},
+                      {"pairs", pairs},
                       {"seconds", best},
-                      {"pairs_per_s", static_cast<double>(stats.pairs) / best},
+                      {"pairs_per_s", static_cast<double>(pairs) / best},
                       {"tokens_per_s", sum_t / best},
-                      {"mean_tokens", sum_t / static_cast<double>(stats.pairs)},
+                      {"mean_tokens", sum_t / static_cast<double>(pairs)},
                       {"gflops", gflops},
                       {"sgemm_peak_gflops", peak},
                       {"ratio_of_peak", peak > 0 ? gflops / peak : 0.0},

@@ -12,7 +12,6 @@
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
 #include "core/json_parse.hpp"
-#include "rankers/cross_encoder_ranker.hpp"
 
 namespace rerank::cli {
 
@@ -57,11 +56,17 @@ bool read_chunk(std::istream& in, std::size_t& line_no, std::vector<Pair>& out) 
   return !out.empty();
 }
 
+// One output line's worth of a scored pair.
+struct ScoredPair {
+  std::vector<float> logits;
+  double score = 0.0;
+  std::size_t tokens = 0;
+};
+
 void run_score(const ScoreArgs& args) {
   require_activation_name(args.activation);
   const LoadOptions options = args.flags.to_load_options();
   std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
-  const auto* ce = dynamic_cast<const CrossEncoderRanker*>(ranker.get());
   const ScoreKind kind = ranker->info().score_kind;
 
   std::ifstream file;
@@ -72,12 +77,12 @@ void run_score(const ScoreArgs& args) {
   std::istream& in = args.input == "-" ? std::cin : file;
   std::size_t line_no = 0;
   std::vector<Pair> chunk;
-  PairStats total;
+  std::size_t pairs = 0, truncated = 0, fallbacks = 0;
   while (read_chunk(in, line_no, chunk)) {
     // Group by query, keeping first-appearance order.
     std::map<std::string_view, std::size_t> group_of;
-    std::vector<std::string_view> queries;
-    std::vector<std::vector<std::string_view>> docs;
+    std::vector<std::string> queries;
+    std::vector<std::vector<Document>> docs;
     std::vector<std::pair<std::size_t, std::size_t>> where(chunk.size());
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       auto [it, added] = group_of.emplace(chunk[i].query, queries.size());
@@ -85,32 +90,33 @@ void run_score(const ScoreArgs& args) {
         queries.push_back(chunk[i].query);
         docs.emplace_back();
       }
-      where[i] = {it->second, docs[it->second].size()};
-      docs[it->second].push_back(chunk[i].document);
+      std::vector<Document>& group = docs[it->second];
+      where[i] = {it->second, group.size()};
+      group.push_back({std::to_string(group.size()), chunk[i].document, {}});
     }
-    std::vector<std::vector<PairScore>> scored;
+    std::vector<std::vector<ScoredPair>> scored(queries.size());
     try {
-      if (ce) {
-        PairStats stats;
-        scored = ce->score_pairs(queries, docs, {}, &stats);
-        total.pairs += stats.pairs;
-        total.tokens += stats.tokens;
-        total.truncated += stats.truncated;
-        total.truncation_fallbacks += stats.truncation_fallbacks;
-      } else {
-        for (std::size_t q = 0; q < queries.size(); ++q) {
-          std::vector<Document> d;
-          for (std::string_view text : docs[q]) d.push_back({std::to_string(d.size()), std::string(text), {}});
-          const Scores s = ranker->score_documents(queries[q], d);
-          scored.emplace_back();
-          for (double v : s.values) scored.back().push_back({{static_cast<float>(v)}, v, 0, false});
+      const std::vector<Scores> results = ranker->score_many(queries, docs);
+      for (std::size_t q = 0; q < results.size(); ++q) {
+        const Scores& s = results[q];
+        for (std::size_t d = 0; d < s.values.size(); ++d) {
+          if (d < s.documents.size()) {
+            const DocumentStats& stats = s.documents[d];
+            scored[q].push_back({stats.outputs, s.values[d], stats.tokens});
+            truncated += stats.truncated ? 1 : 0;
+            fallbacks += stats.longest_first_fallback ? 1 : 0;
+          } else {
+            // A ranker without a local model: its score is its only output.
+            scored[q].push_back({{static_cast<float>(s.values[d])}, s.values[d], 0});
+          }
+          ++pairs;
         }
       }
     } catch (const Error& e) {
       throw CliError(exit_code_for(e) == kExitNetwork ? kExitNetwork : kExitInput, e.what());
     }
     for (std::size_t i = 0; i < chunk.size(); ++i) {
-      const PairScore& p = scored[where[i].first][where[i].second];
+      const ScoredPair& p = scored[where[i].first][where[i].second];
       nlohmann::json out;
       out["logits"] = p.logits;
       out["score"] = apply_activation(args.activation, kind, p.score);
@@ -119,12 +125,10 @@ void run_score(const ScoreArgs& args) {
     }
   }
   std::cout.flush();
-  if (ce && total.truncated > 0) {
-    std::cerr << "rerank: " << total.truncated << " of " << total.pairs << " pairs truncated to "
-              << ce->max_length() << " tokens";
-    if (total.truncation_fallbacks > 0) {
-      std::cerr << " (" << total.truncation_fallbacks << " with longest_first: the query alone was too long)";
-    }
+  if (truncated > 0) {
+    std::cerr << "rerank: " << truncated << " of " << pairs << " pairs truncated to " << ranker->info().max_length
+              << " tokens";
+    if (fallbacks > 0) std::cerr << " (" << fallbacks << " with longest_first: the query alone was too long)";
     std::cerr << "\n";
   }
 }

@@ -6,9 +6,80 @@ namespace rerank::models {
 
 using engine::Matrix;
 
-EncoderClassifier::EncoderClassifier(io::EncoderConfig config, EncoderSpec spec, const WeightSource& weights,
+namespace {
+
+// BertForSequenceClassification: token types, absolute positions, pooler (dense + tanh on
+// [CLS]) and a linear classifier.
+EncoderSpec bert_spec() {
+  EncoderSpec s;
+  s.embeddings_prefix = "bert.embeddings";
+  s.layer_prefix = "bert.encoder.layer";
+  s.positions = PositionScheme::Absolute;
+  s.token_types = true;
+  s.head_dense = "bert.pooler.dense";
+  s.head_activation = engine::Activation::Tanh;
+  s.head_out = "classifier";
+  return s;
+}
+
+// RoBERTa, XLM-R, CamemBERT: positions offset by padding_idx + 1, no token types, and a
+// classification head of dense + tanh + out_proj on <s>.
+EncoderSpec roberta_spec() {
+  EncoderSpec s;
+  s.embeddings_prefix = "roberta.embeddings";
+  s.layer_prefix = "roberta.encoder.layer";
+  s.positions = PositionScheme::PaddingOffset;
+  s.token_types = false;
+  s.head_dense = "classifier.dense";
+  s.head_activation = engine::Activation::Tanh;
+  s.head_out = "classifier.out_proj";
+  return s;
+}
+
+// ELECTRA: an optional embedding projection, and a head of dense + GELU + out_proj.
+EncoderSpec electra_spec() {
+  EncoderSpec s;
+  s.embeddings_prefix = "electra.embeddings";
+  s.embeddings_project = "electra.embeddings_project";
+  s.layer_prefix = "electra.encoder.layer";
+  s.positions = PositionScheme::Absolute;
+  s.token_types = true;
+  s.head_dense = "classifier.dense";
+  s.head_activation = engine::Activation::GeluErf;
+  s.head_out = "classifier.out_proj";
+  return s;
+}
+
+std::shared_ptr<const Model> load_with_spec(const CheckpointInfo& checkpoint, EncoderSpec spec,
+                                            const WeightSource& weights,
+                                            std::shared_ptr<const engine::Device> device, engine::Precision precision) {
+  return std::make_shared<const EncoderClassifier>(parse_encoder_config(checkpoint.config, checkpoint.where),
+                                                   std::move(spec), weights, std::move(device), precision);
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> load_bert_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                                  std::shared_ptr<const engine::Device> device,
+                                                  engine::Precision precision) {
+  return load_with_spec(checkpoint, bert_spec(), weights, std::move(device), precision);
+}
+
+std::shared_ptr<const Model> load_roberta_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                                     std::shared_ptr<const engine::Device> device,
+                                                     engine::Precision precision) {
+  return load_with_spec(checkpoint, roberta_spec(), weights, std::move(device), precision);
+}
+
+std::shared_ptr<const Model> load_electra_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                                     std::shared_ptr<const engine::Device> device,
+                                                     engine::Precision precision) {
+  return load_with_spec(checkpoint, electra_spec(), weights, std::move(device), precision);
+}
+
+EncoderClassifier::EncoderClassifier(EncoderConfig config, EncoderSpec spec, const WeightSource& weights,
                                      std::shared_ptr<const engine::Device> device, engine::Precision precision)
-    : config_(std::move(config)), spec_(std::move(spec)), device_(std::move(device)), precision_(precision) {
+    : config_(std::move(config)), spec_(std::move(spec)), device_(std::move(device)) {
   // A checkpoint saved from the bare encoder class has no "bert."-style prefix.
   if (!weights.has(spec_.embeddings_prefix + ".word_embeddings.weight")) {
     const auto dot = spec_.embeddings_prefix.find('.');
@@ -28,24 +99,39 @@ EncoderClassifier::EncoderClassifier(io::EncoderConfig config, EncoderSpec spec,
   layers_.reserve(static_cast<std::size_t>(config_.num_hidden_layers));
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     layers_.push_back(EncoderLayer::load(weights, *device_, spec_.layer_prefix + "." + std::to_string(i), config_,
-                                         precision_));
+                                         precision));
   }
   head_ = ClassificationHead::load(weights, *device_, spec_.head_dense, spec_.head_activation, spec_.head_out, config_);
+
+  traits_.architecture = config_.architecture.empty() ? config_.model_type : config_.architecture;
+  traits_.family = "bert";
+  traits_.max_sequence_length =
+      spec_.positions == PositionScheme::PaddingOffset
+          ? std::max<std::int64_t>(0, config_.max_position_embeddings - config_.pad_token_id - 1)
+          : config_.max_position_embeddings;
+  traits_.pad_token_id = static_cast<std::int32_t>(config_.pad_token_id);
+  traits_.output = OutputKind::SequenceLogits;
+  traits_.outputs_per_sequence = config_.num_labels;
+  traits_.precision = precision;
 }
 
-std::int64_t EncoderClassifier::max_sequence_length() const {
-  if (spec_.positions == PositionScheme::PaddingOffset) {
-    return std::max<std::int64_t>(0, config_.max_position_embeddings - config_.pad_token_id - 1);
-  }
-  return config_.max_position_embeddings;
+double EncoderClassifier::flops(std::size_t tokens) const {
+  // peer_bench.py's count: per layer the Q, K, V and output projections (4 h^2) and the FFN
+  // (2 h i) per token, and Q K^T plus attention x V (2 t^2 h) per sequence; the embeddings
+  // and the head are negligible.
+  const double h = static_cast<double>(config_.hidden_size);
+  const double inter = static_cast<double>(config_.intermediate_size);
+  const double layers = static_cast<double>(config_.num_hidden_layers);
+  const double t = static_cast<double>(tokens);
+  return 2 * layers * (4 * h * h + 2 * h * inter) * t + 4 * layers * h * t * t;
 }
 
 void EncoderClassifier::append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
                                         std::span<const std::int32_t> type_ids) const {
   if (ids.empty()) throw Error(ErrorCode::InvalidInput, "empty token sequence");
-  if (static_cast<std::int64_t>(ids.size()) > max_sequence_length()) {
+  if (static_cast<std::int64_t>(ids.size()) > traits_.max_sequence_length) {
     throw Error(ErrorCode::InvalidInput, "sequence of " + std::to_string(ids.size()) + " tokens is longer than the " +
-                                             std::to_string(max_sequence_length()) + " the model's positions allow");
+                                             std::to_string(traits_.max_sequence_length) + " the model's positions allow");
   }
   if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
   const std::int32_t pad = static_cast<std::int32_t>(config_.pad_token_id);
@@ -89,9 +175,9 @@ std::vector<float> EncoderClassifier::forward(engine::Session& s, const engine::
   embeddings_.forward(s, batch, hidden);
   // Read only by the layers' GEMMs and attention, so a backend may keep them at the GEMMs'
   // precision; the residual stream (hidden) stays fp32.
-  EncoderLayer::Scratch scratch{s.alloc_scratch(tokens, 3 * config_.hidden_size, precision_),
-                                s.alloc_scratch(tokens, config_.hidden_size, precision_),
-                                s.alloc_scratch(tokens, config_.intermediate_size, precision_)};
+  EncoderLayer::Scratch scratch{s.alloc_scratch(tokens, 3 * config_.hidden_size, traits_.precision),
+                                s.alloc_scratch(tokens, config_.hidden_size, traits_.precision),
+                                s.alloc_scratch(tokens, config_.intermediate_size, traits_.precision)};
   for (const EncoderLayer& layer : layers_) layer.forward(s, batch, hidden, scratch);
   Matrix cls = s.alloc(sequences, config_.hidden_size);
   s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),

@@ -35,7 +35,7 @@ std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, cons
 }
 
 Embeddings Embeddings::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
-                            const std::string& project_prefix, const io::EncoderConfig& cfg) {
+                            const std::string& project_prefix, const EncoderConfig& cfg) {
   Embeddings e;
   e.width = cfg.embedding_size;
   e.word = dev.upload(src.get(prefix + ".word_embeddings.weight", {cfg.vocab_size, e.width}));
@@ -58,7 +58,7 @@ void Embeddings::forward(engine::Session& s, const engine::PackedBatch& batch, M
 }
 
 EncoderLayer EncoderLayer::load(const WeightSource& src, const engine::Device& dev, const std::string& p,
-                                const io::EncoderConfig& cfg, engine::Precision precision) {
+                                const EncoderConfig& cfg, engine::Precision precision) {
   EncoderLayer l;
   const std::int64_t h = cfg.hidden_size, inter = cfg.intermediate_size;
   std::vector<float> w(static_cast<std::size_t>(3 * h * h)), b(static_cast<std::size_t>(3 * h));
@@ -94,7 +94,7 @@ void EncoderLayer::forward(engine::Session& s, const engine::PackedBatch& batch,
 
 ClassificationHead ClassificationHead::load(const WeightSource& src, const engine::Device& dev,
                                             const std::string& dense_prefix, Activation dense_activation,
-                                            const std::string& out_prefix, const io::EncoderConfig& cfg) {
+                                            const std::string& out_prefix, const EncoderConfig& cfg) {
   ClassificationHead h;
   const std::int64_t hidden = cfg.hidden_size;
   h.dense = load_linear(src, dev, dense_prefix, hidden, hidden, engine::Precision::F32);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/device.hpp"
-#include "io/model_config.hpp"
+#include "models/encoder_config.hpp"
 #include "models/weight_source.hpp"
 
 namespace rerank::models {
@@ -39,7 +39,7 @@ struct Embeddings {
   // PREFIX.{word,position,token_type}_embeddings, PREFIX.LayerNorm; `project_prefix` when
   // embedding_size != hidden_size.
   static Embeddings load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
-                         const std::string& project_prefix, const io::EncoderConfig& cfg);
+                         const std::string& project_prefix, const EncoderConfig& cfg);
   // Writes [tokens x hidden_size] into `out`.
   void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& out) const;
 };
@@ -58,7 +58,7 @@ struct EncoderLayer {
   // PREFIX.attention.self.{query,key,value}, PREFIX.attention.output.{dense,LayerNorm},
   // PREFIX.intermediate.dense, PREFIX.output.{dense,LayerNorm}.
   static EncoderLayer load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
-                           const io::EncoderConfig& cfg, engine::Precision precision);
+                           const EncoderConfig& cfg, engine::Precision precision);
 
   struct Scratch {
     engine::Matrix qkv, context, ffn;
@@ -76,7 +76,7 @@ struct ClassificationHead {
 
   static ClassificationHead load(const WeightSource& src, const engine::Device& dev, const std::string& dense_prefix,
                                  engine::Activation dense_activation, const std::string& out_prefix,
-                                 const io::EncoderConfig& cfg);
+                                 const EncoderConfig& cfg);
   // cls: [sequences x hidden] -> logits [sequences x labels]
   engine::Matrix forward(engine::Session& s, const engine::Matrix& cls) const;
 };

@@ -111,7 +111,11 @@ std::unique_ptr<Ranker> make_bm25_ranker(const ModelSource& source, const LoadOp
     stats.avg_doc_length = stats.num_docs > 0 ? total / stats.num_docs : 0;
     corpus_stats = std::move(stats);
   }
-  RankerInfo info{"bm25", source.spec, "bm25", ScoreKind::Passthrough};
+  RankerInfo info;
+  info.type = "bm25";
+  info.spec = source.spec;
+  info.model = "bm25";
+  info.score_kind = ScoreKind::Passthrough;
   return std::make_unique<Bm25Ranker>(std::move(info), params, std::move(corpus_stats));
 }
 

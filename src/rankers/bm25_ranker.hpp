@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/registry.hpp"
+#include "rankers/registry.hpp"
 #include "text/analyzer.hpp"
 
 namespace rerank {

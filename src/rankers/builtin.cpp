@@ -1,55 +1,54 @@
 #include "rankers/builtin.hpp"
 
-#include "models/encoder_classifier.hpp"
 #include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
 
 namespace rerank {
 
-void register_builtin_rankers(RankerRegistry& registry) {
+RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureTable> architectures) {
+  RankerRegistry registry(architectures);
   // Supported.
   registry.add({"bm25", "lexical",
                 "Okapi BM25 over the candidate documents (Snowball English stemming)",
-                "nothing (no model files); params k1, b, stopwords, corpus", {},
+                "nothing (no model files); params k1, b, stopwords, corpus", false,
                 make_bm25_ranker});
 
   // Known and planned: loading these is a clear NotSupported error until an issue adds them.
   registry.add({"cross-encoder", "cross-encoder",
                 "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
-                "config.json, model.safetensors, tokenizer.json",
-                models::architectures_of_ranker_type("cross-encoder"),
-                make_cross_encoder_ranker});
+                "config.json, model.safetensors, tokenizer.json", true,
+                [architectures](const ModelSource& source, const LoadOptions& options) {
+                  return make_cross_encoder_ranker(source, options, *architectures);
+                }});
   registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
-                "config.json, model.safetensors, tokenizer", models::architectures_of_ranker_type("t5"), nullptr});
+                "config.json, model.safetensors, tokenizer", true, nullptr});
   registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
-                "config.json, model.safetensors (BertModel + linear), tokenizer.json", {}, nullptr});
+                "config.json, model.safetensors (an encoder + linear), tokenizer.json", true, nullptr});
   registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker, bge-gemma, mxbai-v2)",
-                "config.json, model.safetensors, tokenizer.json", {}, nullptr});
+                "config.json, model.safetensors, tokenizer.json", true, nullptr});
   registry.add({"llm-layerwise", "llm", "layerwise LLM rerankers (bge-reranker-v2-minicpm-layerwise)",
-                "config.json, model.safetensors, tokenizer.json", {}, nullptr});
+                "config.json, model.safetensors, tokenizer.json", true, nullptr});
   registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT sliding windows, RankLLM)",
-                "an LLM endpoint or local LLM", {}, nullptr});
-  registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", {},
+                "an LLM endpoint or local LLM", false, nullptr});
+  registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", true,
                 nullptr});
   // Hosted APIs and self-hosted servers (src/rankers/api/, docs/providers.md).
   for (const char* provider : {"cohere", "jina", "voyage", "mixedbread", "pinecone", "isaacus"}) {
     registry.add({provider, "api", std::string("hosted reranking API: ") + provider,
-                  "an API key (--api-key or the provider's environment variable)", {}, api::make_api_ranker});
+                  "an API key (--api-key or the provider's environment variable)", false, api::make_api_ranker});
   }
   for (const char* server : {"tei", "llamacpp", "rerank-server"}) {
     registry.add({server, "api", std::string("reranking server: ") + server, "a server URL (" +
                   std::string(server == std::string("rerank-server") ? "rerank" : server) + ":http://host:port)",
-                  {}, api::make_api_ranker});
+                  false, api::make_api_ranker});
   }
+  return registry;
 }
 
 const RankerRegistry& ranker_registry() {
-  static const RankerRegistry registry = [] {
-    RankerRegistry r;
-    register_builtin_rankers(r);
-    return r;
-  }();
+  static const RankerRegistry registry = make_builtin_registry(
+      std::shared_ptr<const models::ArchitectureTable>(&models::architecture_table(), [](const auto*) {}));
   return registry;
 }
 

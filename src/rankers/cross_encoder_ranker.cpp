@@ -5,7 +5,7 @@
 #include <future>
 #include <thread>
 
-#include "io/hub_cache.hpp"
+#include "models/load_model.hpp"
 #include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 #include "text/truncation.hpp"
@@ -22,12 +22,12 @@ void cut_encoding(text::Encoding& e, std::size_t n, bool left) {
   text::truncate_encoding(e, n, left ? text::TruncationDirection::Left : text::TruncationDirection::Right);
 }
 
+}  // namespace
+
 double score_from_logits(const float* logits, std::size_t labels) {
   return labels == 2 ? static_cast<double>(logits[1]) - static_cast<double>(logits[0])
                      : static_cast<double>(logits[0]);
 }
-
-}  // namespace
 
 // Returns a session to the pool when the scope ends (also on exceptions).
 class CrossEncoderRanker::SessionLease {
@@ -42,9 +42,13 @@ class CrossEncoderRanker::SessionLease {
 };
 
 CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
-                                       std::unique_ptr<models::EncoderClassifier> model,
+                                       std::shared_ptr<const models::Model> model,
                                        CrossEncoderOptions options)
     : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)), options_(options) {
+  if (model_->traits().output != models::OutputKind::SequenceLogits) {
+    throw Error(ErrorCode::NotSupported, "'" + model_->traits().architecture +
+                                             "' does not output sequence logits, so it cannot run as a cross-encoder");
+  }
   const std::size_t labels = model_->num_labels();
   if (labels != 1 && labels != 2) {
     throw Error(ErrorCode::NotSupported,
@@ -71,6 +75,10 @@ CrossEncoderRanker::CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::To
   }
   batch_tokens_ = options_.batch_tokens > 0 ? options_.batch_tokens : kDefaultBatchTokens;
   info_.score_kind = ScoreKind::Logit;
+  info_.device = model_->device().describe();
+  info_.precision = std::string(engine::precision_name(model_->precision()));
+  info_.max_length = max_length_;
+  info_.batch_tokens = batch_tokens_;
 }
 
 CrossEncoderRanker::~CrossEncoderRanker() = default;
@@ -84,7 +92,7 @@ std::unique_ptr<engine::Session> CrossEncoderRanker::acquire_session() const {
       return s;
     }
   }
-  return model_->device().make_session();
+  return model_->make_session();
 }
 
 void CrossEncoderRanker::release_session(std::unique_ptr<engine::Session> session) const {
@@ -166,6 +174,7 @@ std::vector<std::vector<PairScore>> CrossEncoderRanker::score_pairs(
     PairScore& slot = results[ref.query][ref.document];
     slot.tokens = pair.size();
     slot.truncated = prepared.over;
+    slot.fell_back = prepared.fell_back;
     pending.push_back(&slot);
     ++stats.pairs;
     stats.tokens += pair.size();
@@ -237,15 +246,17 @@ std::vector<Scores> CrossEncoderRanker::score_many(std::span<const std::string> 
     for (const Document& doc : documents_per_query[q]) ds[q].push_back(doc.text);
   }
   PairStats stats;
-  const auto pairs = score_pairs(qs, ds, options, &stats);
+  auto pairs = score_pairs(qs, ds, options, &stats);
   std::vector<Scores> out(queries.size());
   for (std::size_t q = 0; q < queries.size(); ++q) {
     out[q].ranker = info_.spec;
     std::size_t tokens = 0, truncated = 0;
-    for (const PairScore& p : pairs[q]) {
+    for (PairScore& p : pairs[q]) {
       out[q].values.push_back(p.score);
+      out[q].flops += model_->flops(p.tokens);
       tokens += p.tokens;
       truncated += p.truncated ? 1 : 0;
+      out[q].documents.push_back({std::move(p.logits), p.tokens, p.truncated, p.fell_back});
     }
     out[q].usage = {{"tokens", tokens}, {"truncated", truncated}};
     if (stats.truncation_fallbacks > 0) out[q].usage["truncation_fallbacks"] = stats.truncation_fallbacks;
@@ -261,17 +272,17 @@ Scores CrossEncoderRanker::score_documents(std::string_view query, std::span<con
                               std::span<const std::vector<Document>>(&docs, 1), options)[0]);
 }
 
-std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options) {
-  const engine::Precision precision = engine::parse_precision(options.precision);
-  engine::DeviceOptions dev_options;
-  dev_options.device = options.device;
-  dev_options.threads = options.threads;
-  std::shared_ptr<const engine::Device> device = engine::make_device(dev_options);
+std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options,
+                                                  const models::ArchitectureTable& architectures) {
+  models::ModelLoadOptions load;
+  load.device = options.device;
+  load.threads = options.threads;
+  load.precision = options.precision;
 
   CrossEncoderOptions ce;
   ce.max_length = options.max_length;
   ce.batch_tokens = options.batch_tokens;
-  if (dev_options.device != "cpu") {
+  if (load.device != "cpu") {
     if (ce.batch_tokens == 0) ce.batch_tokens = kDefaultGpuBatchTokens;
     // Leave a core for the thread driving the GPU; tokenisation scales to about 8.
     const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
@@ -287,27 +298,25 @@ std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, con
   info.spec = source.spec;
   info.score_kind = ScoreKind::Logit;
 
-  std::unique_ptr<models::EncoderClassifier> model;
+  std::shared_ptr<const models::Model> model;
   std::unique_ptr<text::Tokenizer> tokenizer;
-  if (source.model.rfind("shape:", 0) == 0 && source.directory.empty()) {
+  if (is_shape_spec(source.model) && source.directory.empty()) {
+    model = load_shape_model(source.model, load, architectures);
     tokenizer = text::Tokenizer::from_directory(shape_tokenizer_dir());
-    model = load_shape_model(source.model, device, precision);
     info.model = source.model + " (random weights)";
   } else {
-    std::filesystem::path dir = source.directory;
-    if (dir.empty()) {
-      const auto id = io::parse_hub_repo_id(source.model);
-      const auto snapshot = id ? io::find_cached_snapshot(*id) : std::nullopt;
-      if (!snapshot) {
-        throw Error(ErrorCode::NotFound, "model '" + source.model +
-                                             "' is not in the Hugging Face cache; run `rerank download " +
-                                             source.model + "` or pass a local model folder");
-      }
-      dir = *snapshot;
+    if (source.directory.empty()) {
+      throw Error(ErrorCode::Internal, "spec '" + source.spec + "' reached the cross-encoder without a checkpoint");
     }
-    model = models::load_encoder_classifier(dir, device, precision);
-    tokenizer = text::Tokenizer::from_directory(dir);
-    info.model = source.model.empty() ? dir.filename().string() : source.model;
+    // config.json as spec resolution parsed it; read here only when --type skipped detection.
+    const models::CheckpointInfo checkpoint =
+        source.config.is_object() ? models::checkpoint_from_config(source.config,
+                                                                   (source.directory / "config.json").string(),
+                                                                   source.directory)
+                                  : models::read_checkpoint(source.directory);
+    model = models::load_model(checkpoint, load, architectures);
+    tokenizer = text::Tokenizer::from_directory(source.directory);
+    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
   }
   return std::make_unique<CrossEncoderRanker>(std::move(info), std::move(tokenizer), std::move(model), ce);
 }

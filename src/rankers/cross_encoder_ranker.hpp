@@ -1,5 +1,6 @@
-// The `cross-encoder` ranker: a BERT-family sequence classifier (models/) fed by a Hugging
-// Face tokenizer (text/). The query is tokenised once per request and combined with each
+// The `cross-encoder` ranker: any model whose table row names this ranker type and whose
+// output is one row of sequence logits (models::Model), fed by a Hugging Face tokenizer
+// (text/). The query is tokenised once per request and combined with each
 // document; pairs are packed without padding into batches under a token budget and run on
 // pooled engine sessions, so concurrent callers never share scratch memory.
 //
@@ -15,9 +16,11 @@
 #include <string_view>
 #include <vector>
 
-#include "core/registry.hpp"
+#include "rankers/registry.hpp"
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/architecture_table.hpp"
+#include "models/model.hpp"
+#include "rankers/registry.hpp"
 #include "text/tokenizer.hpp"
 
 namespace rerank {
@@ -43,7 +46,12 @@ struct PairScore {
   double score = 0.0;
   std::size_t tokens = 0;
   bool truncated = false;
+  bool fell_back = false;  // longest_first instead of an impossible only_second
 };
+
+// The cross-encoder's raw score from a row of logits: the logit of a 1-label head, logit1 -
+// logit0 of a 2-label one (sentence-transformers' and rerankers' rule).
+double score_from_logits(const float* logits, std::size_t labels);
 
 // Counts over one call.
 struct PairStats {
@@ -57,7 +65,7 @@ struct PairStats {
 class CrossEncoderRanker final : public Ranker {
  public:
   CrossEncoderRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
-                     std::unique_ptr<models::EncoderClassifier> model, CrossEncoderOptions options);
+                     std::shared_ptr<const models::Model> model, CrossEncoderOptions options);
   ~CrossEncoderRanker() override;
 
   const RankerInfo& info() const override { return info_; }
@@ -75,7 +83,7 @@ class CrossEncoderRanker final : public Ranker {
       std::span<const std::vector<std::string_view>> documents_per_query, const ScoreOptions& options = {},
       PairStats* stats = nullptr) const;
 
-  const models::EncoderClassifier& model() const { return *model_; }
+  const models::Model& model() const { return *model_; }
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
   std::size_t max_length() const { return max_length_; }
   std::size_t batch_tokens() const { return batch_tokens_; }
@@ -99,7 +107,7 @@ class CrossEncoderRanker final : public Ranker {
 
   RankerInfo info_;
   std::unique_ptr<text::Tokenizer> tokenizer_;
-  std::unique_ptr<models::EncoderClassifier> model_;
+  std::shared_ptr<const models::Model> model_;
   CrossEncoderOptions options_;
   std::size_t max_length_ = 512;
   std::size_t specials_ = 0;  // special tokens a pair gets ([CLS] q [SEP] d [SEP]: 3)
@@ -108,7 +116,9 @@ class CrossEncoderRanker final : public Ranker {
   mutable std::vector<std::unique_ptr<engine::Session>> idle_sessions_;
 };
 
-// Registry factory: a local checkpoint folder, a Hub id in the cache, or shape:NAME.
-std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options);
+// Registry factory: a checkpoint spec resolution located (a folder or Hub snapshot), or a
+// shape:NAME description (random weights).
+std::unique_ptr<Ranker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options,
+                                                  const models::ArchitectureTable& architectures);
 
 }  // namespace rerank

@@ -1,4 +1,6 @@
 // rerank::load(): spec resolution, then the registry's factory for the type.
+#include "rankers/load.hpp"
+
 #include <algorithm>
 
 #include "rankers/builtin.hpp"
@@ -11,13 +13,12 @@ namespace rerank {
 
 namespace {
 
-std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& options) {
-  const RankerRegistry& registry = ranker_registry();
+std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
   if (!options.type.empty() && !registry.find(options.type)) {
     throw Error(ErrorCode::NotSupported,
                 "unknown ranker type '" + options.type + "'; supported: " + registry.supported_summary());
   }
-  ModelSource source = resolve_spec(spec, options);
+  ModelSource source = resolve_spec(spec, options, registry);
   const RankerType* type = registry.find(source.type);
   if (!type) {
     throw Error(ErrorCode::NotSupported,
@@ -28,9 +29,12 @@ std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& optio
                                              std::string(spec) + "'); supported: " +
                                              registry.supported_summary());
   }
-  if (!type->architectures.empty() && !source.architecture.empty() &&
-      std::find(type->architectures.begin(), type->architectures.end(), source.architecture) ==
-          type->architectures.end()) {
+  // An alias names a Hub model only now that its type is known to run: locate it (the
+  // same lookup and download as a Hub id spec).
+  if (type->takes_checkpoint) locate_checkpoint(source, options, registry);
+  const std::vector<std::string> architectures = registry.architectures_of(*type);
+  if (type->takes_checkpoint && !source.architecture.empty() &&
+      std::find(architectures.begin(), architectures.end(), source.architecture) == architectures.end()) {
     throw Error(ErrorCode::NotSupported, "architecture '" + source.architecture + "' is not supported by the '" +
                                              source.type + "' ranker; supported: " +
                                              registry.supported_summary());
@@ -45,9 +49,15 @@ std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& optio
 
 }  // namespace
 
+std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
+  if (options.fallbacks.empty()) return load_one(spec, options, registry);
+  return load_fallback_chain(spec, options, [&registry](std::string_view s, const LoadOptions& o) {
+    return load_one(s, o, registry);
+  });
+}
+
 std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) {
-  if (options.fallbacks.empty()) return load_one(spec, options);
-  return load_fallback_chain(spec, options, load_one);
+  return load(spec, options, ranker_registry());
 }
 
 }  // namespace rerank

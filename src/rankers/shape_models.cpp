@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "io/model_config.hpp"
+#include "models/architecture_table.hpp"
 #include "models/weight_source.hpp"
 #include "rerank/error.hpp"
 
@@ -22,11 +22,13 @@ std::string strip_prefix(std::string_view name) {
 
 std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large"}; }
 
+bool is_shape_spec(std::string_view spec) { return spec.rfind("shape:", 0) == 0; }
+
 nlohmann::json shape_model_config(std::string_view spec) {
   const std::string name = strip_prefix(spec);
   if (name == "minilm-l6") {
     // cross-encoder/ms-marco-MiniLM-L6-v2
-    return {{"architectures", {models::architecture_of_model_type("bert")}},
+    return {{"architectures", {models::architecture_table().architecture_of_model_type("bert")}},
             {"model_type", "bert"},
             {"vocab_size", 30522},
             {"hidden_size", 384},
@@ -42,7 +44,7 @@ nlohmann::json shape_model_config(std::string_view spec) {
   }
   if (name == "bge-m3-large") {
     // BAAI/bge-reranker-v2-m3 (XLM-R large)
-    return {{"architectures", {models::architecture_of_model_type("xlm-roberta")}},
+    return {{"architectures", {models::architecture_table().architecture_of_model_type("xlm-roberta")}},
             {"model_type", "xlm-roberta"},
             {"vocab_size", 250002},
             {"hidden_size", 1024},
@@ -62,7 +64,7 @@ nlohmann::json shape_model_config(std::string_view spec) {
 }
 
 fs::path shape_tokenizer_dir() {
-  const fs::path rel = fs::path("reference") / "tokenizers" / "bert-uncased";
+  const fs::path rel = fs::path("vocab") / "bert-base-uncased";
   std::vector<fs::path> tried;
   std::error_code ec;
   if (const char* env = std::getenv("RERANK_SHARED_DIR"); env && *env) tried.push_back(fs::path(env) / rel);
@@ -78,20 +80,18 @@ fs::path shape_tokenizer_dir() {
     if (fs::exists(p / "tokenizer.json", ec)) return fs::weakly_canonical(p, ec);
   }
   throw Error(ErrorCode::NotFound,
-              "shape models use the bert-uncased tokenizer from shared/reference/tokenizers/bert-uncased, which was "
+              "shape models use the bert-base-uncased tokenizer from shared/vocab/bert-base-uncased, which was "
               "not found (looked in $RERANK_SHARED_DIR, ../shared from the working directory and from the rerank "
               "executable); set RERANK_SHARED_DIR to the shared/ folder");
 }
 
-std::unique_ptr<models::EncoderClassifier> load_shape_model(std::string_view name,
-                                                            std::shared_ptr<const engine::Device> device,
-                                                            engine::Precision precision) {
-  const nlohmann::json config_json = shape_model_config(name);
-  io::EncoderConfig config = io::parse_encoder_config(config_json, "shape:" + strip_prefix(name));
-  models::EncoderSpec spec = models::encoder_spec_for(config);
+std::shared_ptr<const models::Model> load_shape_model(std::string_view name, const models::ModelLoadOptions& options,
+                                                      const models::ArchitectureTable& architectures) {
+  const models::CheckpointInfo checkpoint =
+      models::checkpoint_from_config(shape_model_config(name), "shape:" + strip_prefix(name), {});
   const models::RandomWeights weights(/*seed=*/0);
-  return std::make_unique<models::EncoderClassifier>(std::move(config), std::move(spec), weights, std::move(device),
-                                                     precision);
+  return models::load_model(checkpoint, weights, models::make_model_device(options),
+                            engine::parse_precision(options.precision), architectures);
 }
 
 }  // namespace rerank

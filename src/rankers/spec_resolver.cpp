@@ -6,7 +6,7 @@
 #include <iostream>
 #include <optional>
 
-#include "core/json_parse.hpp"
+#include "models/checkpoint.hpp"
 #include "io/hub_cache.hpp"
 #include "io/hub_client.hpp"
 #include "io/hub_files.hpp"
@@ -65,96 +65,105 @@ const std::vector<RankerAlias>& provider_prefixes() {
 
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+// A checkpoint's ranker type: its row's. A row that is recognised but not implemented is
+// refused here when its ranker type exists (the cross-encoder cannot run a ModernBERT yet);
+// when the type itself is planned, loading says so.
+std::string detect_type(const models::CheckpointInfo& checkpoint, const RankerRegistry& registry,
+                        std::string* architecture) {
+  const models::ArchitectureRow* row = registry.architectures().match(checkpoint);
+  if (!row) {
+    throw Error(ErrorCode::NotSupported, "unknown model architecture '" + checkpoint.name() +
+                                             "' in config.json; supported: " + registry.supported_summary() +
+                                             " (or pass --type to choose a ranker type)");
+  }
+  if (architecture) *architecture = row->architecture;
+  const RankerType* type = registry.find(row->ranker_type);
+  if (!row->implemented() && type && type->factory) {
+    throw Error(ErrorCode::NotSupported, row->architecture + " (model_type '" + checkpoint.model_type + "', " +
+                                             row->family + ") is not supported yet by the '" + row->ranker_type +
+                                             "' ranker; supported: " + registry.supported_summary());
+  }
+  return row->ranker_type;
 }
 
-nlohmann::json read_config(const fs::path& dir) {
-  const fs::path path = dir / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_json(text, path.string(), {kMaxJsonDepth, ErrorCode::ModelFormat, ""});
+// config.json of DIR, or nullopt without one.
+std::optional<models::CheckpointInfo> read_checkpoint_if_any(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "config.json", ec)) return std::nullopt;
+  return models::read_checkpoint(dir);
 }
 
-std::string supported_list() { return ranker_registry().supported_summary(); }
-
-ModelSource from_directory(std::string_view spec, const fs::path& dir, const LoadOptions& options) {
+ModelSource from_directory(std::string_view spec, const fs::path& dir, const LoadOptions& options,
+                           const RankerRegistry& registry) {
   ModelSource src;
   src.spec = std::string(spec);
   src.model = dir.filename().string();
   src.directory = dir;
-  src.config = read_config(dir);
+  const std::optional<models::CheckpointInfo> checkpoint = read_checkpoint_if_any(dir);
+  if (checkpoint) {
+    src.config = checkpoint->config;
+    src.num_labels = models::num_labels_of(checkpoint->config);
+  }
   if (!options.type.empty()) {
     src.type = options.type;
-    if (src.config.is_object()) {
-      std::string arch;
-      try {
-        detect_type_from_config(src.config, &arch);
-      } catch (const Error&) {
-        // --type overrides detection; keep whatever the config names.
+    if (checkpoint) {
+      // --type overrides detection; keep the row the table finds, if any.
+      if (const models::ArchitectureRow* row = registry.architectures().match(*checkpoint)) {
+        src.architecture = row->architecture;
+      } else {
+        src.architecture = checkpoint->name();
       }
-      src.architecture = arch;
-      src.num_labels = num_labels_from_config(src.config);
     }
     return src;
   }
-  if (!src.config.is_object()) {
+  if (!checkpoint) {
     throw Error(ErrorCode::NotFound, "no config.json in '" + dir.string() +
                                          "': cannot tell the model type; pass --type (supported: " +
-                                         supported_list() + ")");
+                                         registry.supported_summary() + ")");
   }
-  src.type = detect_type_from_config(src.config, &src.architecture);
-  src.num_labels = num_labels_from_config(src.config);
+  src.type = detect_type(*checkpoint, registry, &src.architecture);
   return src;
+}
+
+// The snapshot of a Hub id: cached when complete, else downloaded (offline: cached only).
+fs::path hub_snapshot(const io::HubRepoId& id, const std::string& spec) {
+  std::optional<fs::path> snapshot = io::find_cached_snapshot(id);
+  if (io::hub_offline() && !snapshot) {
+    throw Error(ErrorCode::NotFound,
+                "model '" + id.repo + "' (revision " + id.revision + ") is not in the Hugging Face cache at " +
+                    io::hub_repo_cache_dir(id.repo).string() +
+                    " and HF_HUB_OFFLINE is set, so it cannot be downloaded: unset HF_HUB_OFFLINE, run "
+                    "'rerank download " + spec + "' where the Hub is reachable, or pass a local model directory");
+  }
+  if (!snapshot || (!io::hub_offline() && !io::snapshot_is_complete(*snapshot))) {
+    io::HubClientOptions hub = io::HubClientOptions::from_env();
+    if (std::getenv("HF_HUB_DISABLE_PROGRESS_BARS") == nullptr) {
+      hub.log = [](const std::string& line) { std::cerr << "rerank: " << line << "\n"; };
+    }
+    snapshot = io::HubClient(hub).download_model(id).path;
+  }
+  return *snapshot;
 }
 
 }  // namespace
 
-std::size_t num_labels_from_config(const nlohmann::json& config) {
-  if (config.is_object() && config.contains("id2label") && config["id2label"].is_object()) {
-    return config["id2label"].size();
-  }
-  return 2;
+std::string detect_type_from_config(const nlohmann::json& config, std::string* architecture,
+                                    const RankerRegistry& registry) {
+  return detect_type(models::checkpoint_from_config(config, "config.json", {}), registry, architecture);
 }
 
-std::string detect_type_from_config(const nlohmann::json& config, std::string* architecture) {
-  std::string arch;
-  if (config.contains("architectures") && config["architectures"].is_array() &&
-      !config["architectures"].empty() && config["architectures"][0].is_string()) {
-    arch = config["architectures"][0].get<std::string>();
-  }
-  const std::string model_type = config.value("model_type", "");
-  if (architecture) *architecture = arch.empty() ? model_type : arch;
-
-  if (arch == "HF_ColBERT" || arch == "ColBERT" || ((arch == "BertModel" || arch == "XLMRobertaModel") &&
-                                                    model_type != "")) {
-    // A bare encoder (no head) is only a reranker as ColBERT's token-embedding model.
-    return "colbert";
-  }
-  if (ends_with(arch, "ForSequenceClassification")) {
-    static const std::vector<std::string> encoder_types = {"bert", "roberta", "xlm-roberta", "electra",
-                                                           "distilbert", "camembert"};
-    if (std::find(encoder_types.begin(), encoder_types.end(), model_type) != encoder_types.end()) {
-      return "cross-encoder";
-    }
-    if (model_type == "modernbert" || model_type == "deberta-v2" || model_type == "deberta") {
-      throw Error(ErrorCode::NotSupported, arch + " (model_type '" + model_type +
-                                               "') cross-encoders are not supported yet; supported: " +
-                                               supported_list());
-    }
-    // Sequence classifiers on decoder LLMs (e.g. Qwen2ForSequenceClassification).
-    return "llm";
-  }
-  if (model_type == "t5" || model_type == "mt5" || ends_with(arch, "ForConditionalGeneration")) return "t5";
-  if (ends_with(arch, "ForCausalLM") || ends_with(arch, "LMHeadModel")) return "llm";
-  throw Error(ErrorCode::NotSupported,
-              "unknown model architecture '" + (arch.empty() ? model_type : arch) +
-                  "' in config.json; supported: " + supported_list() +
-                  " (or pass --type to choose a ranker type)");
+void locate_checkpoint(ModelSource& source, const LoadOptions& options, const RankerRegistry& registry) {
+  if (!source.directory.empty()) return;
+  const auto id = io::parse_hub_repo_id(source.model);
+  if (!id) return;
+  ModelSource located = from_directory(source.spec, hub_snapshot(*id, source.model), options, registry);
+  located.type = source.type;  // the alias chose the type
+  located.model = id->repo;
+  located.revision = id->revision;
+  source = std::move(located);
 }
 
-ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options) {
+ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options, const RankerRegistry& registry) {
   const std::string spec(spec_view);
   if (spec.empty()) {
     throw Error(ErrorCode::InvalidArgument, "empty model spec; try 'bm25' or a model directory");
@@ -165,7 +174,7 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options)
   if (fs::is_directory(spec, ec) &&
       (spec.find('/') != std::string::npos || fs::exists(fs::path(spec) / "config.json", ec) ||
        fs::exists(fs::path(spec) / "tokenizer.json", ec))) {
-    return from_directory(spec, fs::path(spec), options);
+    return from_directory(spec, fs::path(spec), options, registry);
   }
 
   // 2. provider:model (split at the first ':', exact provider names only).
@@ -199,22 +208,7 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options)
   // 4. A Hub id: the cached snapshot when it has every file, else a download (the Hub
   // client's cache is huggingface_hub's). Offline, whatever the cache holds.
   if (auto id = io::parse_hub_repo_id(spec)) {
-    std::optional<fs::path> snapshot = io::find_cached_snapshot(*id);
-    if (io::hub_offline() && !snapshot) {
-      throw Error(ErrorCode::NotFound,
-                  "model '" + id->repo + "' (revision " + id->revision + ") is not in the Hugging Face cache at " +
-                      io::hub_repo_cache_dir(id->repo).string() +
-                      " and HF_HUB_OFFLINE is set, so it cannot be downloaded: unset HF_HUB_OFFLINE, run "
-                      "'rerank download " + spec + "' where the Hub is reachable, or pass a local model directory");
-    }
-    if (!snapshot || (!io::hub_offline() && !io::snapshot_is_complete(*snapshot))) {
-      io::HubClientOptions hub = io::HubClientOptions::from_env();
-      if (std::getenv("HF_HUB_DISABLE_PROGRESS_BARS") == nullptr) {
-        hub.log = [](const std::string& line) { std::cerr << "rerank: " << line << "\n"; };
-      }
-      snapshot = io::HubClient(hub).download_model(*id).path;
-    }
-    ModelSource src = from_directory(spec, *snapshot, options);
+    ModelSource src = from_directory(spec, hub_snapshot(*id, spec), options, registry);
     src.model = id->repo;
     src.revision = id->revision;
     return src;
@@ -224,7 +218,7 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options)
   for (const RankerAlias& a : ranker_aliases()) aliases += (aliases.empty() ? "" : ", ") + a.name;
   throw Error(ErrorCode::NotFound, "unknown model spec '" + spec +
                                        "': not a directory, provider:model, alias or Hub id (org/name). "
-                                       "Aliases: " + aliases + ". Supported types: " + supported_list());
+                                       "Aliases: " + aliases + ". Supported types: " + registry.supported_summary());
 }
 
 }  // namespace rerank

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/cuda_test_util.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"
 
@@ -35,7 +35,7 @@ nlohmann::json read_json(const std::filesystem::path& p) {
 std::vector<CaseLogits> run_cases(const std::filesystem::path& dir, std::shared_ptr<const Device> device,
                                   Precision precision, bool one_by_one) {
   const auto cases = read_json(dir / "cases.json");
-  auto model = models::load_encoder_classifier(dir, std::move(device), precision);
+  auto model = models::load_model(dir, std::move(device), precision);
   auto session = model->device().make_session();
   const std::size_t labels = model->num_labels();
   std::vector<CaseLogits> out;

@@ -37,7 +37,7 @@ class TableRanker final : public Ranker {
   mutable int calls = 0;
 
  private:
-  RankerInfo info_{"table", "table", "table-model", ScoreKind::Logit};
+  RankerInfo info_{.type = "table", .spec = "table", .model = "table-model", .score_kind = ScoreKind::Logit};
   std::map<std::string, double> scores_;
   bool fail_;
 };

@@ -4,7 +4,7 @@
 // a non-default LayerNorm eps and the tanh GELU. The fixtures prove parity with transformers
 // on their shapes; this proves nothing in the engine is tied to those shapes. Each checkpoint
 // is written as a user would have it (config.json + bf16 model.safetensors) and loaded by
-// load_encoder_classifier. Tolerance 1e-4 per logit, the same as the transformers parity.
+// models::load_model. Tolerance 1e-4 per logit, the same as the transformers parity.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -18,7 +18,7 @@
 #include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/kernels.hpp"
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/safetensors_writer.hpp"
 #include "support/test_support.hpp"
@@ -293,7 +293,7 @@ class NaiveReference : public ::testing::TestWithParam<Shape> {
   std::vector<double> logits(engine::Precision precision) const {
     engine::DeviceOptions options;
     options.threads = 2;
-    auto model = load_encoder_classifier(dir_.path(), engine::make_device(options), precision);
+    auto model = load_model(dir_.path(), engine::make_device(options), precision);
     EXPECT_EQ(model->num_labels(), static_cast<std::size_t>(shape().labels));
     engine::PackedBatch batch;
     for (std::size_t i = 0; i < sequences_.ids.size(); ++i) {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"
 
@@ -30,7 +30,7 @@ std::shared_ptr<const engine::Device> cpu(int threads = 2) {
 // (infinite on NaN/Inf or a wrong number of labels).
 double max_error(const std::filesystem::path& dir, engine::Precision precision, int threads, bool one_by_one) {
   const auto cases = read_json(dir / "cases.json");
-  auto model = load_encoder_classifier(dir, cpu(threads), precision);
+  auto model = load_model(dir, cpu(threads), precision);
   auto session = model->device().make_session();
   double worst = 0.0;
   for (const auto& c : cases["cases"]) {

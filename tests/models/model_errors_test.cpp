@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
 
@@ -28,7 +28,7 @@ void copy_fixture(const fs::path& from, const fs::path& to, const std::function<
 
 std::pair<ErrorCode, std::string> load_error(const fs::path& dir) {
   try {
-    load_encoder_classifier(dir, cpu(), engine::Precision::F32);
+    load_model(dir, cpu(), engine::Precision::F32);
   } catch (const Error& e) {
     return {e.code(), e.what()};
   }
@@ -86,7 +86,7 @@ TEST(ModelErrors, TruncatedWeightsNameATensor) {
 
 TEST(ModelErrors, BadTokenIdsAreInvalidInput) {
   RERANK_REQUIRE_SHARED(src, "reference/bert-ce");
-  auto model = load_encoder_classifier(src, cpu(), engine::Precision::F32);
+  auto model = load_model(src, cpu(), engine::Precision::F32);
   engine::PackedBatch b;
   const std::vector<std::int32_t> bad_id = {101, 8000, 102};
   try {
@@ -104,7 +104,7 @@ TEST(ModelErrors, BadTokenIdsAreInvalidInput) {
 
 TEST(ModelErrors, RobertaPositionsSkipPadding) {
   RERANK_REQUIRE_SHARED(src, "reference/xlmr-ce");
-  auto model = load_encoder_classifier(src, cpu(), engine::Precision::F32);
+  auto model = load_model(src, cpu(), engine::Precision::F32);
   engine::PackedBatch b;
   const std::vector<std::int32_t> ids = {0, 5, 1, 6, 2};  // pad id 1 in the middle
   model->append_sequence(b, ids, {});

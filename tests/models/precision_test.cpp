@@ -13,7 +13,7 @@
 
 #include "engine/cpu/cpu_features.hpp"
 #include "engine/device.hpp"
-#include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"
 
@@ -28,7 +28,7 @@ using rerank::testing::spearman;
 std::vector<double> scores(const std::filesystem::path& dir, engine::Precision p) {
   std::ifstream in(dir / "cases.json");
   const auto cases = nlohmann::json::parse(in);
-  auto model = load_encoder_classifier(dir, engine::make_device({"cpu", 2}), p);
+  auto model = load_model(dir, engine::make_device({"cpu", 2}), p);
   auto session = model->device().make_session();
   std::vector<double> out;
   for (const auto& c : cases["cases"]) {

@@ -12,6 +12,7 @@
 #include "engine/device.hpp"
 #include "io/hub_cache.hpp"
 #include "models/encoder_classifier.hpp"
+#include "models/load_model.hpp"
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
 #include "support/toy_wordpiece.hpp"
@@ -212,7 +213,7 @@ std::unique_ptr<CrossEncoderRanker> ranker_with_tokenizer_threads(const std::fil
   info.type = "cross-encoder";
   return std::make_unique<CrossEncoderRanker>(
       info, text::Tokenizer::from_directory(dir),
-      models::load_encoder_classifier(dir, engine::make_device(device), engine::Precision::F32), options);
+      models::load_model(dir, engine::make_device(device), engine::Precision::F32), options);
 }
 
 TEST(CrossEncoderRanker, TokenizingAheadOnThreadsChangesNothing) {
@@ -325,12 +326,13 @@ TEST(CrossEncoderRanker, PairTruncationFollowsTheReferenceEarlyExit) {
 }
 
 TEST(CrossEncoderRanker, ShapeModelsLoadAndScore) {
-  RERANK_REQUIRE_SHARED(tok, "reference/tokenizers/bert-uncased");
-  ::setenv("RERANK_SHARED_DIR", tok.parent_path().parent_path().parent_path().c_str(), 1);
+  RERANK_REQUIRE_SHARED(tok, "vocab/bert-base-uncased");
+  ::setenv("RERANK_SHARED_DIR", tok.parent_path().parent_path().c_str(), 1);
   auto ranker = load_ce("shape:minilm-l6");
   ASSERT_NE(ranker, nullptr);
-  EXPECT_EQ(ranker->model().config().hidden_size, 384);
-  EXPECT_EQ(ranker->model().config().num_hidden_layers, 6);
+  const auto& encoder = dynamic_cast<const models::EncoderClassifier&>(ranker->model());
+  EXPECT_EQ(encoder.config().hidden_size, 384);
+  EXPECT_EQ(encoder.config().num_hidden_layers, 6);
   const std::vector<std::string_view> q = {"what is a shape model"};
   const std::vector<std::vector<std::string_view>> d = {{"random weights", "seed zero"}};
   const auto s = ranker->score_pairs(q, d);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "models/checkpoint.hpp"
 #include "rankers/builtin.hpp"
 #include "rankers/spec_resolver.hpp"
 #include "rerank/error.hpp"
@@ -95,7 +96,9 @@ TEST(SpecResolver, DetectsTypeFromConfig) {
   EXPECT_EQ(detect_type_from_config({{"architectures", {"T5ForConditionalGeneration"}}, {"model_type", "t5"}}, &arch),
             "t5");
   EXPECT_EQ(detect_type_from_config({{"architectures", {"Qwen3ForCausalLM"}}, {"model_type", "qwen3"}}, &arch), "llm");
-  EXPECT_EQ(detect_type_from_config({{"architectures", {"BertModel"}}, {"model_type", "bert"}}, &arch), "colbert");
+  // A bare encoder is a reranker only as ColBERT, which its weights tell (a bias-free
+  // linear.weight: ReferenceFixturesAreDetected); from config.json alone it is not one.
+  EXPECT_THROW(detect_type_from_config({{"architectures", {"BertModel"}}, {"model_type", "bert"}}, &arch), Error);
   EXPECT_THROW(detect_type_from_config({{"architectures", {"ModernBertForSequenceClassification"}},
                                         {"model_type", "modernbert"}},
                                        &arch),
@@ -109,9 +112,10 @@ TEST(SpecResolver, DetectsTypeFromConfig) {
 }
 
 TEST(SpecResolver, NumLabelsFollowsTransformers) {
-  EXPECT_EQ(num_labels_from_config({{"id2label", {{"0", "LABEL_0"}}}}), 1u);
-  EXPECT_EQ(num_labels_from_config({{"id2label", {{"0", "no"}, {"1", "yes"}}}}), 2u);
-  EXPECT_EQ(num_labels_from_config(nlohmann::json::object()), 2u);
+  EXPECT_EQ(models::num_labels_of({{"id2label", {{"0", "LABEL_0"}}}}), 1u);
+  EXPECT_EQ(models::num_labels_of({{"id2label", {{"0", "no"}, {"1", "yes"}}}}), 2u);
+  EXPECT_EQ(models::num_labels_of(nlohmann::json::object()), 2u);
+  EXPECT_EQ(models::num_labels_of({{"num_labels", 1}}), 1u);
 }
 
 TEST(SpecResolver, LocalDirectoriesUseConfigJson) {

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "core/registry.hpp"
+#include "rankers/registry.hpp"
 #include "rankers/api/api_settings.hpp"
 #include "rankers/api/circuit_breaker.hpp"
 #include "rankers/api/dialect.hpp"

@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <string>
 
-#include "core/registry.hpp"
+#include "rankers/registry.hpp"
 #include "rankers/api/dialect.hpp"
 #include "rankers/api/retry_policy.hpp"
 

@@ -1,19 +1,18 @@
-// config.json of BERT-family encoders (BERT, RoBERTa/XLM-R, ELECTRA), read and validated
-// once: every key the forward pass needs must be present and sane, or loading fails with
-// Error(ModelFormat) naming the key.
+// The BERT family's typed config (BERT, RoBERTa/XLM-R, ELECTRA): config.json, parsed once
+// by spec resolution, validated here once: every key the forward pass needs must be present
+// and sane, or loading fails with Error(ModelFormat) naming the key. The family owns it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace rerank::io {
+namespace rerank::models {
 
 struct EncoderConfig {
-  std::string architecture;  // config.json architectures[0] (models/model_registry.cpp names them)
+  std::string architecture;  // config.json architectures[0] (models/architecture_table.cpp names them)
   std::string model_type;    // "bert", "xlm-roberta", "roberta", "electra", "camembert"
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
@@ -26,7 +25,7 @@ struct EncoderConfig {
   std::int64_t pad_token_id = 0;
   double layer_norm_eps = 1e-12;
   std::string hidden_act = "gelu";  // gelu | gelu_new | gelu_pytorch_tanh | gelu_fast | relu
-  std::size_t num_labels = 2;       // len(id2label) when present, else 2
+  std::size_t num_labels = 2;       // num_labels_of(config): models/checkpoint.hpp
 
   std::int64_t head_dim() const { return hidden_size / num_attention_heads; }
 };
@@ -34,7 +33,4 @@ struct EncoderConfig {
 // Validates and extracts. `where` names the source in messages (a path or "shape:NAME").
 EncoderConfig parse_encoder_config(const nlohmann::json& config, const std::string& where);
 
-// Reads DIR/config.json then parse_encoder_config(). Error(NotFound/ModelFormat).
-EncoderConfig read_encoder_config(const std::filesystem::path& dir);
-
-}  // namespace rerank::io
+}  // namespace rerank::models

@@ -1,11 +1,11 @@
-#include "io/model_config.hpp"
+#include "models/encoder_config.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
 
-namespace rerank::io {
+namespace rerank::models {
 namespace {
 
 nlohmann::json bert() {
@@ -72,4 +72,4 @@ TEST(ModelConfig, RejectsInconsistentValues) {
 }
 
 }  // namespace
-}  // namespace rerank::io
+}  // namespace rerank::models

@@ -1,5 +1,6 @@
-// The table of ranker types rerank knows, and the factories of those it supports.
-// Filled once by register_builtin_rankers() (src/rankers/builtin.hpp); no static
+// The table of ranker types rerank knows, and the factories of those it supports, over one
+// architecture table (models/architecture_table.hpp): a type's architectures are the table's
+// rows that name it. Filled by make_builtin_registry() (src/rankers/builtin.hpp); no static
 // self-registration, so what is linked in is explicit.
 #pragma once
 
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/architecture_table.hpp"
 #include "rerank/ranker.hpp"
 
 namespace rerank {
@@ -23,8 +25,8 @@ struct ModelSource {
   std::string revision;             // Hub revision ("main" unless given)
   std::filesystem::path directory;  // local checkout (a folder or a Hub cache snapshot), if any
   nlohmann::json config;            // config.json when there is one, else null
-  std::string architecture;         // config.json architectures[0] (or model_type), if any
-  std::size_t num_labels = 0;       // len(id2label) when present, else 2 (transformers' rule)
+  std::string architecture;         // the architecture table's row for config.json, if any
+  std::size_t num_labels = 0;       // models::num_labels_of(config)
 };
 
 using RankerFactory = std::function<std::unique_ptr<Ranker>(const ModelSource&, const LoadOptions&)>;
@@ -34,21 +36,29 @@ struct RankerType {
   std::string family;       // "lexical", "cross-encoder", "llm", "api", ...
   std::string description;  // one line for `rerank models`
   std::string needs;        // what loading it requires (files, keys, services)
-  // Architectures (config.json) this type runs; empty when it takes no checkpoint.
-  std::vector<std::string> architectures;
+  bool takes_checkpoint = false;  // runs a checkpoint (config.json + weights) of the architecture table
   // Empty while the type is known but not supported yet: loading it is a NotSupported error.
   RankerFactory factory;
 };
 
 class RankerRegistry {
  public:
+  explicit RankerRegistry(std::shared_ptr<const models::ArchitectureTable> architectures)
+      : architectures_(std::move(architectures)) {}
+
   void add(RankerType type);  // replaces a type of the same name
   const RankerType* find(const std::string& name) const;
   const std::vector<RankerType>& types() const { return types_; }
-  // "bm25, cross-encoder (architectures...), ..." for error messages.
+  const models::ArchitectureTable& architectures() const { return *architectures_; }
+  std::shared_ptr<const models::ArchitectureTable> shared_architectures() const { return architectures_; }
+  // The table's architectures that `type` runs, implemented or planned.
+  std::vector<std::string> architectures_of(const RankerType& type) const;
+  // "bm25, cross-encoder (architectures...), ..." for error messages: supported types with
+  // their implemented architectures.
   std::string supported_summary() const;
 
  private:
+  std::shared_ptr<const models::ArchitectureTable> architectures_;
   std::vector<RankerType> types_;
 };
 

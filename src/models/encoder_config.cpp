@@ -1,13 +1,11 @@
-#include "io/model_config.hpp"
-
-#include <fstream>
+#include "models/encoder_config.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "core/json_parse.hpp"
+#include "models/checkpoint.hpp"
 #include "rerank/error.hpp"
 
-namespace rerank::io {
+namespace rerank::models {
 
 namespace {
 
@@ -81,24 +79,9 @@ EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& w
                                              c["position_embedding_type"].get<std::string>() +
                                              "' is not supported (only 'absolute')");
   }
-  if (c.contains("id2label") && c["id2label"].is_object()) {
-    cfg.num_labels = c["id2label"].size();
-  } else if (c.contains("num_labels") && c["num_labels"].is_number_integer()) {
-    cfg.num_labels = static_cast<std::size_t>(std::max<std::int64_t>(0, c["num_labels"].get<std::int64_t>()));
-  } else {
-    cfg.num_labels = 2;
-  }
+  cfg.num_labels = num_labels_of(c);
   if (cfg.num_labels == 0) config_error(where, "config.json declares zero labels (id2label is empty)");
   return cfg;
 }
 
-EncoderConfig read_encoder_config(const std::filesystem::path& dir) {
-  const auto path = dir / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::NotFound, "no config.json in " + dir.string());
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_encoder_config(parse_json(text, path.string(), {kMaxJsonDepth, ErrorCode::ModelFormat, ""}),
-                              path.string());
-}
-
-}  // namespace rerank::io
+}  // namespace rerank::models

@@ -1,0 +1,156 @@
+// The built-in rows. Order matters only among rows with a `refine` check (tried first).
+#include "models/architecture_table.hpp"
+
+#include <algorithm>
+
+#include "models/encoder_classifier.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank::models {
+
+namespace {
+
+using engine::Precision;
+
+const std::vector<Precision> kAllPrecisions = {Precision::F32, Precision::BF16, Precision::Int8};
+const std::vector<std::string> kCpuAndCuda = {"cpu", "cuda"};
+
+// A row that is recognised but has no implementation yet (an issue will add its loader).
+ArchitectureRow planned(std::string architecture, std::string model_type, std::string family,
+                        std::string ranker_type) {
+  ArchitectureRow row;
+  row.architecture = std::move(architecture);
+  row.model_type = std::move(model_type);
+  row.family = std::move(family);
+  row.ranker_type = std::move(ranker_type);
+  return row;
+}
+
+ArchitectureRow bert_row(std::string architecture, std::string model_type, ModelLoader load) {
+  ArchitectureRow row;
+  row.architecture = std::move(architecture);
+  row.model_type = std::move(model_type);
+  row.family = "bert";
+  row.ranker_type = "cross-encoder";
+  row.load = std::move(load);
+  row.precisions = kAllPrecisions;
+  row.devices = kCpuAndCuda;
+  return row;
+}
+
+// ColBERT checkpoints are bare encoders saved with the projection to the token-embedding
+// width (`linear`, no bias): that weight, not the architecture name, says "late interaction".
+ArchitectureRow colbert_row(std::string architecture, std::string model_type) {
+  ArchitectureRow row = planned(std::move(architecture), std::move(model_type), "colbert", "colbert");
+  row.refine = [](const CheckpointInfo& c) { return c.has_tensor("linear.weight") && !c.has_tensor("linear.bias"); };
+  row.refine_note = "with a bias-free linear.weight";
+  return row;
+}
+
+ArchitectureTable builtin_table() {
+  ArchitectureTable t;
+  // BERT-family cross-encoders (encoder_classifier.cpp).
+  t.add(bert_row("BertForSequenceClassification", "bert", load_bert_classifier));
+  t.add(bert_row("RobertaForSequenceClassification", "roberta", load_roberta_classifier));
+  t.add(bert_row("XLMRobertaForSequenceClassification", "xlm-roberta", load_roberta_classifier));
+  t.add(bert_row("CamembertForSequenceClassification", "camembert", load_roberta_classifier));
+  t.add(bert_row("ElectraForSequenceClassification", "electra", load_electra_classifier));
+
+  // Jina reranker v2 is published as XLMRobertaForSequenceClassification with its own
+  // modelling code (flash attention blocks named mixer.Wqkv): not the XLM-R layout.
+  ArchitectureRow jina = planned("XLMRobertaForSequenceClassification", "xlm-roberta", "jina-xlmr-flash",
+                                 "cross-encoder");
+  jina.refine = [](const CheckpointInfo& c) {
+    return c.has_tensor("roberta.encoder.layers.0.mixer.Wqkv.weight");
+  };
+  jina.refine_note = "with Jina's mixer.Wqkv attention weights";
+  t.add(std::move(jina));
+
+  // Detected, planned: loading them is NotSupported naming the architecture.
+  t.add(planned("ModernBertForSequenceClassification", "modernbert", "modernbert", "cross-encoder"));
+  t.add(planned("DebertaV2ForSequenceClassification", "deberta-v2", "deberta", "cross-encoder"));
+  t.add(planned("DebertaForSequenceClassification", "deberta", "deberta", "cross-encoder"));
+  t.add(planned("DistilBertForSequenceClassification", "distilbert", "distilbert", "cross-encoder"));
+  t.add(planned("T5ForConditionalGeneration", "t5", "t5", "t5"));
+  t.add(planned("MT5ForConditionalGeneration", "mt5", "t5", "t5"));
+  t.add(planned("HF_ColBERT", "", "colbert", "colbert"));
+  t.add(colbert_row("BertModel", "bert"));
+  t.add(colbert_row("XLMRobertaModel", "xlm-roberta"));
+  t.add(planned("Qwen3ForCausalLM", "qwen3", "qwen3", "llm"));
+  t.add(planned("Qwen3ForSequenceClassification", "qwen3", "qwen3", "llm"));
+  t.add(planned("Qwen2ForCausalLM", "qwen2", "qwen2", "llm"));
+  t.add(planned("Qwen2ForSequenceClassification", "qwen2", "qwen2", "llm"));
+  t.add(planned("Gemma2ForCausalLM", "gemma2", "gemma2", "llm"));
+  t.add(planned("GemmaForCausalLM", "gemma", "gemma", "llm"));
+  t.add(planned("LlamaForCausalLM", "llama", "llama", "llm"));
+  t.add(planned("MistralForCausalLM", "mistral", "mistral", "llm"));
+  t.add(planned("LayerWiseMiniCPMForCausalLM", "minicpm", "minicpm-layerwise", "llm-layerwise"));
+  t.add(planned("Qwen2VLForConditionalGeneration", "qwen2_vl", "qwen2-vl", "monovlm"));
+  return t;
+}
+
+}  // namespace
+
+void ArchitectureTable::add(ArchitectureRow row) { rows_.push_back(std::move(row)); }
+
+const ArchitectureRow* ArchitectureTable::match(const CheckpointInfo& c) const {
+  auto names_match = [&](const ArchitectureRow& r) {
+    if (!c.architecture.empty()) return r.architecture == c.architecture;
+    return !c.model_type.empty() && r.model_type == c.model_type;
+  };
+  for (const ArchitectureRow& r : rows_) {
+    if (r.refine && names_match(r) && r.refine(c)) return &r;
+  }
+  for (const ArchitectureRow& r : rows_) {
+    if (!r.refine && names_match(r)) return &r;
+  }
+  return nullptr;
+}
+
+const ArchitectureRow& ArchitectureTable::require(const CheckpointInfo& c) const {
+  if (const ArchitectureRow* r = match(c)) return *r;
+  throw Error(ErrorCode::NotSupported, "unknown model architecture '" + c.name() + "' in " + c.where +
+                                           "; supported: " + implemented_summary());
+}
+
+const ArchitectureRow* ArchitectureTable::find(std::string_view architecture) const {
+  for (const ArchitectureRow& r : rows_) {
+    if (r.architecture == architecture && !r.refine) return &r;
+  }
+  for (const ArchitectureRow& r : rows_) {
+    if (r.architecture == architecture) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ArchitectureTable::architectures_of_ranker_type(std::string_view ranker_type) const {
+  std::vector<std::string> out;
+  for (const ArchitectureRow& r : rows_) {
+    if (r.ranker_type == ranker_type && std::find(out.begin(), out.end(), r.architecture) == out.end()) {
+      out.push_back(r.architecture);
+    }
+  }
+  return out;
+}
+
+std::string ArchitectureTable::architecture_of_model_type(std::string_view model_type) const {
+  for (const ArchitectureRow& r : rows_) {
+    if (r.model_type == model_type && r.implemented()) return r.architecture;
+  }
+  throw Error(ErrorCode::NotFound, "no architecture has model_type '" + std::string(model_type) + "'");
+}
+
+std::string ArchitectureTable::implemented_summary() const {
+  std::string out;
+  for (const ArchitectureRow& r : rows_) {
+    if (r.implemented()) out += (out.empty() ? "" : ", ") + r.architecture;
+  }
+  return out;
+}
+
+const ArchitectureTable& architecture_table() {
+  static const ArchitectureTable table = builtin_table();
+  return table;
+}
+
+}  // namespace rerank::models
