@@ -7,7 +7,10 @@ function(rerank_layer name dir)
   list(FILTER srcs EXCLUDE REGEX "/src/${dir}/(.*/)?cuda/")
   if(srcs)
     add_library(${name} STATIC ${srcs})
-    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    # src/ is a build-only include path: layers are never installed, only the shared
+    # library made of them (src/library/), whose users see include/ alone.
+    target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                              $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
     target_link_libraries(${name} PUBLIC ${L_DEPS})
     target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${RERANK_WARNINGS}>")
     if(L_SYSTEM_INCLUDES)
@@ -15,7 +18,8 @@ function(rerank_layer name dir)
     endif()
   else()
     add_library(${name} INTERFACE)
-    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    target_include_directories(${name} INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                                 $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
     target_link_libraries(${name} INTERFACE ${L_DEPS})
     if(L_SYSTEM_INCLUDES)
       target_include_directories(${name} SYSTEM INTERFACE ${L_SYSTEM_INCLUDES})

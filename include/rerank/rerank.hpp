@@ -4,3 +4,4 @@
 #include "rerank/document.hpp"
 #include "rerank/error.hpp"
 #include "rerank/ranker.hpp"
+#include "rerank/version.hpp"
