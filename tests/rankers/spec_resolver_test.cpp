@@ -199,5 +199,34 @@ TEST(SpecResolver, HubIdsResolveThroughTheCache) {
   ::unsetenv("HF_HUB_CACHE");
 }
 
+// An alias naming a Hub model is located exactly as that Hub id would be: the cache (here,
+// offline), and the same NotFound when it is not there.
+TEST(SpecResolver, AliasesLocateTheirModelLikeAHubId) {
+  RERANK_REQUIRE_SHARED(fixture, "reference/bert-ce");
+  testing::TempDir cache;
+  const std::string commit = "0123456789abcdef0123456789abcdef01234567";
+  const auto repo = cache / "models--cross-encoder--ms-marco-TinyBERT-L2-v2";
+  std::filesystem::create_directories(repo / "snapshots" / commit);
+  std::filesystem::create_directories(repo / "refs");
+  testing::write_file(repo / "refs/main", commit);
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(fixture / f, repo / "snapshots" / commit / f);
+  }
+  ::setenv("HF_HUB_CACHE", cache.path().c_str(), 1);
+  ::setenv("HF_HUB_OFFLINE", "1", 1);
+  const std::unique_ptr<Ranker> by_alias = load("flashrank");
+  const std::unique_ptr<Ranker> by_id = load("cross-encoder/ms-marco-TinyBERT-L2-v2");
+  EXPECT_EQ(by_alias->info().model, "cross-encoder/ms-marco-TinyBERT-L2-v2");
+  const std::vector<Document> docs = {{"a", "the cat sat on the mat", {}}, {"b", "dogs bark", {}}};
+  EXPECT_EQ(by_alias->score_documents("cat", docs).values, by_id->score_documents("cat", docs).values);
+  // Not cached: the Hub id's offline error, naming the model and HF_HUB_OFFLINE.
+  EXPECT_EQ(load_error("cross-encoder"), ErrorCode::NotFound);
+  const std::string msg = load_message("cross-encoder");
+  EXPECT_NE(msg.find("cross-encoder/ms-marco-MiniLM-L6-v2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("HF_HUB_OFFLINE"), std::string::npos) << msg;
+  ::unsetenv("HF_HUB_OFFLINE");
+  ::unsetenv("HF_HUB_CACHE");
+}
+
 }  // namespace
 }  // namespace rerank
