@@ -6,20 +6,32 @@
 
 namespace rerank {
 
+namespace {
+
+// A factory of rankers that score requests themselves.
+template <typename Make>
+RankerFactory scoring(Make make) {
+  return [make](const ModelSource& source, const LoadOptions& options) {
+    return LoadedRanker{make(source, options), nullptr};
+  };
+}
+
+}  // namespace
+
 RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureTable> architectures) {
   RankerRegistry registry(architectures);
   // Supported.
   registry.add({"bm25", "lexical",
                 "Okapi BM25 over the candidate documents (Snowball English stemming)",
                 "nothing (no model files); params k1, b, stopwords, corpus", false,
-                make_bm25_ranker});
+                scoring(make_bm25_ranker)});
 
   // Known and planned: loading these is a clear NotSupported error until an issue adds them.
   registry.add({"cross-encoder", "cross-encoder",
                 "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
                 "config.json, model.safetensors, tokenizer.json", true,
                 [architectures](const ModelSource& source, const LoadOptions& options) {
-                  return make_cross_encoder_ranker(source, options, *architectures);
+                  return LoadedRanker{nullptr, make_cross_encoder_ranker(source, options, *architectures)};
                 }});
   registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
                 "config.json, model.safetensors, tokenizer", true, nullptr});
@@ -36,12 +48,12 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
   // Hosted APIs and self-hosted servers (src/rankers/api/, docs/providers.md).
   for (const char* provider : {"cohere", "jina", "voyage", "mixedbread", "pinecone", "isaacus"}) {
     registry.add({provider, "api", std::string("hosted reranking API: ") + provider,
-                  "an API key (--api-key or the provider's environment variable)", false, api::make_api_ranker});
+                  "an API key (--api-key or the provider's environment variable)", false, scoring(api::make_api_ranker)});
   }
   for (const char* server : {"tei", "llamacpp", "rerank-server"}) {
     registry.add({server, "api", std::string("reranking server: ") + server, "a server URL (" +
                   std::string(server == std::string("rerank-server") ? "rerank" : server) + ":http://host:port)",
-                  false, api::make_api_ranker});
+                  false, scoring(api::make_api_ranker)});
   }
   return registry;
 }

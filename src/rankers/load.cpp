@@ -1,19 +1,16 @@
-// rerank::load(): spec resolution, then the registry's factory for the type.
+// load_unserved(): spec resolution, then the registry's factory for the type.
 #include "rankers/load.hpp"
 
 #include <algorithm>
 
 #include "rankers/builtin.hpp"
-#include "rankers/fallback_ranker.hpp"
 #include "rankers/spec_resolver.hpp"
 #include "rerank/error.hpp"
 #include "rerank/ranker.hpp"
 
 namespace rerank {
 
-namespace {
-
-std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
+LoadedRanker load_unserved(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
   if (!options.type.empty() && !registry.find(options.type)) {
     throw Error(ErrorCode::NotSupported,
                 "unknown ranker type '" + options.type + "'; supported: " + registry.supported_summary());
@@ -39,25 +36,12 @@ std::unique_ptr<Ranker> load_one(std::string_view spec, const LoadOptions& optio
                                              source.type + "' ranker; supported: " +
                                              registry.supported_summary());
   }
-  std::unique_ptr<Ranker> ranker = type->factory(source, options);
-  if (!ranker) {
+  LoadedRanker loaded = type->factory(source, options);
+  if (static_cast<bool>(loaded.ranker) == static_cast<bool>(loaded.model_ranker)) {
     throw Error(ErrorCode::Internal, "the '" + source.type + "' factory returned no ranker for '" +
                                          std::string(spec) + "'");
   }
-  return ranker;
-}
-
-}  // namespace
-
-std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
-  if (options.fallbacks.empty()) return load_one(spec, options, registry);
-  return load_fallback_chain(spec, options, [&registry](std::string_view s, const LoadOptions& o) {
-    return load_one(s, o, registry);
-  });
-}
-
-std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) {
-  return load(spec, options, ranker_registry());
+  return loaded;
 }
 
 }  // namespace rerank

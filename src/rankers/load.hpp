@@ -1,7 +1,7 @@
-// rerank::load() over a registry of one's own (tests with extra architecture rows).
+// Spec resolution and the registry's factory: one spec to what its factory made, not yet
+// served. rerank::load (runtime/load.cpp) serves it: a model ranker through the runtime.
 #pragma once
 
-#include <memory>
 #include <string_view>
 
 #include "rankers/registry.hpp"
@@ -9,8 +9,8 @@
 
 namespace rerank {
 
-// Spec resolution, then the registry's factory for the type: what rerank::load(spec, options)
-// does with ranker_registry().
-std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry);
+// Never returns an empty LoadedRanker: a failure throws rerank::Error saying what to do.
+// options.fallbacks is not read here (the runtime chains what it serves).
+LoadedRanker load_unserved(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry);
 
 }  // namespace rerank

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/architecture_table.hpp"
+#include "rankers/model_ranker.hpp"
 #include "rerank/ranker.hpp"
 
 namespace rerank {
@@ -29,7 +30,14 @@ struct ModelSource {
   std::size_t num_labels = 0;       // models::num_labels_of(config)
 };
 
-using RankerFactory = std::function<std::unique_ptr<Ranker>(const ModelSource&, const LoadOptions&)>;
+// What a factory made: a ranker that scores requests itself (BM25, hosted APIs), or one
+// that runs a local model, which the runtime serves (runtime/load.cpp). Exactly one is set.
+struct LoadedRanker {
+  std::unique_ptr<Ranker> ranker;
+  std::unique_ptr<ModelRanker> model_ranker;
+};
+
+using RankerFactory = std::function<LoadedRanker(const ModelSource&, const LoadOptions&)>;
 
 struct RankerType {
   std::string name;         // "bm25", "cross-encoder", "cohere", ...

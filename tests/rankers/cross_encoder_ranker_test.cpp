@@ -1,5 +1,6 @@
 // The cross-encoder ranker end to end: fixture folders loaded as a user would, the real
-// tokenizer, batches formed by the engine, logits within 1e-4 of transformers.
+// tokenizer (its prepare phase), batches formed by the runtime, logits within 1e-4 of
+// transformers.
 #include "rankers/cross_encoder_ranker.hpp"
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "models/encoder_classifier.hpp"
 #include "models/load_model.hpp"
 #include "rerank/error.hpp"
+#include "runtime/served_model_ranker.hpp"
 #include "support/test_support.hpp"
 #include "support/toy_wordpiece.hpp"
 
@@ -25,7 +27,74 @@ nlohmann::json read_json(const std::filesystem::path& p) {
   return nlohmann::json::parse(in);
 }
 
-std::unique_ptr<CrossEncoderRanker> load_ce(const std::string& spec, std::size_t max_length = 0,
+// What scoring one pair produced, and counts over one call.
+struct PairScore {
+  std::vector<float> logits;
+  double score = 0.0;
+  std::size_t tokens = 0;
+  bool truncated = false;
+};
+
+struct PairStats {
+  std::size_t pairs = 0;
+  std::size_t tokens = 0;
+  std::size_t truncated = 0;
+  std::size_t truncation_fallbacks = 0;
+  std::size_t batches = 0;  // the runtime's forward passes during the call
+};
+
+// A cross-encoder as rerank::load serves it, with the model ranker behind it at hand.
+class LoadedCrossEncoder {
+ public:
+  explicit LoadedCrossEncoder(std::unique_ptr<Ranker> ranker)
+      : ranker_(std::move(ranker)),
+        ce_(dynamic_cast<const CrossEncoderRanker*>(runtime::served_model_ranker(*ranker_))) {}
+  bool valid() const { return ce_ != nullptr; }
+
+  const RankerInfo& info() const { return ranker_->info(); }
+  Scores score_documents(std::string_view q, std::span<const Document> d) const {
+    return ranker_->score_documents(q, d);
+  }
+  RankedResults rank(std::string_view q, std::vector<Document> d) const { return ranker_->rank(q, std::move(d)); }
+  const text::Tokenizer& tokenizer() const { return ce_->tokenizer(); }
+  std::size_t max_length() const { return ce_->max_length(); }
+  const models::Model& model() const { return ce_->model(); }
+
+  // Every (query, document) pair's logits, score and tokens through the public score_many.
+  std::vector<std::vector<PairScore>> score_pairs(std::span<const std::string_view> queries,
+                                                  std::span<const std::vector<std::string_view>> docs,
+                                                  const ScoreOptions& options = {},
+                                                  PairStats* stats = nullptr) const {
+    std::vector<std::string> qs(queries.begin(), queries.end());
+    std::vector<std::vector<Document>> ds(docs.size());
+    for (std::size_t q = 0; q < docs.size(); ++q) {
+      for (std::string_view t : docs[q]) ds[q].push_back({std::to_string(ds[q].size()), std::string(t), {}});
+    }
+    const std::uint64_t batches_before = runtime::served_runtime(*ranker_)->counters().batches.load();
+    const std::vector<Scores> scores = ranker_->score_many(qs, ds, options);
+    PairStats total;
+    std::vector<std::vector<PairScore>> out(scores.size());
+    for (std::size_t q = 0; q < scores.size(); ++q) {
+      for (std::size_t d = 0; d < scores[q].values.size(); ++d) {
+        const DocumentStats& ds_stats = scores[q].documents.at(d);
+        out[q].push_back({ds_stats.outputs, scores[q].values[d], ds_stats.tokens, ds_stats.truncated});
+        ++total.pairs;
+        total.tokens += ds_stats.tokens;
+        total.truncated += ds_stats.truncated ? 1 : 0;
+        total.truncation_fallbacks += ds_stats.longest_first_fallback ? 1 : 0;
+      }
+    }
+    total.batches = runtime::served_runtime(*ranker_)->counters().batches.load() - batches_before;
+    if (stats) *stats = total;
+    return out;
+  }
+
+ private:
+  std::unique_ptr<Ranker> ranker_;
+  const CrossEncoderRanker* ce_;
+};
+
+std::unique_ptr<LoadedCrossEncoder> load_ce(const std::string& spec, std::size_t max_length = 0,
                                             const std::string& truncation = "", std::size_t batch_tokens = 0,
                                             const std::string& precision = "fp32") {
   LoadOptions o;
@@ -34,11 +103,9 @@ std::unique_ptr<CrossEncoderRanker> load_ce(const std::string& spec, std::size_t
   o.batch_tokens = batch_tokens;
   o.precision = precision;
   o.threads = 2;
-  std::unique_ptr<Ranker> r = load(spec, o);
-  auto* ce = dynamic_cast<CrossEncoderRanker*>(r.get());
-  if (!ce) return nullptr;
-  r.release();
-  return std::unique_ptr<CrossEncoderRanker>(ce);
+  auto loaded = std::make_unique<LoadedCrossEncoder>(load(spec, o));
+  if (!loaded->valid()) return nullptr;
+  return loaded;
 }
 
 // Groups a case's pairs by consecutive query, as a request would.
@@ -201,19 +268,19 @@ TEST(CrossEncoderRanker, LongQueryFallsBackToLongestFirst) {
 
 // A ranker on the fixture checkpoint with the given tokenizer threads (what a GPU device
 // gets by default) and a small token budget, so that a call spans many batches.
-std::unique_ptr<CrossEncoderRanker> ranker_with_tokenizer_threads(const std::filesystem::path& dir,
+std::unique_ptr<LoadedCrossEncoder> ranker_with_tokenizer_threads(const std::filesystem::path& dir,
                                                                   std::size_t threads, std::size_t max_length = 0) {
   engine::DeviceOptions device;
   device.threads = 2;
   CrossEncoderOptions options;
   options.tokenizer_threads = threads;
-  options.batch_tokens = 700;
   options.max_length = max_length;
   RankerInfo info;
   info.type = "cross-encoder";
-  return std::make_unique<CrossEncoderRanker>(
+  auto ce = std::make_unique<CrossEncoderRanker>(
       info, text::Tokenizer::from_directory(dir),
       models::load_model(dir, engine::make_device(device), engine::Precision::F32), options);
+  return std::make_unique<LoadedCrossEncoder>(std::make_unique<runtime::ServedModelRanker>(std::move(ce), 700));
 }
 
 TEST(CrossEncoderRanker, TokenizingAheadOnThreadsChangesNothing) {

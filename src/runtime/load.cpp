@@ -1,0 +1,33 @@
+#include "runtime/load.hpp"
+
+#include "rankers/builtin.hpp"
+#include "rankers/fallback_ranker.hpp"
+#include "rankers/load.hpp"
+#include "runtime/model_runtime.hpp"
+#include "runtime/served_model_ranker.hpp"
+
+namespace rerank {
+
+namespace {
+
+std::unique_ptr<Ranker> serve(LoadedRanker loaded, const LoadOptions& options) {
+  if (loaded.ranker) return std::move(loaded.ranker);
+  return std::make_unique<runtime::ServedModelRanker>(
+      std::move(loaded.model_ranker), runtime::batch_token_budget(options.batch_tokens, options.device));
+}
+
+}  // namespace
+
+std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
+  auto load_one = [&registry](std::string_view s, const LoadOptions& o) {
+    return serve(load_unserved(s, o, registry), o);
+  };
+  if (options.fallbacks.empty()) return load_one(spec, options);
+  return load_fallback_chain(spec, options, load_one);
+}
+
+std::unique_ptr<Ranker> load(std::string_view spec, const LoadOptions& options) {
+  return load(spec, options, ranker_registry());
+}
+
+}  // namespace rerank

@@ -1,0 +1,140 @@
+#include "runtime/model_runtime.hpp"
+
+#include "rerank/error.hpp"
+
+namespace rerank::runtime {
+
+namespace {
+
+RuntimeCounters& process_counters_mutable() {
+  static RuntimeCounters counters;
+  return counters;
+}
+
+void add(std::atomic<std::uint64_t>& mine, std::atomic<std::uint64_t>& process, std::uint64_t n) {
+  mine += n;
+  process += n;
+}
+
+}  // namespace
+
+const RuntimeCounters& process_counters() { return process_counters_mutable(); }
+
+std::size_t batch_token_budget(std::size_t requested, const std::string& device) {
+  if (requested > 0) return requested;
+  return device.empty() || device == "cpu" ? kDefaultBatchTokens : kDefaultGpuBatchTokens;
+}
+
+// One caller's requests while they wait for a runner.
+struct ModelRuntime::Work {
+  std::span<const PreparedRequest* const> requests;
+  std::vector<std::vector<std::vector<float>>> outputs;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+ModelRuntime::ModelRuntime(const models::Model& model, std::size_t batch_tokens)
+    : model_(&model), batch_tokens_(batch_tokens) {
+  if (batch_tokens_ == 0) throw Error(ErrorCode::InvalidArgument, "the batch token budget must be at least 1");
+}
+
+ModelRuntime::~ModelRuntime() = default;
+
+std::vector<std::vector<std::vector<float>>> ModelRuntime::run(std::span<const PreparedRequest* const> requests) {
+  Work work;
+  work.requests = requests;
+  std::unique_lock<std::mutex> lock(mutex_);
+  waiting_.push_back(&work);
+  while (!work.done) {
+    if (running_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Become the runner for everything waiting now (this call's work among it).
+    running_ = true;
+    std::vector<Work*> taken(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    lock.unlock();
+    run_taken(taken);
+    lock.lock();
+    for (Work* w : taken) w->done = true;
+    running_ = false;
+    cv_.notify_all();
+  }
+  if (work.error) std::rethrow_exception(work.error);
+  return std::move(work.outputs);
+}
+
+void ModelRuntime::run_taken(std::vector<Work*>& taken) {
+  RuntimeCounters& process = process_counters_mutable();
+  add(counters_.runs, process.runs, 1);
+  // Where each packed sequence's outputs go: (work, request, sequence).
+  struct Slot {
+    Work* work;
+    std::size_t request;
+    std::size_t sequence;
+  };
+  std::vector<Slot> slots;
+  engine::PackedBatch batch;
+  const std::size_t width = model_->traits().outputs_per_sequence;
+
+  auto flush = [&] {
+    if (slots.empty()) return;
+    std::vector<float> out;
+    try {
+      if (!session_) session_ = model_->make_session();
+      out = model_->forward(*session_, batch);
+      if (out.size() != slots.size() * width) {
+        throw Error(ErrorCode::Internal, "the model returned " + std::to_string(out.size()) + " outputs for " +
+                                             std::to_string(slots.size()) + " sequences");
+      }
+    } catch (...) {
+      // A failed forward pass fails every request with a sequence in it.
+      for (const Slot& s : slots) {
+        if (!s.work->error) s.work->error = std::current_exception();
+      }
+    }
+    if (!out.empty()) {
+      for (std::size_t i = 0; i < slots.size(); ++i) {
+        const float* row = out.data() + i * width;
+        slots[i].work->outputs[slots[i].request][slots[i].sequence].assign(row, row + width);
+      }
+    }
+    add(counters_.batches, process.batches, 1);
+    add(counters_.sequences, process.sequences, slots.size());
+    add(counters_.tokens, process.tokens, batch.num_tokens());
+    slots.clear();
+    batch = engine::PackedBatch();
+  };
+
+  for (Work* w : taken) {
+    w->outputs.resize(w->requests.size());
+    for (std::size_t r = 0; r < w->requests.size(); ++r) {
+      const PreparedRequest& request = *w->requests[r];
+      w->outputs[r].resize(request.sequences.size());
+      for (std::size_t s = 0; s < request.sequences.size() && !w->error; ++s) {
+        const PreparedSequence& seq = request.sequences[s];
+        if (!slots.empty() && batch.num_tokens() + seq.length() > batch_tokens_) flush();
+        // Validate on a copy first: a sequence the model refuses fails only its request,
+        // and leaves the batch as it was.
+        engine::PackedBatch one;
+        try {
+          model_->append_sequence(one, seq.input_ids, seq.token_type_ids);
+        } catch (...) {
+          w->error = std::current_exception();
+          break;
+        }
+        model_->append_sequence(batch, seq.input_ids, seq.token_type_ids);
+        slots.push_back({w, r, s});
+      }
+      if (w->error) break;
+    }
+    add(counters_.requests, process.requests, w->requests.size());
+  }
+  flush();
+  for (Work* w : taken) {
+    if (w->error) add(counters_.failed_requests, process.failed_requests, 1);
+  }
+}
+
+}  // namespace rerank::runtime
