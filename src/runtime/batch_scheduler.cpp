@@ -14,12 +14,6 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// Requests can share one score_many call only when they ask for the same ranker options.
-bool same_options(const ScoreOptions& a, const ScoreOptions& b) {
-  return a.max_tokens_per_doc == b.max_tokens_per_doc && a.truncate == b.truncate &&
-         a.truncate_left == b.truncate_left;
-}
-
 }  // namespace
 
 // ---- Ticket
@@ -77,6 +71,7 @@ BatchScheduler::BatchScheduler(std::shared_ptr<const Ranker> ranker, BatchSchedu
   if (!ranker_) throw Error(ErrorCode::InvalidArgument, "BatchScheduler needs a ranker");
   if (options_.max_batch_tokens == 0) throw Error(ErrorCode::InvalidArgument, "--max-batch-tokens must be > 0");
   if (options_.max_queue == 0) throw Error(ErrorCode::InvalidArgument, "--max-queue must be > 0");
+  served_ = dynamic_cast<const ServedModelRanker*>(ranker_.get());
   options_.workers = std::max<std::size_t>(options_.workers, 1);
   options_.lookahead = std::max<std::size_t>(options_.lookahead, 1);
   for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -101,14 +96,23 @@ BatchScheduler::~BatchScheduler() {
 std::shared_ptr<Ticket> BatchScheduler::submit(Job job) {
   const Clock::time_point start = Clock::now();
   auto ticket = std::make_shared<Ticket>();
-  // Measure the query once, then each document against it.
-  const std::size_t query_tokens = estimate_tokens(job.query);
-  const std::size_t max_doc = job.options.max_tokens_per_doc.value_or(0);
-  std::size_t tokens = 0;
-  for (const Document& d : job.documents) {
-    tokens += estimate_pair_tokens(query_tokens, estimate_tokens(d.text), max_doc, options_.max_pair_tokens);
+  if (served_) {
+    // The prepare phase, before the queue: a request that cannot be prepared fails here.
+    try {
+      ticket->prepared_ = served_->prepare(job.query, job.documents, job.options);
+    } catch (...) {
+      stats_.failed.fetch_add(1);
+      throw;
+    }
+    ticket->tokens_ = ticket->prepared_->tokens;
+  } else {
+    // No tokenizer: an estimate for usage reports only (the query measured once).
+    const std::size_t query_tokens = estimate_tokens(job.query);
+    const std::size_t max_doc = job.options.max_tokens_per_doc.value_or(0);
+    for (const Document& d : job.documents) {
+      ticket->tokens_ += estimate_pair_tokens(query_tokens, estimate_tokens(d.text), max_doc, options_.max_pair_tokens);
+    }
   }
-  ticket->tokens_ = tokens;
   ticket->job_ = std::move(job);
   ticket->submitted_ = Clock::now();
   stats_.tokenize_seconds.observe(seconds_between(start, ticket->submitted_));
@@ -197,7 +201,8 @@ std::vector<std::shared_ptr<Ticket>> BatchScheduler::take_batch_locked() {
   std::deque<std::shared_ptr<Ticket>> skipped;  // looked at, not taken: they keep their place
   std::size_t tokens = 0;
   std::size_t scanned = 0;
-  const std::size_t max_requests = options_.max_batch_requests;
+  // Rankers without a model score one request per call (they do not batch).
+  const std::size_t max_requests = served_ ? options_.max_batch_requests : 1;
   // FIFO head first (so nothing starves), then later requests that fit the remaining budget
   // with the same options: short requests fill the gaps a long one leaves.
   while (!pending_.empty() && scanned < options_.lookahead) {
@@ -214,8 +219,8 @@ std::vector<std::shared_ptr<Ticket>> BatchScheduler::take_batch_locked() {
       batch.push_back(std::move(t));
       continue;
     }
-    if (same_options(batch.front()->job_.options, t->job_.options) &&
-        tokens + t->tokens_ <= options_.max_batch_tokens) {
+    // Prepared requests carry their options in their model input: any of them may share a run.
+    if (tokens + t->tokens_ <= options_.max_batch_tokens) {
       tokens += t->tokens_;
       batch.push_back(std::move(t));
     } else {
@@ -240,53 +245,46 @@ std::vector<std::shared_ptr<Ticket>> BatchScheduler::take_batch_locked() {
 
 void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch) {
   const Clock::time_point start = Clock::now();
-  std::vector<std::string> queries;
-  std::vector<std::vector<Document>> documents;
-  queries.reserve(batch.size());
-  documents.reserve(batch.size());
   std::size_t pairs = 0;
   std::size_t tokens = 0;
   for (auto& t : batch) {
-    queries.push_back(t->job_.query);
-    documents.push_back(std::move(t->job_.documents));
-    pairs += documents.back().size();
+    pairs += t->job_.documents.size();
     tokens += t->tokens_;
   }
-  const ScoreOptions options = batch.front()->job_.options;
-
-  std::vector<Scores> scores;
-  std::exception_ptr error;
+  // Each request's own outcome: one refused by the model fails alone, nothing is rerun.
+  std::vector<Scores> scores(batch.size());
+  std::vector<std::exception_ptr> errors(batch.size());
   try {
-    scores = ranker_->score_many(queries, documents, options);
-    if (scores.size() != batch.size()) {
-      throw Error(ErrorCode::Internal, "score_many returned " + std::to_string(scores.size()) +
-                                           " score lists for " + std::to_string(batch.size()) + " queries");
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (scores[i].values.size() != documents[i].size()) {
-        throw Error(ErrorCode::Internal, "the ranker returned the wrong number of scores");
+    if (served_) {
+      std::vector<const PreparedRequest*> prepared;
+      for (auto& t : batch) prepared.push_back(&*t->prepared_);
+      std::vector<ServedModelRanker::ScoredRequest> scored = served_->score_prepared(prepared);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        scores[i] = std::move(scored[i].scores);
+        errors[i] = scored[i].error;
+      }
+    } else {
+      // One request per call (take_batch_locked): its own error is the call's.
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+          const Job& job = batch[i]->job_;
+          std::vector<Scores> one = ranker_->score_many(std::span<const std::string>(&job.query, 1),
+                                                        std::span<const std::vector<Document>>(&job.documents, 1),
+                                                        job.options);
+          if (one.size() != 1) throw Error(ErrorCode::Internal, "score_many returned the wrong number of lists");
+          scores[i] = std::move(one[0]);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
       }
     }
   } catch (...) {
-    error = std::current_exception();
+    for (auto& e : errors) e = std::current_exception();  // the run itself failed (a backend error)
   }
-  // One bad request (say a document over the limit with truncate=false) must not fail the
-  // others it was merged with: rerun each request alone so only its own error reaches it.
-  std::vector<std::exception_ptr> errors(batch.size());
-  if (error && batch.size() > 1) {
-    scores.assign(batch.size(), Scores{});
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      try {
-        scores[i] = ranker_->score_documents(queries[i], documents[i], options);
-        if (scores[i].values.size() != documents[i].size()) {
-          throw Error(ErrorCode::Internal, "the ranker returned the wrong number of scores");
-        }
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!errors[i] && scores[i].values.size() != batch[i]->job_.documents.size()) {
+      errors[i] = std::make_exception_ptr(Error(ErrorCode::Internal, "the ranker returned the wrong number of scores"));
     }
-  } else if (error) {
-    errors[0] = error;
   }
   const Clock::time_point end = Clock::now();
   const double infer = seconds_between(start, end);
@@ -301,7 +299,7 @@ void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch) {
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Ticket& t = *batch[i];
-    t.job_.documents = std::move(documents[i]);
+    t.prepared_.reset();
     JobTiming timing;
     timing.queue_seconds = seconds_between(t.submitted_, start);
     timing.infer_seconds = infer;

@@ -1,10 +1,14 @@
-// Continuous dynamic batching in front of one Ranker, shared by the server, the CLI and eval.
+// The server's request queue in front of one Ranker: admission, deadlines, cancellation,
+// drain, and the merging of concurrent requests.
 //
-// Callers submit() whole requests (a query and its documents). Worker threads take pending
-// requests and merge those that can share a call into one Ranker::score_many() under a token
-// budget, so a batching ranker (cross-encoder) runs pairs from several concurrent requests in
-// the same forward passes. Admission is bounded (Error(Overloaded) when full), each request
-// has a deadline, and a request whose caller went away is dropped before it is computed.
+// Callers submit() whole requests (a query and its documents). For a model ranker (served
+// by the runtime: runtime/served_model_ranker.hpp) submit() runs the prepare phase on the
+// caller's thread, before the queue: a request that cannot be prepared (over-long with
+// truncate=false, invalid text) fails there, alone, and the others count its real tokens.
+// Worker threads then take pending requests and run those that fit one real-token budget
+// together through the runtime, each request getting its own outcome: nothing is rerun.
+// Rankers without a model (BM25, hosted APIs) take one request per call, `workers` at once. Admission is bounded (Error(Overloaded) when full), each request has a deadline,
+// and a request whose caller went away is dropped before it is computed.
 //
 // Thread-safety: every public method may be called from any thread. The scheduler owns all
 // of its locks; Ticket has its own.
@@ -23,20 +27,23 @@
 #include <thread>
 #include <vector>
 
+#include "rankers/model_ranker.hpp"
 #include "rerank/ranker.hpp"
 #include "runtime/histogram.hpp"
+#include "runtime/served_model_ranker.hpp"
 
 namespace rerank::runtime {
 
 using Clock = std::chrono::steady_clock;
 
 struct BatchSchedulerOptions {
-  std::size_t max_batch_tokens = 16384;  // estimated tokens of all pairs in one score_many call
-  std::size_t max_batch_requests = 0;    // requests merged into one call; 0 = no limit, 1 = no batching
+  std::size_t max_batch_tokens = 16384;  // real tokens of the requests merged into one run
+  std::size_t max_batch_requests = 0;    // requests merged into one run; 0 = no limit, 1 = no batching
   std::size_t max_queue = 256;           // requests admitted and not finished (waiting + running)
-  std::size_t max_pair_tokens = 512;     // cap of one pair's estimate (the model's max length)
+  std::size_t max_pair_tokens = 512;     // cap of one pair's usage estimate for rankers without a tokenizer
   std::size_t lookahead = 64;            // pending requests scanned for ones that fit the budget
-  std::size_t workers = 1;               // threads calling the ranker
+  std::size_t workers = 1;               // threads calling the ranker: for rankers without a model,
+                                         // the requests run at once (they do not batch)
 };
 
 // One request's work. The query is measured once here, not per document.
@@ -50,10 +57,10 @@ struct Job {
 // How a finished request went through the scheduler (for metrics and logs).
 struct JobTiming {
   double queue_seconds = 0;     // submit -> its batch started
-  double infer_seconds = 0;     // its batch's score_many call
+  double infer_seconds = 0;     // its batch's run
   std::size_t batch_requests = 0;
   std::size_t batch_pairs = 0;
-  std::size_t tokens = 0;       // this request's estimated tokens
+  std::size_t tokens = 0;       // this request's tokens (see Ticket::tokens())
 };
 
 // The caller's handle on a submitted request.
@@ -66,7 +73,9 @@ class Ticket {
   // Call once, after done().
   Scores take();
   const JobTiming& timing() const { return timing_; }
-  std::size_t estimated_tokens() const { return tokens_; }
+  // Real tokens of the prepared model input for a model ranker; for rankers without a
+  // tokenizer an estimate (about 4 bytes a token), used only to report usage.
+  std::size_t tokens() const { return tokens_; }
   // The submitted request, documents included (they are handed back after scoring). Read it
   // only after done().
   const Job& job() const { return job_; }
@@ -77,6 +86,7 @@ class Ticket {
   void fail(std::exception_ptr error);
 
   Job job_;
+  std::optional<PreparedRequest> prepared_;  // model rankers: prepared at submit()
   std::size_t tokens_ = 0;
   Clock::time_point submitted_;
   std::atomic<bool> cancelled_{false};
@@ -93,7 +103,7 @@ struct BatchSchedulerStats {
   std::atomic<std::uint64_t> submitted{0};
   std::atomic<std::uint64_t> rejected{0};    // queue full or draining
   std::atomic<std::uint64_t> completed{0};
-  std::atomic<std::uint64_t> failed{0};      // the ranker threw
+  std::atomic<std::uint64_t> failed{0};      // the ranker threw, or the request could not be prepared
   std::atomic<std::uint64_t> cancelled{0};   // dropped before computing: caller gone
   std::atomic<std::uint64_t> expired{0};     // dropped before computing: deadline passed
   std::atomic<std::uint64_t> batches{0};
@@ -145,6 +155,7 @@ class BatchScheduler {
   void release(std::size_t count);
 
   std::shared_ptr<const Ranker> ranker_;
+  const ServedModelRanker* served_ = nullptr;  // ranker_ when it runs a model through the runtime
   BatchSchedulerOptions options_;
   BatchSchedulerStats stats_;
 

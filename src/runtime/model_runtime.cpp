@@ -28,8 +28,7 @@ std::size_t batch_token_budget(std::size_t requested, const std::string& device)
 // One caller's requests while they wait for a runner.
 struct ModelRuntime::Work {
   std::span<const PreparedRequest* const> requests;
-  std::vector<std::vector<std::vector<float>>> outputs;
-  std::exception_ptr error;
+  Outcomes outcomes;  // one output list and one error slot per request
   bool done = false;
 };
 
@@ -41,6 +40,14 @@ ModelRuntime::ModelRuntime(const models::Model& model, std::size_t batch_tokens)
 ModelRuntime::~ModelRuntime() = default;
 
 std::vector<std::vector<std::vector<float>>> ModelRuntime::run(std::span<const PreparedRequest* const> requests) {
+  Outcomes outcomes = run_each(requests);
+  for (const std::exception_ptr& e : outcomes.errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return std::move(outcomes.outputs);
+}
+
+ModelRuntime::Outcomes ModelRuntime::run_each(std::span<const PreparedRequest* const> requests) {
   Work work;
   work.requests = requests;
   std::unique_lock<std::mutex> lock(mutex_);
@@ -61,8 +68,7 @@ std::vector<std::vector<std::vector<float>>> ModelRuntime::run(std::span<const P
     running_ = false;
     cv_.notify_all();
   }
-  if (work.error) std::rethrow_exception(work.error);
-  return std::move(work.outputs);
+  return std::move(work.outcomes);
 }
 
 void ModelRuntime::run_taken(std::vector<Work*>& taken) {
@@ -73,6 +79,7 @@ void ModelRuntime::run_taken(std::vector<Work*>& taken) {
     Work* work;
     std::size_t request;
     std::size_t sequence;
+    std::exception_ptr& error() const { return work->outcomes.errors[request]; }
   };
   std::vector<Slot> slots;
   engine::PackedBatch batch;
@@ -91,13 +98,13 @@ void ModelRuntime::run_taken(std::vector<Work*>& taken) {
     } catch (...) {
       // A failed forward pass fails every request with a sequence in it.
       for (const Slot& s : slots) {
-        if (!s.work->error) s.work->error = std::current_exception();
+        if (!s.error()) s.error() = std::current_exception();
       }
     }
     if (!out.empty()) {
       for (std::size_t i = 0; i < slots.size(); ++i) {
         const float* row = out.data() + i * width;
-        slots[i].work->outputs[slots[i].request][slots[i].sequence].assign(row, row + width);
+        slots[i].work->outcomes.outputs[slots[i].request][slots[i].sequence].assign(row, row + width);
       }
     }
     add(counters_.batches, process.batches, 1);
@@ -108,11 +115,13 @@ void ModelRuntime::run_taken(std::vector<Work*>& taken) {
   };
 
   for (Work* w : taken) {
-    w->outputs.resize(w->requests.size());
+    w->outcomes.outputs.resize(w->requests.size());
+    w->outcomes.errors.resize(w->requests.size());
     for (std::size_t r = 0; r < w->requests.size(); ++r) {
       const PreparedRequest& request = *w->requests[r];
-      w->outputs[r].resize(request.sequences.size());
-      for (std::size_t s = 0; s < request.sequences.size() && !w->error; ++s) {
+      std::exception_ptr& error = w->outcomes.errors[r];
+      w->outcomes.outputs[r].resize(request.sequences.size());
+      for (std::size_t s = 0; s < request.sequences.size(); ++s) {
         const PreparedSequence& seq = request.sequences[s];
         if (!slots.empty() && batch.num_tokens() + seq.length() > batch_tokens_) flush();
         // Validate on a copy first: a sequence the model refuses fails only its request,
@@ -121,19 +130,20 @@ void ModelRuntime::run_taken(std::vector<Work*>& taken) {
         try {
           model_->append_sequence(one, seq.input_ids, seq.token_type_ids);
         } catch (...) {
-          w->error = std::current_exception();
+          error = std::current_exception();
           break;
         }
         model_->append_sequence(batch, seq.input_ids, seq.token_type_ids);
         slots.push_back({w, r, s});
       }
-      if (w->error) break;
     }
     add(counters_.requests, process.requests, w->requests.size());
   }
   flush();
   for (Work* w : taken) {
-    if (w->error) add(counters_.failed_requests, process.failed_requests, 1);
+    for (const std::exception_ptr& e : w->outcomes.errors) {
+      if (e) add(counters_.failed_requests, process.failed_requests, 1);
+    }
   }
 }
 

@@ -61,6 +61,14 @@ class ModelRuntime {
   // until they ran. Throws what the model threw for one of these requests (the first).
   std::vector<std::vector<std::vector<float>>> run(std::span<const PreparedRequest* const> requests);
 
+  // As run(), with each request's own outcome: outputs[r], or errors[r] when the model
+  // refused one of its sequences (the other requests are unaffected).
+  struct Outcomes {
+    std::vector<std::vector<std::vector<float>>> outputs;
+    std::vector<std::exception_ptr> errors;
+  };
+  Outcomes run_each(std::span<const PreparedRequest* const> requests);
+
   std::size_t batch_tokens() const { return batch_tokens_; }
   const RuntimeCounters& counters() const { return counters_; }
 

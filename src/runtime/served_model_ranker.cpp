@@ -19,6 +19,14 @@ Scores ServedModelRanker::score_documents(std::string_view query, std::span<cons
                               std::span<const std::vector<Document>>(&docs, 1), options)[0]);
 }
 
+PreparedRequest ServedModelRanker::prepare(std::string_view query, std::span<const Document> documents,
+                                           const ScoreOptions& options) const {
+  std::vector<std::string_view> texts;
+  texts.reserve(documents.size());
+  for (const Document& d : documents) texts.push_back(d.text);
+  return ranker_->prepare(query, texts, options);
+}
+
 std::vector<Scores> ServedModelRanker::score_many(std::span<const std::string> queries,
                                                   std::span<const std::vector<Document>> documents_per_query,
                                                   const ScoreOptions& options) const {
@@ -27,36 +35,52 @@ std::vector<Scores> ServedModelRanker::score_many(std::span<const std::string> q
   }
   std::vector<PreparedRequest> prepared;
   prepared.reserve(queries.size());
-  for (std::size_t q = 0; q < queries.size(); ++q) {
-    std::vector<std::string_view> texts;
-    texts.reserve(documents_per_query[q].size());
-    for (const Document& d : documents_per_query[q]) texts.push_back(d.text);
-    prepared.push_back(ranker_->prepare(queries[q], texts, options));
-  }
+  for (std::size_t q = 0; q < queries.size(); ++q) prepared.push_back(prepare(queries[q], documents_per_query[q], options));
   std::vector<const PreparedRequest*> pointers;
   for (const PreparedRequest& p : prepared) pointers.push_back(&p);
-  const auto outputs = runtime_->run(pointers);
-
-  const models::Model& model = ranker_->model();
-  std::vector<Scores> out(queries.size());
-  for (std::size_t q = 0; q < queries.size(); ++q) {
-    Scores& s = out[q];
-    s.ranker = info_.spec;
-    std::size_t tokens = 0, truncated = 0, fallbacks = 0;
-    for (std::size_t d = 0; d < prepared[q].sequences.size(); ++d) {
-      const PreparedSequence& seq = prepared[q].sequences[d];
-      const std::vector<float>& o = outputs[q][d];
-      s.values.push_back(ranker_->score(o));
-      s.flops += model.flops(seq.length());
-      s.documents.push_back({o, seq.length(), seq.truncated, seq.longest_first_fallback});
-      tokens += seq.length();
-      truncated += seq.truncated ? 1 : 0;
-      fallbacks += seq.longest_first_fallback ? 1 : 0;
-    }
-    s.usage = {{"tokens", tokens}, {"truncated", truncated}};
-    if (fallbacks > 0) s.usage["truncation_fallbacks"] = fallbacks;
+  std::vector<ScoredRequest> scored = score_prepared(pointers);
+  std::vector<Scores> out;
+  out.reserve(scored.size());
+  for (ScoredRequest& s : scored) {
+    if (s.error) std::rethrow_exception(s.error);
+    out.push_back(std::move(s.scores));
   }
   return out;
+}
+
+std::vector<ServedModelRanker::ScoredRequest> ServedModelRanker::score_prepared(
+    std::span<const PreparedRequest* const> requests) const {
+  ModelRuntime::Outcomes outcomes = runtime_->run_each(requests);
+  std::vector<ScoredRequest> out(requests.size());
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    if (outcomes.errors[r]) {
+      out[r].error = outcomes.errors[r];
+    } else {
+      out[r].scores = scores_of(*requests[r], outcomes.outputs[r]);
+    }
+  }
+  return out;
+}
+
+Scores ServedModelRanker::scores_of(const PreparedRequest& request,
+                                    const std::vector<std::vector<float>>& outputs) const {
+  const models::Model& model = ranker_->model();
+  Scores s;
+  s.ranker = info_.spec;
+  std::size_t tokens = 0, truncated = 0, fallbacks = 0;
+  for (std::size_t d = 0; d < request.sequences.size(); ++d) {
+    const PreparedSequence& seq = request.sequences[d];
+    const std::vector<float>& o = outputs[d];
+    s.values.push_back(ranker_->score(o));
+    s.flops += model.flops(seq.length());
+    s.documents.push_back({o, seq.length(), seq.truncated, seq.longest_first_fallback});
+    tokens += seq.length();
+    truncated += seq.truncated ? 1 : 0;
+    fallbacks += seq.longest_first_fallback ? 1 : 0;
+  }
+  s.usage = {{"tokens", tokens}, {"truncated", truncated}};
+  if (fallbacks > 0) s.usage["truncation_fallbacks"] = fallbacks;
+  return s;
 }
 
 const ModelRanker* served_model_ranker(const Ranker& ranker) {

@@ -3,6 +3,7 @@
 // rerank::load returns for a cross-encoder (and every model family to come).
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,11 +29,23 @@ class ServedModelRanker final : public Ranker {
                                  std::span<const std::vector<Document>> documents_per_query,
                                  const ScoreOptions& options = {}) const override;
 
+  // The two phases apart, for a scheduler that prepares on the submitting thread (so a bad
+  // request fails there, alone) and runs many requests together.
+  PreparedRequest prepare(std::string_view query, std::span<const Document> documents,
+                          const ScoreOptions& options) const;
+  struct ScoredRequest {
+    Scores scores;
+    std::exception_ptr error;  // set when the model refused the request; scores is then empty
+  };
+  std::vector<ScoredRequest> score_prepared(std::span<const PreparedRequest* const> requests) const;
+
   const ModelRanker& model_ranker() const { return *ranker_; }
   const ModelRuntime& runtime() const { return *runtime_; }
 
  private:
   std::unique_ptr<const ModelRanker> ranker_;
+  Scores scores_of(const PreparedRequest& request, const std::vector<std::vector<float>>& outputs) const;
+
   std::unique_ptr<ModelRuntime> runtime_;
   RankerInfo info_;
 };

@@ -190,7 +190,7 @@ HttpResponse Server::Impl::handle_rerank(const HttpRequest& req, const ClientCon
         }
       }
       scores = ticket->take();
-      estimated_tokens = ticket->estimated_tokens();
+      estimated_tokens = ticket->tokens();
       call.documents = ticket->job().documents;
     }
     const RerankOutcome outcome =

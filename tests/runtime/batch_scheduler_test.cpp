@@ -1,5 +1,7 @@
-// The batching scheduler: merging, budget, queue bound, deadlines, cancellation, draining,
-// error isolation. A fake ranker records every score_many call.
+// The server's request queue: model requests prepared at submit (real tokens, a bad one
+// failing there alone), merged under the real-token budget, each with its own outcome and
+// nothing rerun; rankers without a model one request per call on concurrent workers; the
+// queue bound, deadlines, cancellation and draining. Fakes count every forward pass.
 #include "runtime/batch_scheduler.hpp"
 
 #include <atomic>
@@ -11,49 +13,122 @@
 #include <gtest/gtest.h>
 
 #include "rerank/error.hpp"
+#include "runtime/served_model_ranker.hpp"
 
 namespace rerank::runtime {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Scores each document by its length; sleeps per call so concurrent requests pile up; can
-// be told to reject a document ("bad") to test error isolation; can be paused.
-class FakeRanker final : public Ranker {
+// A model whose one output per sequence is (tokens - 1) + first id / 100; it records the
+// sequences of each forward pass, sleeps `delay` per pass and can be paused.
+class FakeModel final : public models::Model {
  public:
-  explicit FakeRanker(std::chrono::milliseconds delay) : delay_(delay) { info_.type = "fake"; }
-  const RankerInfo& info() const override { return info_; }
-  Scores score_documents(std::string_view query, std::span<const Document> documents,
-                         const ScoreOptions&) const override {
-    Scores s;
-    for (const Document& d : documents) {
-      if (d.text == "bad") throw Error(ErrorCode::InvalidInput, "document 'bad' is over the limit");
-      s.values.push_back(static_cast<double>(d.text.size()) + static_cast<double>(query.size()) / 100.0);
-    }
-    return s;
+  explicit FakeModel(std::chrono::milliseconds delay) : delay_(delay), device_(engine::make_device({"cpu", 1})) {
+    traits_.architecture = "FakeModel";
+    traits_.max_sequence_length = 1 << 20;
   }
-  std::vector<Scores> score_many(std::span<const std::string> queries,
-                                 std::span<const std::vector<Document>> docs,
-                                 const ScoreOptions& options) const override {
+  const models::ModelTraits& traits() const override { return traits_; }
+  const engine::Device& device() const override { return *device_; }
+  void append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
+                       std::span<const std::int32_t>) const override {
+    if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
+    batch.input_ids.insert(batch.input_ids.end(), ids.begin(), ids.end());
+    batch.seq_starts.push_back(static_cast<std::int32_t>(batch.input_ids.size()));
+  }
+  std::vector<float> forward(engine::Session&, const engine::PackedBatch& batch) const override {
     {
       std::lock_guard lock(mutex_);
-      call_sizes_.push_back(queries.size());
+      pass_sizes_.push_back(batch.num_sequences());
     }
     while (paused_.load()) std::this_thread::sleep_for(1ms);
     std::this_thread::sleep_for(delay_);
-    return Ranker::score_many(queries, docs, options);
+    std::vector<float> out;
+    for (std::size_t s = 0; s + 1 < batch.seq_starts.size(); ++s) {
+      const auto first = batch.seq_starts[s], end = batch.seq_starts[s + 1];
+      out.push_back(static_cast<float>(end - first - 1) + static_cast<float>(batch.input_ids[first]) / 100.0f);
+    }
+    return out;
   }
-  std::vector<std::size_t> call_sizes() const {
+  double flops(std::size_t) const override { return 0; }
+  std::vector<std::size_t> pass_sizes() const {
     std::lock_guard lock(mutex_);
-    return call_sizes_;
+    return pass_sizes_;
+  }
+  std::size_t sequences_run() const {
+    std::size_t n = 0;
+    for (std::size_t s : pass_sizes()) n += s;
+    return n;
   }
   std::atomic<bool> paused_{false};
 
  private:
+  std::chrono::milliseconds delay_;
+  std::shared_ptr<const engine::Device> device_;
+  models::ModelTraits traits_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::size_t> pass_sizes_;
+};
+
+// Prepares [query length, document bytes...]; a document "bad" cannot be prepared.
+class FakeModelRanker final : public ModelRanker {
+ public:
+  explicit FakeModelRanker(const FakeModel& model) : model_(model) { info_.type = "fake"; }
+  const RankerInfo& info() const override { return info_; }
+  const models::Model& model() const override { return model_; }
+  PreparedRequest prepare(std::string_view query, std::span<const std::string_view> documents,
+                          const ScoreOptions&) const override {
+    PreparedRequest r;
+    for (std::string_view d : documents) {
+      if (d == "bad") throw Error(ErrorCode::InvalidInput, "document 'bad' is over the limit");
+      PreparedSequence s;
+      s.input_ids.push_back(static_cast<std::int32_t>(query.size()));
+      for (char c : d) s.input_ids.push_back(static_cast<unsigned char>(c));
+      s.token_type_ids.assign(s.input_ids.size(), 0);
+      r.tokens += s.length();
+      r.sequences.push_back(std::move(s));
+    }
+    return r;
+  }
+  double score(std::span<const float> outputs) const override { return std::round(outputs[0] * 100.0) / 100.0; }
+
+ private:
+  const FakeModel& model_;
+  RankerInfo info_;
+};
+
+// A model ranker served by the runtime, as rerank::load makes one.
+struct Served {
+  explicit Served(std::chrono::milliseconds delay = 0ms)
+      : model(std::make_unique<FakeModel>(delay)),
+        ranker(std::make_shared<ServedModelRanker>(std::make_unique<FakeModelRanker>(*model), 1 << 20)) {}
+  std::unique_ptr<FakeModel> model;
+  std::shared_ptr<ServedModelRanker> ranker;
+};
+
+// A ranker without a model (an API): scores by length, sleeps per call, records how many
+// calls run at once (score_many's default calls score_documents per query).
+class FakeApiRanker final : public Ranker {
+ public:
+  explicit FakeApiRanker(std::chrono::milliseconds delay) : delay_(delay) { info_.type = "fake-api"; }
+  const RankerInfo& info() const override { return info_; }
+  Scores score_documents(std::string_view, std::span<const Document> documents, const ScoreOptions&) const override {
+    const int now = ++in_flight_;
+    int seen = max_in_flight_.load();
+    while (now > seen && !max_in_flight_.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(delay_);
+    Scores s;
+    for (const Document& d : documents) s.values.push_back(static_cast<double>(d.text.size()));
+    --in_flight_;
+    calls_ += 1;
+    return s;
+  }
+  mutable std::atomic<int> in_flight_{0}, max_in_flight_{0}, calls_{0};
+
+ private:
   RankerInfo info_;
   std::chrono::milliseconds delay_;
-  mutable std::mutex mutex_;
-  mutable std::vector<std::size_t> call_sizes_;
 };
 
 Job make_job(const std::string& query, std::vector<std::string> texts) {
@@ -64,8 +139,8 @@ Job make_job(const std::string& query, std::vector<std::string> texts) {
 }
 
 TEST(BatchScheduler, ScoresComeBackInInputOrderWithDocuments) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  BatchScheduler scheduler(ranker, {});
+  Served served;
+  BatchScheduler scheduler(served.ranker, {});
   auto ticket = scheduler.submit(make_job("q", {"aaa", "a", "aa"}));
   ASSERT_TRUE(ticket->wait_until(Clock::now() + 5s));
   Scores s = ticket->take();
@@ -75,104 +150,107 @@ TEST(BatchScheduler, ScoresComeBackInInputOrderWithDocuments) {
   EXPECT_DOUBLE_EQ(s.values[2], 2.01);
   ASSERT_EQ(ticket->job().documents.size(), 3u);  // handed back for the response
   EXPECT_EQ(ticket->job().documents[0].text, "aaa");
-  EXPECT_GT(ticket->estimated_tokens(), 0u);
+  EXPECT_EQ(ticket->tokens(), 4u + 2u + 3u);  // the real prepared tokens
 }
 
-TEST(BatchScheduler, MergesConcurrentRequestsIntoOneCall) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
-  BatchScheduler scheduler(ranker, {});
-  // The first request occupies the worker; the next ten wait and must share one call.
+TEST(BatchScheduler, MergesConcurrentRequestsIntoOneRun) {
+  Served served;
+  served.model->paused_ = true;
+  BatchScheduler scheduler(served.ranker, {});
+  // The first request occupies the worker; the next ten wait and must share one run.
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   std::vector<std::shared_ptr<Ticket>> tickets;
   for (int i = 0; i < 10; ++i) tickets.push_back(scheduler.submit(make_job("q" + std::to_string(i), {"doc", "d"})));
-  ranker->paused_ = false;
+  served.model->paused_ = false;
   for (auto& t : tickets) {
     ASSERT_TRUE(t->wait_until(Clock::now() + 5s));
     Scores s = t->take();
     ASSERT_EQ(s.values.size(), 2u);
     EXPECT_DOUBLE_EQ(s.values[0], 3.02);  // each request gets its own query's scores
   }
-  const auto sizes = ranker->call_sizes();
+  const auto sizes = served.model->pass_sizes();
   ASSERT_EQ(sizes.size(), 2u);
-  EXPECT_EQ(sizes[1], 10u);
+  EXPECT_EQ(sizes[1], 20u);  // ten requests of two documents in one forward pass
   EXPECT_NEAR(scheduler.stats().mean_requests_per_batch(), 5.5, 1e-9);
 }
 
-TEST(BatchScheduler, TokenBudgetAndRequestLimitSplitBatches) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
+TEST(BatchScheduler, RealTokenBudgetAndRequestLimitSplitRuns) {
+  Served served;
+  served.model->paused_ = true;
   BatchSchedulerOptions options;
-  options.max_batch_tokens = 10;  // each request below is 1 pair of 1+1+3 = 5 tokens
-  BatchScheduler scheduler(ranker, options);
+  options.max_batch_tokens = 4;  // each request below is 1 pair of 2 real tokens
+  BatchScheduler scheduler(served.ranker, options);
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   std::vector<std::shared_ptr<Ticket>> tickets;
   for (int i = 0; i < 6; ++i) tickets.push_back(scheduler.submit(make_job("q", {"d"})));
-  ranker->paused_ = false;
+  for (auto& t : tickets) EXPECT_EQ(t->tokens(), 2u);
+  served.model->paused_ = false;
   for (auto& t : tickets) ASSERT_TRUE(t->wait_until(Clock::now() + 5s));
-  const auto sizes = ranker->call_sizes();
+  const auto sizes = served.model->pass_sizes();
   ASSERT_EQ(sizes.size(), 4u);
   for (std::size_t i = 1; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 2u);
 
-  // max_batch_requests = 1: one request per call, however many wait.
-  auto ranker1 = std::make_shared<FakeRanker>(0ms);
-  ranker1->paused_ = true;
+  // max_batch_requests = 1: one request per run, however many wait.
+  Served one_at_a_time;
+  one_at_a_time.model->paused_ = true;
   BatchSchedulerOptions single;
   single.max_batch_requests = 1;
-  BatchScheduler one(ranker1, single);
+  BatchScheduler one(one_at_a_time.ranker, single);
   std::vector<std::shared_ptr<Ticket>> more;
   for (int i = 0; i < 5; ++i) more.push_back(one.submit(make_job("q", {"d"})));
-  ranker1->paused_ = false;
+  one_at_a_time.model->paused_ = false;
   for (auto& t : more) ASSERT_TRUE(t->wait_until(Clock::now() + 5s));
-  for (std::size_t s : ranker1->call_sizes()) EXPECT_EQ(s, 1u);
+  for (std::size_t s : one_at_a_time.model->pass_sizes()) EXPECT_EQ(s, 1u);
 }
 
 TEST(BatchScheduler, OversizedRequestRunsAloneAndLongerRequestsAreSkippedNotStarved) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
+  Served served;
+  served.model->paused_ = true;
   BatchSchedulerOptions options;
   options.max_batch_tokens = 12;
-  BatchScheduler scheduler(ranker, options);
+  BatchScheduler scheduler(served.ranker, options);
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   // big (far over budget) must still run; the small ones fit around it.
   auto big = scheduler.submit(make_job("q", std::vector<std::string>(10, "word")));
   auto s1 = scheduler.submit(make_job("q", {"d"}));
   auto s2 = scheduler.submit(make_job("q", {"d"}));
-  ranker->paused_ = false;
+  served.model->paused_ = false;
   for (auto* t : {&big, &s1, &s2}) ASSERT_TRUE((*t)->wait_until(Clock::now() + 5s));
   EXPECT_EQ(big->take().values.size(), 10u);
-  const auto sizes = ranker->call_sizes();
+  const auto sizes = served.model->pass_sizes();
   ASSERT_EQ(sizes.size(), 3u);
-  EXPECT_EQ(sizes[1], 1u);  // big alone
-  EXPECT_EQ(sizes[2], 2u);  // the two small ones together
+  EXPECT_EQ(sizes[1], 10u);  // big alone
+  EXPECT_EQ(sizes[2], 2u);   // the two small ones together
 }
 
-TEST(BatchScheduler, DifferentOptionsAreNotMerged) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
-  BatchScheduler scheduler(ranker, {});
+// Options are applied when a request is prepared, so requests with different options
+// share a run (the estimate-based scheduler could not merge them).
+TEST(BatchScheduler, DifferentOptionsShareARun) {
+  Served served;
+  served.model->paused_ = true;
+  BatchScheduler scheduler(served.ranker, {});
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   Job a = make_job("q", {"d"});
   Job b = make_job("q", {"d"});
   b.options.truncate = false;
   auto ta = scheduler.submit(std::move(a));
   auto tb = scheduler.submit(std::move(b));
-  ranker->paused_ = false;
+  served.model->paused_ = false;
   ASSERT_TRUE(ta->wait_until(Clock::now() + 5s));
   ASSERT_TRUE(tb->wait_until(Clock::now() + 5s));
-  EXPECT_EQ(ranker->call_sizes().size(), 3u);
+  EXPECT_EQ(served.model->pass_sizes().size(), 2u);
 }
 
 TEST(BatchScheduler, QueueBoundRejectsWithOverloaded) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
+  Served served;
+  served.model->paused_ = true;
   BatchSchedulerOptions options;
   options.max_queue = 3;
-  BatchScheduler scheduler(ranker, options);
+  BatchScheduler scheduler(served.ranker, options);
   std::vector<std::shared_ptr<Ticket>> tickets;
   for (int i = 0; i < 3; ++i) tickets.push_back(scheduler.submit(make_job("q", {"d"})));
   try {
@@ -182,18 +260,21 @@ TEST(BatchScheduler, QueueBoundRejectsWithOverloaded) {
     EXPECT_EQ(e.code(), ErrorCode::Overloaded);
   }
   EXPECT_EQ(scheduler.stats().rejected.load(), 1u);
-  ranker->paused_ = false;
+  served.model->paused_ = false;
   for (auto& t : tickets) ASSERT_TRUE(t->wait_until(Clock::now() + 5s));
+  // A worker frees the slots just after it hands out the results (so drain() never returns
+  // before every result is out): give it that moment.
+  for (int i = 0; i < 5000 && scheduler.in_flight() != 0; ++i) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(scheduler.in_flight(), 0u);
   EXPECT_NO_THROW(scheduler.submit(make_job("q", {"d"})));  // room again
 }
 
 TEST(BatchScheduler, ExpiredAndCancelledRequestsAreNeverComputed) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
-  BatchScheduler scheduler(ranker, {});
+  Served served;
+  served.model->paused_ = true;
+  BatchScheduler scheduler(served.ranker, {});
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   Job late = make_job("late", {"d"});
   late.deadline = Clock::now() + 1ms;
   auto expired = scheduler.submit(std::move(late));
@@ -202,7 +283,7 @@ TEST(BatchScheduler, ExpiredAndCancelledRequestsAreNeverComputed) {
   ASSERT_TRUE(gone->done());
   EXPECT_EQ(scheduler.in_flight(), 2u);  // first + expired; the cancelled one freed its slot
   std::this_thread::sleep_for(5ms);
-  ranker->paused_ = false;
+  served.model->paused_ = false;
   ASSERT_TRUE(expired->wait_until(Clock::now() + 5s));
   try {
     expired->take();
@@ -211,35 +292,57 @@ TEST(BatchScheduler, ExpiredAndCancelledRequestsAreNeverComputed) {
     EXPECT_EQ(e.code(), ErrorCode::Timeout);
   }
   ASSERT_TRUE(first->wait_until(Clock::now() + 5s));
-  EXPECT_EQ(ranker->call_sizes().size(), 1u);  // only `first` ran
+  EXPECT_EQ(served.model->pass_sizes().size(), 1u);  // only `first` ran
   EXPECT_EQ(scheduler.stats().expired.load(), 1u);
   EXPECT_EQ(scheduler.stats().cancelled.load(), 1u);
 }
 
-TEST(BatchScheduler, OneBadRequestDoesNotFailTheOthersInItsBatch) {
-  auto ranker = std::make_shared<FakeRanker>(0ms);
-  ranker->paused_ = true;
-  BatchScheduler scheduler(ranker, {});
+// A request that cannot be prepared fails at submit, before the queue; the others run once.
+TEST(BatchScheduler, OneBadRequestFailsAloneAndNothingIsRerun) {
+  Served served;
+  served.model->paused_ = true;
+  BatchScheduler scheduler(served.ranker, {});
   auto first = scheduler.submit(make_job("q", {"x"}));
-  while (ranker->call_sizes().empty()) std::this_thread::sleep_for(1ms);
+  while (served.model->pass_sizes().empty()) std::this_thread::sleep_for(1ms);
   auto good1 = scheduler.submit(make_job("q", {"ok"}));
-  auto bad = scheduler.submit(make_job("q", {"ok", "bad"}));
-  auto good2 = scheduler.submit(make_job("q", {"fine"}));
-  ranker->paused_ = false;
-  for (auto* t : {&good1, &bad, &good2}) ASSERT_TRUE((*t)->wait_until(Clock::now() + 5s));
-  EXPECT_EQ(good1->take().values.size(), 1u);
-  EXPECT_EQ(good2->take().values.size(), 1u);
   try {
-    bad->take();
+    scheduler.submit(make_job("q", {"ok", "bad"}));
     FAIL() << "expected InvalidInput";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::InvalidInput);
   }
+  auto good2 = scheduler.submit(make_job("q", {"fine"}));
+  served.model->paused_ = false;
+  for (auto* t : {&good1, &good2}) ASSERT_TRUE((*t)->wait_until(Clock::now() + 5s));
+  EXPECT_EQ(good1->take().values.size(), 1u);
+  EXPECT_EQ(good2->take().values.size(), 1u);
+  EXPECT_EQ(served.model->sequences_run(), 3u);  // first, good1, good2: each once
+  EXPECT_EQ(scheduler.stats().failed.load(), 1u);
+  for (int i = 0; i < 5000 && scheduler.in_flight() != 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(scheduler.in_flight(), 0u);
+}
+
+TEST(BatchScheduler, RankersWithoutAModelRunOneRequestPerCallOnConcurrentWorkers) {
+  auto ranker = std::make_shared<FakeApiRanker>(100ms);
+  BatchSchedulerOptions options;
+  options.workers = 4;
+  BatchScheduler scheduler(ranker, options);
+  std::vector<std::shared_ptr<Ticket>> tickets;
+  for (int i = 0; i < 8; ++i) tickets.push_back(scheduler.submit(make_job("q", {"abc"})));
+  for (auto& t : tickets) {
+    ASSERT_TRUE(t->wait_until(Clock::now() + 10s));
+    EXPECT_EQ(t->take().values, std::vector<double>{3.0});
+  }
+  EXPECT_EQ(ranker->calls_.load(), 8);
+  EXPECT_GT(ranker->max_in_flight_.load(), 1);
+  EXPECT_LE(ranker->max_in_flight_.load(), 4);
+  EXPECT_EQ(scheduler.stats().batch_requests_total.load(), 8u);
+  EXPECT_EQ(scheduler.stats().batches.load(), 8u);
 }
 
 TEST(BatchScheduler, DrainWaitsForAdmittedWorkAndRefusesNew) {
-  auto ranker = std::make_shared<FakeRanker>(20ms);
-  BatchScheduler scheduler(ranker, {});
+  Served served(20ms);
+  BatchScheduler scheduler(served.ranker, {});
   std::vector<std::shared_ptr<Ticket>> tickets;
   for (int i = 0; i < 5; ++i) tickets.push_back(scheduler.submit(make_job("q", {"d"})));
   EXPECT_TRUE(scheduler.drain(Clock::now() + 10s));
@@ -248,11 +351,11 @@ TEST(BatchScheduler, DrainWaitsForAdmittedWorkAndRefusesNew) {
 }
 
 TEST(BatchScheduler, ManyThreadsManyRequests) {
-  auto ranker = std::make_shared<FakeRanker>(1ms);
+  Served served(1ms);
   BatchSchedulerOptions options;
   options.workers = 2;
   options.max_queue = 1000;
-  BatchScheduler scheduler(ranker, options);
+  BatchScheduler scheduler(served.ranker, options);
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < 16; ++c) {
