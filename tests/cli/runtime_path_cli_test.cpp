@@ -1,0 +1,95 @@
+// Every front end runs a model's pairs through the runtime: `rerank --runtime-stats` prints
+// the runtime's counters at exit, and rank, score, bench and eval each show theirs (counts,
+// not timings). The server and library users are covered by tests/serve/server_runtime_test
+// and tests/runtime/model_runtime_test.
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.hpp"
+
+namespace rerank::testing {
+namespace {
+
+struct RuntimeStats {
+  std::size_t requests = 0, runs = 0, passes = 0, sequences = 0;
+};
+
+RuntimeStats stats_of(const CommandResult& r) {
+  const std::regex line(R"(rerank: runtime: (\d+) requests, (\d+) runs, (\d+) forward passes, (\d+) sequences)");
+  std::smatch m;
+  if (!std::regex_search(r.err, m, line)) {
+    ADD_FAILURE() << "no runtime line in: " << r.err;
+    return {};
+  }
+  return {std::stoul(m[1]), std::stoul(m[2]), std::stoul(m[3]), std::stoul(m[4])};
+}
+
+class RuntimePath : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto fixture = shared_path("reference/bert-ce");
+    if (!fixture) {
+      if (strict_mode()) FAIL() << missing_message("reference/bert-ce");
+      GTEST_SKIP() << missing_message("reference/bert-ce");
+    }
+    model = fixture->string();
+  }
+  std::string model;
+  TempDir dir;
+};
+
+TEST_F(RuntimePath, RankScoresItsDocumentsThroughTheRuntime) {
+  write_file(dir / "docs.jsonl", "{\"id\":\"a\",\"text\":\"foxes eat mice\"}\n{\"id\":\"b\",\"text\":\"the moon\"}\n"
+                                 "{\"id\":\"c\",\"text\":\"a red fox\"}\n");
+  const CommandResult r = run_cli("--runtime-stats rank -m " + model + " --threads 2 --query 'what do foxes eat' --docs " +
+                                  (dir / "docs.jsonl").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RuntimeStats s = stats_of(r);
+  EXPECT_EQ(s.requests, 1u);
+  EXPECT_EQ(s.sequences, 3u);
+  EXPECT_EQ(s.passes, 1u);
+}
+
+TEST_F(RuntimePath, ScoreRunsItsPairsThroughTheRuntime) {
+  const CommandResult r = run_cli("--runtime-stats score -m " + model + " --threads 2",
+                                  "{\"query\":\"q\",\"document\":\"one\"}\n{\"query\":\"q\",\"document\":\"two\"}\n"
+                                  "{\"query\":\"p\",\"document\":\"three\"}\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RuntimeStats s = stats_of(r);
+  EXPECT_EQ(s.requests, 2u);  // grouped by query
+  EXPECT_EQ(s.sequences, 3u);
+  EXPECT_EQ(s.passes, 1u);    // both queries' pairs in one forward pass
+}
+
+TEST_F(RuntimePath, BenchRunsItsPairsThroughTheRuntime) {
+  RERANK_REQUIRE_SHARED(scifact, "datasets/scifact");
+  const CommandResult r = run_cli("--runtime-stats bench -m " + model + " --threads 2 --no-peak --pairs 30 --data " +
+                                  scifact.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RuntimeStats s = stats_of(r);
+  EXPECT_EQ(s.sequences, 60u);  // a warm-up pass and one timed pass of 30 pairs
+  EXPECT_GE(s.passes, 2u);
+}
+
+TEST_F(RuntimePath, EvalRerankingRunsThroughTheRuntime) {
+  write_file(dir / "corpus.jsonl",
+             "{\"_id\": \"d1\", \"text\": \"apple orchards grow apples\"}\n"
+             "{\"_id\": \"d2\", \"text\": \"banana bread recipe\"}\n"
+             "{\"_id\": \"d3\", \"text\": \"a banana smoothie with apple\"}\n");
+  write_file(dir / "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"apple\"}\n{\"_id\": \"q2\", \"text\": \"banana smoothie\"}\n");
+  write_file(dir / "qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
+  const CommandResult r =
+      run_command("RERANK_INDEX_CACHE='" + (dir / "cache").string() + "' " + cli_path().string() +
+                  " --runtime-stats eval --threads 2 --corpus " + (dir / "corpus.jsonl").string() + " --queries " +
+                  (dir / "queries.jsonl").string() + " --qrels " + (dir / "qrels.tsv").string() + " --model " + model +
+                  " --format json --output " + (dir / "out").string() + " --index " + (dir / "idx").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RuntimeStats s = stats_of(r);
+  EXPECT_GE(s.requests, 2u);   // each query's candidates
+  EXPECT_GE(s.sequences, 2u);
+  EXPECT_GE(s.passes, 1u);
+}
+
+}  // namespace
+}  // namespace rerank::testing
