@@ -17,11 +17,16 @@
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
+#include "runtime/served_model_ranker.hpp"
 #include "serve/server.hpp"
 
 namespace rerank::cli {
 
 namespace {
+
+// Default --workers (0): see the comment where they are chosen.
+constexpr std::size_t kModelWorkers = 1;
+constexpr std::size_t kRankerWorkers = 8;
 
 struct ServeArgs {
   std::vector<std::string> models;
@@ -44,7 +49,7 @@ struct ServeArgs {
   double write_timeout = 30;
   std::size_t max_connections = 4096;
   std::vector<std::string> cors_origins;
-  std::size_t workers = 1;
+  std::size_t workers = 0;  // 0: kModelWorkers or kRankerWorkers, per model
   std::size_t http_threads = 0;
   bool raw_scores = false;
   ModelFlags flags;
@@ -122,12 +127,16 @@ void run_serve(const ServeArgs& args) {
   scheduling.max_batch_tokens = args.max_batch_tokens;
   scheduling.max_batch_requests = args.max_batch_requests;
   scheduling.max_queue = args.max_queue;
-  scheduling.workers = args.workers;
   if (args.flags.max_length > 0) scheduling.max_pair_tokens = args.flags.max_length;
 
   std::vector<serve::ServedModel> served;
   for (const std::string& spec : args.models) {
     std::shared_ptr<const Ranker> ranker = load_ranker(spec, load_options);
+    // A model's requests are merged into shared forward passes that use every core: one
+    // worker feeds it. Rankers without a model (hosted APIs, BM25) do not batch and mostly
+    // wait on the network: several requests run at once.
+    const bool runs_a_model = runtime::served_runtime(*ranker) != nullptr;
+    scheduling.workers = args.workers > 0 ? args.workers : runs_a_model ? kModelWorkers : kRankerWorkers;
     served.push_back({spec, std::make_shared<runtime::BatchScheduler>(ranker, scheduling)});
   }
   serve::Server server(serve::ModelTable(std::move(served)), options);
@@ -194,7 +203,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--drain-timeout", args->drain_timeout,
                   "Seconds SIGTERM waits for requests in flight (then they are answered 503 and the server exits)")
       ->capture_default_str();
-  cmd->add_option("--workers", args->workers, "Threads calling each model")->capture_default_str();
+  cmd->add_option("--workers", args->workers,
+                  "Threads calling each model (0: 1 for a local model, whose requests the runtime merges; 8 for "
+                  "hosted APIs and BM25)")
+      ->capture_default_str();
   cmd->add_option("--http-threads", args->http_threads, "Request handler threads (0: from --max-queue)")
       ->capture_default_str();
   cmd->add_flag("--raw-scores", args->raw_scores, "Return raw model logits (no sigmoid)");

@@ -95,7 +95,8 @@ struct Server::Impl {
             {"created", 0},
             {"type", info.type},
             {"model", info.model},
-            {"score_kind", info.score_kind == ScoreKind::Logit ? "logit" : "passthrough"}};
+            {"score_kind", info.score_kind == ScoreKind::Logit ? "logit" : "passthrough"},
+            {"workers", m.scheduler->options().workers}};
   }
 
   void route(const char* method, const char* path, Access access, Router::Handler handler) {

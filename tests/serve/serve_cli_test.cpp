@@ -32,6 +32,27 @@ TEST(ServeCli, ServesAndExitsZeroOnSigterm) {
   EXPECT_EQ(serve.wait_exit(std::chrono::seconds(15)), 0);
 }
 
+// --workers 0 (the default) picks 1 for a local model, whose requests the runtime merges,
+// and several for rankers without a model (hosted APIs, BM25), which do not batch.
+TEST(ServeCli, WorkersDefaultByKindOfRanker) {
+  auto workers_of = [](std::vector<std::string> flags) {
+    flags.insert(flags.end(), {"--port", "0"});
+    ServeProcess serve(flags);
+    EXPECT_GT(serve.port(), 0) << "no 'listening on' line";
+    httplib::Client c("127.0.0.1", serve.port());
+    auto res = c.Get("/v1/models");
+    EXPECT_TRUE(res);
+    const int workers = res ? parse(res->body)["data"][0]["workers"].get<int>() : -1;
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait_exit(std::chrono::seconds(15)), 0);
+    return workers;
+  };
+  EXPECT_EQ(workers_of({"--model", "bm25"}), 8);
+  EXPECT_EQ(workers_of({"--model", "bm25", "--workers", "3"}), 3);
+  RERANK_REQUIRE_SHARED(fixture, "reference/bert-ce");
+  EXPECT_EQ(workers_of({"--model", fixture.string(), "--threads", "2"}), 1);
+}
+
 TEST(ServeCli, BadFlagsAreUsageErrors) {
   auto r = rerank::testing::run_cli("serve --model bm25 --api-key a --api-key-file /nonexistent");
   EXPECT_EQ(r.exit_code, 2) << r.err;
