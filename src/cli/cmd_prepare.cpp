@@ -59,7 +59,7 @@ void run_prepare(const PrepareArgs& args) {
       }
       const std::string query = j["query"].get<std::string>(), document = j[doc_key].get<std::string>();
       const std::string_view doc_view = document;
-      const PreparedRequest prepared = loaded.model_ranker->prepare(query, {&doc_view, 1}, {});
+      const PreparedRequest prepared = loaded.model_ranker->prepare(query, {&doc_view, 1}, {}, /*token_strings=*/true);
       const PreparedSequence& seq = prepared.sequences.at(0);
       nlohmann::json out;
       out["input_ids"] = seq.input_ids;

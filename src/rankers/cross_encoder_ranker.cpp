@@ -70,7 +70,7 @@ CrossEncoderRanker::~CrossEncoderRanker() = default;
 
 PreparedSequence CrossEncoderRanker::prepare_pair(
     const text::Encoding& query, std::string_view document, std::size_t index, const ScoreOptions& options,
-    const text::TruncationOptions& trunc) const {
+    const text::TruncationOptions& trunc, bool token_strings) const {
   // With truncation on, the document is tokenised only as far as the early exit reads it
   // (the same encoding truncation would cap it to); without, in full for the error message.
   auto encode_document = [&] {
@@ -105,12 +105,12 @@ PreparedSequence CrossEncoderRanker::prepare_pair(
   }
   out.input_ids = std::move(pair.ids);
   out.token_type_ids = std::move(pair.type_ids);
-  out.tokens = std::move(pair.tokens);
+  if (token_strings) out.tokens = std::move(pair.tokens);
   return out;
 }
 
 PreparedRequest CrossEncoderRanker::prepare(std::string_view query, std::span<const std::string_view> documents,
-                                            const ScoreOptions& options) const {
+                                            const ScoreOptions& options, bool token_strings) const {
   text::TruncationOptions trunc;
   trunc.max_length = max_length_;
   trunc.strategy = options_.truncation;
@@ -121,7 +121,7 @@ PreparedRequest CrossEncoderRanker::prepare(std::string_view query, std::span<co
   out.sequences.resize(documents.size());
   auto prepare_range = [&](std::size_t first, std::size_t last) {
     for (std::size_t d = first; d < last; ++d) {
-      out.sequences[d] = prepare_pair(query_encoding, documents[d], d, options, trunc);
+      out.sequences[d] = prepare_pair(query_encoding, documents[d], d, options, trunc, token_strings);
     }
   };
   constexpr std::size_t kChunk = 64;  // pairs tokenised per task: large enough to amortise a thread start

@@ -44,7 +44,7 @@ class CrossEncoderRanker final : public ModelRanker {
   const RankerInfo& info() const override { return info_; }
   const models::Model& model() const override { return *model_; }
   PreparedRequest prepare(std::string_view query, std::span<const std::string_view> documents,
-                          const ScoreOptions& options) const override;
+                          const ScoreOptions& options, bool token_strings = false) const override;
   double score(std::span<const float> outputs) const override;
 
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -52,7 +52,8 @@ class CrossEncoderRanker final : public ModelRanker {
 
  private:
   PreparedSequence prepare_pair(const text::Encoding& query, std::string_view document, std::size_t index,
-                                const ScoreOptions& options, const text::TruncationOptions& trunc) const;
+                                const ScoreOptions& options, const text::TruncationOptions& trunc,
+                                bool token_strings) const;
 
   RankerInfo info_;
   std::unique_ptr<text::Tokenizer> tokenizer_;

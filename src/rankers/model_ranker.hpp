@@ -26,7 +26,7 @@ namespace rerank {
 struct PreparedSequence {
   std::vector<std::int32_t> input_ids;
   std::vector<std::int32_t> token_type_ids;
-  std::vector<std::string> tokens;      // the token strings, for `rerank prepare`
+  std::vector<std::string> tokens;      // the token strings: only when prepare() was asked for them
   bool truncated = false;               // cut to the max length
   bool longest_first_fallback = false;  // the query alone was too long for only_second: both were cut
   std::size_t length() const { return input_ids.size(); }
@@ -48,9 +48,11 @@ class ModelRanker {
   virtual const models::Model& model() const = 0;
 
   // Phase 1. Thread-safe. Error(InvalidInput) when a pair cannot be fitted (truncation off,
-  // or longest_first cannot fit either); other typed errors for invalid text.
+  // or longest_first cannot fit either); other typed errors for invalid text. The token
+  // strings are kept only with `token_strings` (`rerank prepare`): a queued request should
+  // not hold a string per token.
   virtual PreparedRequest prepare(std::string_view query, std::span<const std::string_view> documents,
-                                  const ScoreOptions& options) const = 0;
+                                  const ScoreOptions& options, bool token_strings = false) const = 0;
 
   // The raw score of one sequence from its model outputs (the family's score rule).
   virtual double score(std::span<const float> outputs) const = 0;

@@ -62,7 +62,18 @@ ModelRuntime::Outcomes ModelRuntime::run_each(std::span<const PreparedRequest* c
     std::vector<Work*> taken(waiting_.begin(), waiting_.end());
     waiting_.clear();
     lock.unlock();
-    run_taken(taken);
+    try {
+      run_taken(taken);
+    } catch (...) {
+      // Out of memory while packing, say: every request taken fails with it, and the runtime
+      // stays usable (running_ is reset below).
+      for (Work* w : taken) {
+        w->outcomes.errors.resize(w->requests.size());
+        for (auto& e : w->outcomes.errors) {
+          if (!e) e = std::current_exception();
+        }
+      }
+    }
     lock.lock();
     for (Work* w : taken) w->done = true;
     running_ = false;

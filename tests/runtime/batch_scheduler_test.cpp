@@ -77,7 +77,7 @@ class FakeModelRanker final : public ModelRanker {
   const RankerInfo& info() const override { return info_; }
   const models::Model& model() const override { return model_; }
   PreparedRequest prepare(std::string_view query, std::span<const std::string_view> documents,
-                          const ScoreOptions&) const override {
+                          const ScoreOptions&, bool) const override {
     PreparedRequest r;
     for (std::string_view d : documents) {
       if (d == "bad") throw Error(ErrorCode::InvalidInput, "document 'bad' is over the limit");
