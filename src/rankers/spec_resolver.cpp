@@ -107,11 +107,14 @@ ModelSource from_directory(std::string_view spec, const fs::path& dir, const Loa
   if (!options.type.empty()) {
     src.type = options.type;
     if (checkpoint) {
-      // --type overrides detection; keep the row the table finds, if any.
-      if (const models::ArchitectureRow* row = registry.architectures().match(*checkpoint)) {
-        src.architecture = row->architecture;
-      } else {
-        src.architecture = checkpoint->name();
+      // --type overrides detection; keep the row the table finds, if any (weights a refine
+      // check cannot read are the chosen ranker's business, not a reason to refuse here).
+      src.architecture = checkpoint->name();
+      try {
+        if (const models::ArchitectureRow* row = registry.architectures().match(*checkpoint)) {
+          src.architecture = row->architecture;
+        }
+      } catch (const Error&) {
       }
     }
     return src;
