@@ -1,7 +1,6 @@
 // rerank score: JSONL {"query","document"} pairs in, one {"logits","score","tokens"} line
 // per pair out, in input order. Consecutive input is read in chunks; inside a chunk pairs
 // are grouped by query so each query is tokenised once, and the engine forms the batches.
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -11,7 +10,7 @@
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
-#include "core/json_parse.hpp"
+#include "cli/pair_input.hpp"
 
 namespace rerank::cli {
 
@@ -26,36 +25,6 @@ struct ScoreArgs {
   ModelFlags flags;
 };
 
-struct Pair {
-  std::string query;
-  std::string document;
-};
-
-// Reads up to kChunkPairs pairs; false at end of input.
-bool read_chunk(std::istream& in, std::size_t& line_no, std::vector<Pair>& out) {
-  out.clear();
-  std::string line;
-  while (out.size() < kChunkPairs && std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = parse_json(line, "line " + std::to_string(line_no));
-    } catch (const Error& e) {
-      throw CliError(kExitInput, e.what());
-    }
-    if (!j.is_object() || !j.contains("query") || !j["query"].is_string()) {
-      throw CliError(kExitInput, "line " + std::to_string(line_no) + ": needs a string \"query\"");
-    }
-    const char* doc_key = j.contains("document") ? "document" : (j.contains("text") ? "text" : nullptr);
-    if (!doc_key || !j[doc_key].is_string()) {
-      throw CliError(kExitInput, "line " + std::to_string(line_no) + ": needs a string \"document\"");
-    }
-    out.push_back({j["query"].get<std::string>(), j[doc_key].get<std::string>()});
-  }
-  return !out.empty();
-}
-
 // One output line's worth of a scored pair.
 struct ScoredPair {
   std::vector<float> logits;
@@ -69,16 +38,10 @@ void run_score(const ScoreArgs& args) {
   std::unique_ptr<Ranker> ranker = load_ranker(args.model, options);
   const ScoreKind kind = ranker->info().score_kind;
 
-  std::ifstream file;
-  if (args.input != "-") {
-    file.open(args.input);
-    if (!file) throw CliError(kExitInput, "cannot open " + args.input);
-  }
-  std::istream& in = args.input == "-" ? std::cin : file;
-  std::size_t line_no = 0;
-  std::vector<Pair> chunk;
+  PairInput input(args.input);
+  std::vector<QueryDocumentPair> chunk;
   std::size_t pairs = 0, truncated = 0, fallbacks = 0;
-  while (read_chunk(in, line_no, chunk)) {
+  while (input.read(chunk, kChunkPairs)) {
     // Group by query, keeping first-appearance order.
     std::map<std::string_view, std::size_t> group_of;
     std::vector<std::string> queries;

@@ -49,12 +49,15 @@ ArchitectureRow colbert_row(std::string architecture, std::string model_type) {
 
 ArchitectureTable builtin_table() {
   ArchitectureTable t;
-  // BERT-family cross-encoders (encoder_classifier.cpp).
-  t.add(bert_row("BertForSequenceClassification", "bert", load_bert_classifier));
-  t.add(bert_row("RobertaForSequenceClassification", "roberta", load_roberta_classifier));
-  t.add(bert_row("XLMRobertaForSequenceClassification", "xlm-roberta", load_roberta_classifier));
-  t.add(bert_row("CamembertForSequenceClassification", "camembert", load_roberta_classifier));
-  t.add(bert_row("ElectraForSequenceClassification", "electra", load_electra_classifier));
+  // BERT-family cross-encoders (encoder_classifier.cpp): one loader per tensor layout.
+  const ModelLoader bert = encoder_classifier_loader(bert_spec());
+  const ModelLoader roberta = encoder_classifier_loader(roberta_spec());
+  const ModelLoader electra = encoder_classifier_loader(electra_spec());
+  t.add(bert_row("BertForSequenceClassification", "bert", bert));
+  t.add(bert_row("RobertaForSequenceClassification", "roberta", roberta));
+  t.add(bert_row("XLMRobertaForSequenceClassification", "xlm-roberta", roberta));
+  t.add(bert_row("CamembertForSequenceClassification", "camembert", roberta));
+  t.add(bert_row("ElectraForSequenceClassification", "electra", electra));
 
   // Jina reranker v2 is published as XLMRobertaForSequenceClassification with its own
   // modelling code (flash attention blocks named mixer.Wqkv): not the XLM-R layout.

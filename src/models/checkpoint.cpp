@@ -5,7 +5,6 @@
 #include <system_error>
 
 #include "core/json_parse.hpp"
-#include "io/safetensors.hpp"
 #include "rerank/error.hpp"
 
 namespace fs = std::filesystem;
@@ -13,16 +12,15 @@ namespace fs = std::filesystem;
 namespace rerank::models {
 
 bool CheckpointInfo::has_tensor(const std::string& tensor) const {
-  if (!tensor_names_) {
-    std::vector<std::string> names;
-    std::error_code ec;
-    const bool has_weights = !directory.empty() && (fs::exists(directory / "model.safetensors", ec) ||
-                                                    fs::exists(directory / "model.safetensors.index.json", ec));
-    if (has_weights) names = io::Checkpoint::open(directory)->names();
-    std::sort(names.begin(), names.end());
-    tensor_names_ = std::make_shared<const std::vector<std::string>>(std::move(names));
-  }
-  return std::binary_search(tensor_names_->begin(), tensor_names_->end(), tensor);
+  std::error_code ec;
+  const bool has_weights = !directory.empty() && (fs::exists(directory / "model.safetensors", ec) ||
+                                                  fs::exists(directory / "model.safetensors.index.json", ec));
+  return has_weights && weights()->contains(tensor);
+}
+
+std::shared_ptr<const io::Checkpoint> CheckpointInfo::weights() const {
+  if (!weights_) weights_ = io::Checkpoint::open(directory);
+  return weights_;
 }
 
 CheckpointInfo checkpoint_from_config(nlohmann::json config, std::string where, fs::path directory) {

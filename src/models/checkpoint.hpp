@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "io/safetensors.hpp"
 
 namespace rerank::models {
 
@@ -23,11 +24,15 @@ struct CheckpointInfo {
   // architectures[0], else model_type: what error messages call the checkpoint.
   std::string name() const { return architecture.empty() ? model_type : architecture; }
   // Whether the checkpoint's safetensors (any shard) hold `tensor`; false when the folder has
-  // none. The headers are read on the first call only. Not thread-safe (resolution is serial).
+  // none. Opens them through weights().
   bool has_tensor(const std::string& tensor) const;
+  // The safetensors of `directory` (or its shards), opened on the first call and shared by
+  // every copy of this info afterwards, so identifying a checkpoint and loading it read the
+  // headers once. Errors as io::Checkpoint::open. Not thread-safe (resolution is serial).
+  std::shared_ptr<const io::Checkpoint> weights() const;
 
  private:
-  mutable std::shared_ptr<const std::vector<std::string>> tensor_names_;  // sorted, once read
+  mutable std::shared_ptr<const io::Checkpoint> weights_;
 };
 
 // A checkpoint described by an already parsed config.json. Error(ModelFormat) when it is not

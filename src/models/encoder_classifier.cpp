@@ -6,8 +6,6 @@ namespace rerank::models {
 
 using engine::Matrix;
 
-namespace {
-
 // BertForSequenceClassification: token types, absolute positions, pooler (dense + tanh on
 // [CLS]) and a linear classifier.
 EncoderSpec bert_spec() {
@@ -50,31 +48,12 @@ EncoderSpec electra_spec() {
   return s;
 }
 
-std::shared_ptr<const Model> load_with_spec(const CheckpointInfo& checkpoint, EncoderSpec spec,
-                                            const WeightSource& weights,
-                                            std::shared_ptr<const engine::Device> device, engine::Precision precision) {
-  return std::make_shared<const EncoderClassifier>(parse_encoder_config(checkpoint.config, checkpoint.where),
-                                                   std::move(spec), weights, std::move(device), precision);
-}
-
-}  // namespace
-
-std::shared_ptr<const Model> load_bert_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                  std::shared_ptr<const engine::Device> device,
-                                                  engine::Precision precision) {
-  return load_with_spec(checkpoint, bert_spec(), weights, std::move(device), precision);
-}
-
-std::shared_ptr<const Model> load_roberta_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                     std::shared_ptr<const engine::Device> device,
-                                                     engine::Precision precision) {
-  return load_with_spec(checkpoint, roberta_spec(), weights, std::move(device), precision);
-}
-
-std::shared_ptr<const Model> load_electra_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                     std::shared_ptr<const engine::Device> device,
-                                                     engine::Precision precision) {
-  return load_with_spec(checkpoint, electra_spec(), weights, std::move(device), precision);
+ModelLoader encoder_classifier_loader(EncoderSpec spec) {
+  return [spec = std::move(spec)](const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                  std::shared_ptr<const engine::Device> device, engine::Precision precision) {
+    return std::make_shared<const EncoderClassifier>(parse_encoder_config(checkpoint.config, checkpoint.where), spec,
+                                                     weights, std::move(device), precision);
+  };
 }
 
 EncoderClassifier::EncoderClassifier(EncoderConfig config, EncoderSpec spec, const WeightSource& weights,
@@ -133,22 +112,31 @@ void EncoderClassifier::append_sequence(engine::PackedBatch& batch, std::span<co
     throw Error(ErrorCode::InvalidInput, "sequence of " + std::to_string(ids.size()) + " tokens is longer than the " +
                                              std::to_string(traits_.max_sequence_length) + " the model's positions allow");
   }
-  if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
+  // A refused sequence leaves the batch as it was (the Model contract): undo what was appended.
+  const std::size_t tokens_before = batch.input_ids.size();
+  const bool first_sequence = batch.seq_starts.empty();
+  auto refuse = [&](const std::string& message) {
+    batch.input_ids.resize(tokens_before);
+    batch.token_type_ids.resize(tokens_before);
+    batch.position_ids.resize(tokens_before);
+    if (first_sequence) batch.seq_starts.clear();
+    throw Error(ErrorCode::InvalidInput, message);
+  };
+  if (first_sequence) batch.seq_starts.push_back(0);
   const std::int32_t pad = static_cast<std::int32_t>(config_.pad_token_id);
   std::int32_t nonpad = 0;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const std::int32_t id = ids[i];
     if (id < 0 || id >= config_.vocab_size) {
-      throw Error(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the model's vocabulary of " +
-                                               std::to_string(config_.vocab_size) +
-                                               " (does the tokenizer belong to this model?)");
+      refuse("token id " + std::to_string(id) + " is outside the model's vocabulary of " +
+             std::to_string(config_.vocab_size) + " (does the tokenizer belong to this model?)");
     }
     std::int32_t type = 0;
     if (spec_.token_types && i < type_ids.size()) {
       type = type_ids[i];
       if (type < 0 || type >= std::max<std::int64_t>(1, config_.type_vocab_size)) {
-        throw Error(ErrorCode::InvalidInput, "token type id " + std::to_string(type) + " is outside the model's " +
-                                                 std::to_string(config_.type_vocab_size) + " types");
+        refuse("token type id " + std::to_string(type) + " is outside the model's " +
+               std::to_string(config_.type_vocab_size) + " types");
       }
     }
     std::int32_t position;

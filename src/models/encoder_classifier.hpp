@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/device.hpp"
+#include "models/architecture_table.hpp"
 #include "models/checkpoint.hpp"
 #include "models/encoder_config.hpp"
 #include "models/layers.hpp"
@@ -66,16 +67,13 @@ class EncoderClassifier final : public Model {
   ClassificationHead head_;
 };
 
-// The loaders the architecture table names, one per tensor layout: each parses the
-// EncoderConfig from checkpoint.config and builds the model.
-std::shared_ptr<const Model> load_bert_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                  std::shared_ptr<const engine::Device> device,
-                                                  engine::Precision precision);
-std::shared_ptr<const Model> load_roberta_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                     std::shared_ptr<const engine::Device> device,
-                                                     engine::Precision precision);
-std::shared_ptr<const Model> load_electra_classifier(const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                                     std::shared_ptr<const engine::Device> device,
-                                                     engine::Precision precision);
+// The tensor layouts of the family's architectures.
+EncoderSpec bert_spec();     // BERT: token types, absolute positions, pooler + classifier
+EncoderSpec roberta_spec();  // RoBERTa, XLM-R, CamemBERT: padding-offset positions, no token types
+EncoderSpec electra_spec();  // ELECTRA: embedding projection, GELU head
+
+// The loader a table row names for a layout: parses the EncoderConfig from
+// checkpoint.config and builds the model.
+ModelLoader encoder_classifier_loader(EncoderSpec spec);
 
 }  // namespace rerank::models

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "io/safetensors.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -65,14 +64,14 @@ std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const 
   if (checkpoint.directory.empty()) {
     throw Error(ErrorCode::Internal, checkpoint.where + ": no checkpoint folder to read weights from");
   }
-  const CheckpointWeights weights(io::Checkpoint::open(checkpoint.directory));
+  const CheckpointWeights weights(checkpoint.weights());
   return checked(row.load(checkpoint, weights, make_model_device(options), precision), checkpoint);
 }
 
 std::shared_ptr<const Model> load_model(const std::filesystem::path& dir, std::shared_ptr<const engine::Device> device,
                                         engine::Precision precision, const ArchitectureTable& table) {
   const CheckpointInfo checkpoint = read_checkpoint(dir);
-  const CheckpointWeights weights(io::Checkpoint::open(dir));
+  const CheckpointWeights weights(checkpoint.weights());
   return load_model(checkpoint, weights, std::move(device), precision, table);
 }
 

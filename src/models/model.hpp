@@ -43,7 +43,8 @@ class Model {
 
   // Appends one tokenised sequence (with its token type ids, which a family may ignore) to
   // `batch`. Error(InvalidInput) for an id outside the vocabulary, an empty sequence or one
-  // longer than max_sequence_length().
+  // longer than max_sequence_length(); a refused sequence leaves `batch` unchanged, so the
+  // runtime can pack the next one into the same batch.
   virtual void append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
                                std::span<const std::int32_t> type_ids) const = 0;
 

@@ -21,14 +21,14 @@ class WeightSource {
 
 class CheckpointWeights final : public WeightSource {
  public:
-  explicit CheckpointWeights(std::unique_ptr<io::Checkpoint> checkpoint) : checkpoint_(std::move(checkpoint)) {}
+  explicit CheckpointWeights(std::shared_ptr<const io::Checkpoint> checkpoint) : checkpoint_(std::move(checkpoint)) {}
   bool has(const std::string& name) const override { return checkpoint_->contains(name); }
   std::vector<float> get(const std::string& name, const std::vector<std::int64_t>& shape) const override {
     return checkpoint_->load_f32(name, shape);
   }
 
  private:
-  std::unique_ptr<io::Checkpoint> checkpoint_;
+  std::shared_ptr<const io::Checkpoint> checkpoint_;
 };
 
 // Every tensor exists: norm weights are 1, biases 0, everything else N(0, 0.02) like

@@ -179,12 +179,9 @@ std::unique_ptr<ModelRanker> make_cross_encoder_ranker(const ModelSource& source
     if (source.directory.empty()) {
       throw Error(ErrorCode::Internal, "spec '" + source.spec + "' reached the cross-encoder without a checkpoint");
     }
-    // config.json as spec resolution parsed it; read here only when --type skipped detection.
+    // The checkpoint as spec resolution read it; read here only when --type skipped detection.
     const models::CheckpointInfo checkpoint =
-        source.config.is_object() ? models::checkpoint_from_config(source.config,
-                                                                   (source.directory / "config.json").string(),
-                                                                   source.directory)
-                                  : models::read_checkpoint(source.directory);
+        source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
     model = models::load_model(checkpoint, load, architectures);
     tokenizer = text::Tokenizer::from_directory(source.directory);
     info.model = source.model.empty() ? source.directory.filename().string() : source.model;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,8 @@ struct ModelSource {
   std::string model;                // model id, provider model name, alias default, shape name
   std::string revision;             // Hub revision ("main" unless given)
   std::filesystem::path directory;  // local checkout (a folder or a Hub cache snapshot), if any
-  nlohmann::json config;            // config.json when there is one, else null
+  // config.json (parsed once) and the weights it opened, when there is a checkpoint folder.
+  std::optional<models::CheckpointInfo> checkpoint;
   std::string architecture;         // the architecture table's row for config.json, if any
   std::size_t num_labels = 0;       // models::num_labels_of(config)
 };

@@ -100,10 +100,8 @@ ModelSource from_directory(std::string_view spec, const fs::path& dir, const Loa
   src.model = dir.filename().string();
   src.directory = dir;
   const std::optional<models::CheckpointInfo> checkpoint = read_checkpoint_if_any(dir);
-  if (checkpoint) {
-    src.config = checkpoint->config;
-    src.num_labels = models::num_labels_of(checkpoint->config);
-  }
+  if (checkpoint) src.num_labels = models::num_labels_of(checkpoint->config);
+  src.checkpoint = checkpoint;
   if (!options.type.empty()) {
     src.type = options.type;
     if (checkpoint) {

@@ -135,16 +135,14 @@ void ModelRuntime::run_taken(std::vector<Work*>& taken) {
       for (std::size_t s = 0; s < request.sequences.size(); ++s) {
         const PreparedSequence& seq = request.sequences[s];
         if (!slots.empty() && batch.num_tokens() + seq.length() > batch_tokens_) flush();
-        // Validate on a copy first: a sequence the model refuses fails only its request,
-        // and leaves the batch as it was.
-        engine::PackedBatch one;
+        // A sequence the model refuses fails only its request; the batch is left as it was
+        // (Model::append_sequence's contract).
         try {
-          model_->append_sequence(one, seq.input_ids, seq.token_type_ids);
+          model_->append_sequence(batch, seq.input_ids, seq.token_type_ids);
         } catch (...) {
           error = std::current_exception();
           break;
         }
-        model_->append_sequence(batch, seq.input_ids, seq.token_type_ids);
         slots.push_back({w, r, s});
       }
     }

@@ -102,6 +102,25 @@ TEST(ModelErrors, BadTokenIdsAreInvalidInput) {
   EXPECT_THROW(model->append_sequence(b, ok, bad_type), Error);
 }
 
+// The runtime packs the next sequence into the same batch after a refused one, so a refusal
+// must leave the batch exactly as it was.
+TEST(ModelErrors, ARefusedSequenceLeavesTheBatchUnchanged) {
+  RERANK_REQUIRE_SHARED(src, "reference/bert-ce");
+  auto model = load_model(src, cpu(), engine::Precision::F32);
+  for (const bool first : {true, false}) {
+    engine::PackedBatch b;
+    if (!first) model->append_sequence(b, std::vector<std::int32_t>{101, 7, 102}, {});
+    const engine::PackedBatch before = b;
+    EXPECT_THROW(model->append_sequence(b, std::vector<std::int32_t>{101, 5, 8000, 102}, {}), Error);
+    EXPECT_THROW(model->append_sequence(b, std::vector<std::int32_t>{101, 5, 102}, std::vector<std::int32_t>{0, 2, 0}),
+                 Error);
+    EXPECT_EQ(b.input_ids, before.input_ids);
+    EXPECT_EQ(b.token_type_ids, before.token_type_ids);
+    EXPECT_EQ(b.position_ids, before.position_ids);
+    EXPECT_EQ(b.seq_starts, before.seq_starts);
+  }
+}
+
 TEST(ModelErrors, RobertaPositionsSkipPadding) {
   RERANK_REQUIRE_SHARED(src, "reference/xlmr-ce");
   auto model = load_model(src, cpu(), engine::Precision::F32);

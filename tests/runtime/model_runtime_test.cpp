@@ -29,11 +29,11 @@ class SummingModel final : public models::Model {
   const engine::Device& device() const override { return *device_; }
   void append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
                        std::span<const std::int32_t>) const override {
-    if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
     for (const std::int32_t id : ids) {
-      if (id < 0) throw Error(ErrorCode::InvalidInput, "negative token id");
-      batch.input_ids.push_back(id);
+      if (id < 0) throw Error(ErrorCode::InvalidInput, "negative token id");  // before touching the batch
     }
+    if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
+    batch.input_ids.insert(batch.input_ids.end(), ids.begin(), ids.end());
     batch.seq_starts.push_back(static_cast<std::int32_t>(batch.input_ids.size()));
   }
   std::vector<float> forward(engine::Session&, const engine::PackedBatch& batch) const override {
