@@ -73,12 +73,7 @@ TEST_F(RuntimePath, BenchRunsItsPairsThroughTheRuntime) {
 }
 
 TEST_F(RuntimePath, EvalRerankingRunsThroughTheRuntime) {
-  write_file(dir / "corpus.jsonl",
-             "{\"_id\": \"d1\", \"text\": \"apple orchards grow apples\"}\n"
-             "{\"_id\": \"d2\", \"text\": \"banana bread recipe\"}\n"
-             "{\"_id\": \"d3\", \"text\": \"a banana smoothie with apple\"}\n");
-  write_file(dir / "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"apple\"}\n{\"_id\": \"q2\", \"text\": \"banana smoothie\"}\n");
-  write_file(dir / "qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
+  write_tiny_collection(dir.path());
   const CommandResult r =
       run_command("RERANK_INDEX_CACHE='" + (dir / "cache").string() + "' " + cli_path().string() +
                   " --runtime-stats eval --threads 2 --corpus " + (dir / "corpus.jsonl").string() + " --queries " +

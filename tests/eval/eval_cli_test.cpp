@@ -28,18 +28,9 @@ rerank::testing::CommandResult run_cached_cli(const std::string& args) {
                                       rerank::testing::cli_path().string() + " " + args);
 }
 
-void write_tiny_collection(const TempDir& dir) {
-  write_file(dir / "corpus.jsonl",
-             "{\"_id\": \"d1\", \"title\": \"Apples\", \"text\": \"apple orchards grow apples\"}\n"
-             "{\"_id\": \"d2\", \"text\": \"banana bread recipe\"}\n"
-             "{\"_id\": \"d3\", \"text\": \"cherry and banana smoothie\"}\n");
-  write_file(dir / "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"apple\"}\n{\"_id\": \"q2\", \"text\": \"banana smoothie\"}\n");
-  write_file(dir / "qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
-}
-
 TEST(IndexSearchCli, BuildsAndSearches) {
   TempDir dir;
-  write_tiny_collection(dir);
+  rerank::testing::write_tiny_collection(dir.path());
   auto r = run_cli("index --corpus " + (dir / "corpus.jsonl").string() + " --index " + (dir / "idx").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("indexed 3 documents"), std::string::npos) << r.out;
@@ -58,7 +49,7 @@ TEST(IndexSearchCli, BuildsAndSearches) {
 
 TEST(IndexSearchCli, UsageAndInputErrors) {
   TempDir dir;
-  write_tiny_collection(dir);
+  rerank::testing::write_tiny_collection(dir.path());
   EXPECT_EQ(run_cli("index --index " + (dir / "idx").string()).exit_code, 2);
   EXPECT_EQ(run_cli("index --corpus " + (dir / "corpus.jsonl").string() + " --dataset " + dir.path().string() + " --index " +
                     (dir / "idx").string()).exit_code, 2);
@@ -70,7 +61,7 @@ TEST(IndexSearchCli, UsageAndInputErrors) {
 
 TEST(EvalCli, TinyCollectionWithBm25Reranker) {
   TempDir dir;
-  write_tiny_collection(dir);
+  rerank::testing::write_tiny_collection(dir.path());
   const auto r = run_cached_cli("eval --corpus " + (dir / "corpus.jsonl").string() + " --queries " +
                          (dir / "queries.jsonl").string() + " --qrels " + (dir / "qrels.tsv").string() +
                          " --model bm25 --format json --output " + (dir / "out").string() + " --index " + (dir / "idx").string());
@@ -90,7 +81,7 @@ TEST(EvalCli, TinyCollectionWithBm25Reranker) {
 
 TEST(EvalCli, UsageErrors) {
   TempDir dir;
-  write_tiny_collection(dir);
+  rerank::testing::write_tiny_collection(dir.path());
   EXPECT_EQ(run_cli("eval").exit_code, 2);
   EXPECT_EQ(run_cli("eval --corpus " + (dir / "corpus.jsonl").string()).exit_code, 2);
   EXPECT_EQ(run_cli("eval --dataset " + dir.path().string() + " --retriever dense").exit_code, 2);

@@ -186,4 +186,13 @@ ScopedEnv::~ScopedEnv() {
   }
 }
 
+void write_tiny_collection(const std::filesystem::path& dir) {
+  write_file(dir / "corpus.jsonl",
+             "{\"_id\": \"d1\", \"title\": \"Apples\", \"text\": \"apple orchards grow apples\"}\n"
+             "{\"_id\": \"d2\", \"text\": \"banana bread recipe\"}\n"
+             "{\"_id\": \"d3\", \"text\": \"cherry and banana smoothie\"}\n");
+  write_file(dir / "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"apple\"}\n{\"_id\": \"q2\", \"text\": \"banana smoothie\"}\n");
+  write_file(dir / "qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
+}
+
 }  // namespace rerank::testing

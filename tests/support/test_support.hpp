@@ -82,6 +82,9 @@ class ScopedEnv {
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
+// A three-document BEIR-style collection in DIR: corpus.jsonl, queries.jsonl (q1 "apple",
+// q2 "banana smoothie"), qrels.tsv (q1 -> d1, q2 -> d3).
+void write_tiny_collection(const std::filesystem::path& dir);
 
 // Strict mode (CI): RERANK_REQUIRE_SHARED=1 in the environment. Then a test whose fixture
 // (../shared data) or tool (node, chromium, ...) is missing fails instead of skipping, so a
