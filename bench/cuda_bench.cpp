@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "models/weight_source.hpp"
 #include "rerank/error.hpp"
@@ -27,8 +27,8 @@
 namespace {
 
 // GiB in use on the device (weights + every arena at its high-water mark), or -1.
-double gpu_gib_in_use(const rerank::engine::Device& device) {
-  const auto bytes = device.accelerator_memory_in_use();
+double gpu_gib_in_use(const rerank::engine::DeviceProbe& probe) {
+  const auto bytes = probe.accelerator_memory_in_use();
   return bytes ? static_cast<double>(*bytes) / (1024.0 * 1024.0 * 1024.0) : -1.0;
 }
 
@@ -66,7 +66,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shape& shape, Precision precision,
+void run(const std::shared_ptr<const rerank::engine::Device>& device, const rerank::engine::DeviceProbe& probe,
+         const Shape& shape, Precision precision,
          const std::vector<int>& lengths, int batch_tokens, double peak_gflops) {
   const auto checkpoint = rerank::models::checkpoint_from_config(nlohmann::json::parse(shape.json),
                                                                  std::string("shape:") + shape.name, {});
@@ -113,7 +114,7 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
       "2f}\n",
       shape.name, std::string(rerank::engine::precision_name(precision)).c_str(), lengths.size(),
       batches.size(), best, static_cast<double>(lengths.size()) / best, tflops, peak_gflops / 1e3,
-      tflops * 1e3 / peak_gflops, load_s, gpu_gib_in_use(*device));
+      tflops * 1e3 / peak_gflops, load_s, gpu_gib_in_use(probe));
   std::fflush(stdout);
 }
 
@@ -121,7 +122,7 @@ void run(const std::shared_ptr<const rerank::engine::Device>& device, const Shap
 
 int main(int argc, char** argv) {
   int pairs = 10000, batch_tokens = 16384;
-  std::string which = "all", precisions = "all";
+  std::string which = "all", precisions = "all", attention = "auto";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--pairs")
@@ -132,6 +133,8 @@ int main(int argc, char** argv) {
       which = argv[i + 1];
     else if (a == "--precision")
       precisions = argv[i + 1];
+    else if (a == "--cuda-attention")
+      attention = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -140,9 +143,12 @@ int main(int argc, char** argv) {
   try {
     rerank::engine::DeviceOptions o;
     o.device = "cuda";
+    o.cuda_attention = rerank::engine::parse_cuda_attention_kernel(attention);
     std::shared_ptr<const rerank::engine::Device> device;
+    std::unique_ptr<rerank::engine::DeviceProbe> probe;
     try {
       device = rerank::engine::make_device(o);
+      probe = rerank::engine::make_device_probe(o);
     } catch (const rerank::Error& e) {
       if (e.code() != rerank::ErrorCode::NotSupported) throw;
       std::printf("{\"skipped\":\"%s\"}\n", e.what());
@@ -156,11 +162,11 @@ int main(int argc, char** argv) {
                 batch_tokens);
     for (const Precision p : {Precision::F32, Precision::BF16}) {
       if (precisions != "all" && precisions != rerank::engine::precision_name(p)) continue;
-      const double peak = device->measure_gemm_peak_gflops(p);
+      const double peak = probe->measure_gemm_peak_gflops(p);
       std::printf("{\"gemm_peak_8192\":\"%s\",\"tflops\":%.1f}\n",
                   std::string(rerank::engine::precision_name(p)).c_str(), peak / 1e3);
       for (const Shape& s : kShapes) {
-        if (which == "all" || which == s.name) run(device, s, p, lengths, batch_tokens, peak);
+        if (which == "all" || which == s.name) run(device, *probe, s, p, lengths, batch_tokens, peak);
       }
     }
   } catch (const std::exception& e) {

@@ -88,6 +88,7 @@ struct LoadOptions {
   std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
   std::string precision = "fp32";
   int threads = 0;              // 0: one per core
+  std::string cuda_attention = "auto";  // CUDA bf16 attention kernel: "auto" (mma) or "wmma"
   std::size_t max_length = 0;   // 0: the model's default
   std::string truncation;       // empty: the ranker's default
   std::size_t batch_tokens = 0; // 0: the ranker's default token budget

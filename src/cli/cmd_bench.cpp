@@ -20,7 +20,7 @@
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
 #include "core/json_parse.hpp"
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 
 namespace fs = std::filesystem;
 
@@ -164,7 +164,10 @@ void run_bench(const BenchArgs& args) {
   if (pairs == 0) throw CliError(kExitInternal, "the ranker reported no per-pair statistics");
   const double gflops = flops / best / 1e9;
   // The peak is measured on a device of the same kind and threads as the ranker's.
-  const std::unique_ptr<engine::Device> dev = engine::make_device({options.device, options.threads});
+  engine::DeviceOptions device_options;
+  device_options.device = options.device;
+  device_options.threads = options.threads;
+  const std::unique_ptr<engine::DeviceProbe> dev = engine::make_device_probe(device_options);
   const double peak = args.skip_peak ? 0.0 : dev->measure_gemm_peak_gflops(engine::Precision::F32);
   const engine::Precision precision = engine::parse_precision(info.precision);
   double peak_prec = peak;

@@ -12,6 +12,10 @@ void ModelFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd.add_option("--precision", precision, "fp32, bf16 or int8")->capture_default_str();
   cmd.add_option("--threads", threads, "Compute threads (0 = one per core)")->capture_default_str();
+  cmd.add_option("--cuda-attention", cuda_attention,
+                 "CUDA bf16 attention kernel: auto (mma.sync) or wmma (the fallback kernel)")
+      ->check(CLI::IsMember({"auto", "wmma"}))
+      ->capture_default_str();
   cmd.add_option("--max-length", max_length, "Maximum tokens per query+document pair (0 = model default)");
   cmd.add_option("--truncation", truncation, "only_second, longest_first or only_first");
   cmd.add_option("--batch-tokens", batch_tokens, "Token budget of one forward batch (0 = default)");
@@ -27,6 +31,7 @@ LoadOptions ModelFlags::to_load_options() const {
   o.device = device;
   o.precision = precision;
   o.threads = threads;
+  o.cuda_attention = cuda_attention;
   o.max_length = max_length;
   o.truncation = truncation;
   o.batch_tokens = batch_tokens;

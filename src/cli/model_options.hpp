@@ -16,6 +16,7 @@ struct ModelFlags {
   std::string device = "cpu";
   std::string precision = "fp32";
   int threads = 0;
+  std::string cuda_attention = "auto";
   std::size_t max_length = 0;
   std::string truncation;
   std::size_t batch_tokens = 0;

@@ -1,5 +1,7 @@
 #include "io/hub_cache.hpp"
 
+#include "core/environment.hpp"
+
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -10,12 +12,6 @@ namespace fs = std::filesystem;
 namespace rerank::io {
 
 namespace {
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "TRUE" || v == "yes" || v == "ON" || v == "on"; }
 
 }  // namespace
 
@@ -53,11 +49,11 @@ std::optional<HubRepoId> parse_hub_repo_id(std::string_view spec) {
 }
 
 fs::path hub_cache_dir() {
-  if (std::string v = env("HF_HUB_CACHE"); !v.empty()) return v;
-  if (std::string v = env("HUGGINGFACE_HUB_CACHE"); !v.empty()) return v;
-  if (std::string v = env("HF_HOME"); !v.empty()) return fs::path(v) / "hub";
-  if (std::string v = env("XDG_CACHE_HOME"); !v.empty()) return fs::path(v) / "huggingface" / "hub";
-  std::string home = env("HOME");
+  if (std::string v = env_value("HF_HUB_CACHE"); !v.empty()) return v;
+  if (std::string v = env_value("HUGGINGFACE_HUB_CACHE"); !v.empty()) return v;
+  if (std::string v = env_value("HF_HOME"); !v.empty()) return fs::path(v) / "hub";
+  if (std::string v = env_value("XDG_CACHE_HOME"); !v.empty()) return fs::path(v) / "huggingface" / "hub";
+  std::string home = env_value("HOME");
   return fs::path(home.empty() ? "." : home) / ".cache" / "huggingface" / "hub";
 }
 
@@ -86,6 +82,6 @@ std::optional<fs::path> find_cached_snapshot_in(const fs::path& repo_dir, const 
   return snapshot;
 }
 
-bool hub_offline() { return truthy(env("HF_HUB_OFFLINE")) || truthy(env("TRANSFORMERS_OFFLINE")); }
+bool hub_offline() { return env_flag("HF_HUB_OFFLINE") || env_flag("TRANSFORMERS_OFFLINE"); }
 
 }  // namespace rerank::io

@@ -1,5 +1,7 @@
 #include "io/hub_client.hpp"
 
+#include "core/environment.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -19,10 +21,6 @@ namespace rerank::io {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -32,7 +30,7 @@ std::string trim(std::string s) {
 }
 
 long env_seconds(const char* name, long fallback) {
-  const std::string v = env(name);
+  const std::string v = env_value(name);
   if (v.empty()) return fallback;
   char* end = nullptr;
   const double seconds = std::strtod(v.c_str(), &end);
@@ -143,21 +141,21 @@ auto with_retries(const HubClientOptions& o, int max_retries, const std::string&
 
 HubClientOptions HubClientOptions::from_env() {
   HubClientOptions o;
-  if (std::string e = trim(env("HF_ENDPOINT")); !e.empty()) {
+  if (std::string e = trim(env_value("HF_ENDPOINT")); !e.empty()) {
     while (!e.empty() && e.back() == '/') e.pop_back();
     o.endpoint = e;
   }
-  o.token = trim(env("HF_TOKEN"));
-  if (o.token.empty()) o.token = trim(env("HUGGING_FACE_HUB_TOKEN"));
+  o.token = trim(env_value("HF_TOKEN"));
+  if (o.token.empty()) o.token = trim(env_value("HUGGING_FACE_HUB_TOKEN"));
   if (o.token.empty()) {
     fs::path token_file;
-    if (std::string p = env("HF_TOKEN_PATH"); !p.empty()) {
+    if (std::string p = env_value("HF_TOKEN_PATH"); !p.empty()) {
       token_file = p;
-    } else if (std::string h = env("HF_HOME"); !h.empty()) {
+    } else if (std::string h = env_value("HF_HOME"); !h.empty()) {
       token_file = fs::path(h) / "token";
-    } else if (std::string x = env("XDG_CACHE_HOME"); !x.empty()) {
+    } else if (std::string x = env_value("XDG_CACHE_HOME"); !x.empty()) {
       token_file = fs::path(x) / "huggingface" / "token";
-    } else if (std::string home = env("HOME"); !home.empty()) {
+    } else if (std::string home = env_value("HOME"); !home.empty()) {
       token_file = fs::path(home) / ".cache" / "huggingface" / "token";
     }
     if (!token_file.empty()) o.token = read_token_file(token_file);

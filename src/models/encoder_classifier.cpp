@@ -160,12 +160,14 @@ std::vector<float> EncoderClassifier::forward(engine::Session& s, const engine::
   if (sequences == 0) return {};
   s.begin();
   Matrix hidden = s.alloc(tokens, config_.hidden_size);
-  embeddings_.forward(s, batch, hidden);
   // Read only by the layers' GEMMs and attention, so a backend may keep them at the GEMMs'
-  // precision; the residual stream (hidden) stays fp32.
+  // precision; the residual stream (hidden) stays fp32, and the GEMMs read a copy of it when
+  // the backend wants one.
   EncoderLayer::Scratch scratch{s.alloc_scratch(tokens, 3 * config_.hidden_size, traits_.precision),
                                 s.alloc_scratch(tokens, config_.hidden_size, traits_.precision),
-                                s.alloc_scratch(tokens, config_.intermediate_size, traits_.precision)};
+                                s.alloc_scratch(tokens, config_.intermediate_size, traits_.precision),
+                                s.alloc_input_copy(tokens, config_.hidden_size, traits_.precision)};
+  embeddings_.forward(s, batch, hidden, scratch.hidden_copy ? &*scratch.hidden_copy : nullptr);
   for (const EncoderLayer& layer : layers_) layer.forward(s, batch, hidden, scratch);
   Matrix cls = s.alloc(sequences, config_.hidden_size);
   s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),

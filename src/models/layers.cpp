@@ -50,11 +50,14 @@ Embeddings Embeddings::load(const WeightSource& src, const engine::Device& dev, 
   return e;
 }
 
-void Embeddings::forward(engine::Session& s, const engine::PackedBatch& batch, Matrix& out) const {
+void Embeddings::forward(engine::Session& s, const engine::PackedBatch& batch, Matrix& out, Matrix* out_copy) const {
   Matrix emb = project ? s.alloc(out.rows, width) : out;
   s.embed(batch, *word, position.get(), token_type.get(), emb);
-  norm.forward(s, emb);
-  if (project) s.linear(emb, *project, out);
+  norm.forward(s, emb, project ? nullptr : out_copy);
+  if (project) {
+    s.linear(emb, *project, out);
+    if (out_copy) s.convert(out, *out_copy);
+  }
 }
 
 EncoderLayer EncoderLayer::load(const WeightSource& src, const engine::Device& dev, const std::string& p,
@@ -78,18 +81,23 @@ EncoderLayer EncoderLayer::load(const WeightSource& src, const engine::Device& d
   l.ffn_norm = LayerNorm::load(src, dev, p + ".output.LayerNorm", h, cfg.layer_norm_eps);
   l.num_heads = cfg.num_attention_heads;
   l.ffn_activation = activation_from_name(cfg.hidden_act);
+  l.precision = precision;
   return l;
 }
 
 void EncoderLayer::forward(engine::Session& s, const engine::PackedBatch& batch, Matrix& hidden,
                            Scratch& scratch) const {
-  s.linear(hidden, *qkv, scratch.qkv);
-  s.attention(scratch.qkv, batch.seq_starts, num_heads, scratch.context);
+  // The GEMMs that read hidden read its copy where there is one; each layer norm rewrites
+  // the copy with hidden, so it always holds the current hidden when a GEMM reads it.
+  Matrix* copy = scratch.hidden_copy ? &*scratch.hidden_copy : nullptr;
+  const Matrix& gemm_input = copy ? *copy : hidden;
+  s.linear(gemm_input, *qkv, scratch.qkv);
+  s.attention(scratch.qkv, batch.seq_starts, num_heads, scratch.context, precision);
   s.linear(scratch.context, *attention_out, hidden, {Activation::None, /*accumulate=*/true});
-  attention_norm.forward(s, hidden);
-  s.linear(hidden, *ffn_in, scratch.ffn, {ffn_activation, false});
+  attention_norm.forward(s, hidden, copy);
+  s.linear(gemm_input, *ffn_in, scratch.ffn, {ffn_activation, false});
   s.linear(scratch.ffn, *ffn_out, hidden, {Activation::None, /*accumulate=*/true});
-  ffn_norm.forward(s, hidden);
+  ffn_norm.forward(s, hidden, copy);
 }
 
 ClassificationHead ClassificationHead::load(const WeightSource& src, const engine::Device& dev,

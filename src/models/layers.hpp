@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,10 @@ struct LayerNorm {
   // PREFIX.weight/.bias (or the old PREFIX.gamma/.beta names).
   static LayerNorm load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
                         std::int64_t size, double eps);
-  void forward(engine::Session& s, engine::Matrix& x) const { s.layer_norm(x, *gamma, *beta, eps); }
+  // In place; also writes `copy` (the next GEMM's input copy) when given.
+  void forward(engine::Session& s, engine::Matrix& x, engine::Matrix* copy = nullptr) const {
+    s.layer_norm(x, *gamma, *beta, eps, copy);
+  }
 };
 
 // PREFIX.weight [out x in] and PREFIX.bias [out].
@@ -40,8 +44,10 @@ struct Embeddings {
   // embedding_size != hidden_size.
   static Embeddings load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
                          const std::string& project_prefix, const EncoderConfig& cfg);
-  // Writes [tokens x hidden_size] into `out`.
-  void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& out) const;
+  // Writes [tokens x hidden_size] into `out`, and into `out_copy` (when given) the copy the
+  // first layer's GEMM reads.
+  void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& out,
+               engine::Matrix* out_copy) const;
 };
 
 // Self-attention + feed-forward with post-layer norms (BERT's block).
@@ -54,6 +60,7 @@ struct EncoderLayer {
   LayerNorm ffn_norm;
   std::int64_t num_heads = 0;
   engine::Activation ffn_activation = engine::Activation::GeluErf;
+  engine::Precision precision = engine::Precision::F32;  // of the layer's GEMMs
 
   // PREFIX.attention.self.{query,key,value}, PREFIX.attention.output.{dense,LayerNorm},
   // PREFIX.intermediate.dense, PREFIX.output.{dense,LayerNorm}.
@@ -62,8 +69,11 @@ struct EncoderLayer {
 
   struct Scratch {
     engine::Matrix qkv, context, ffn;
+    // The copy of hidden the GEMMs read where the backend wants one
+    // (Session::alloc_input_copy): written by every layer norm that updates hidden.
+    std::optional<engine::Matrix> hidden_copy;
   };
-  // hidden is updated in place.
+  // hidden (and scratch.hidden_copy, which must hold hidden on entry) is updated in place.
   void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& hidden, Scratch& scratch) const;
 };
 

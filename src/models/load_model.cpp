@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/device_factory.hpp"
+
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -47,6 +49,7 @@ std::shared_ptr<const engine::Device> make_model_device(const ModelLoadOptions& 
   engine::DeviceOptions dev;
   dev.device = options.device;
   dev.threads = options.threads;
+  dev.cuda_attention = engine::parse_cuda_attention_kernel(options.cuda_attention);
   return engine::make_device(dev);
 }
 

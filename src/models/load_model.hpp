@@ -18,6 +18,7 @@ struct ModelLoadOptions {
   std::string device = "cpu";      // "cpu", "cuda", "cuda:N"
   int threads = 0;                 // CPU threads; 0: one per core
   std::string precision = "fp32";  // "fp32", "bf16", "int8"
+  std::string cuda_attention = "auto";  // engine::parse_cuda_attention_kernel
 };
 
 // The device `options` name. Error(NotSupported/InvalidArgument) from the engine.

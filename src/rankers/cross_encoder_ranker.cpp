@@ -150,6 +150,7 @@ std::unique_ptr<ModelRanker> make_cross_encoder_ranker(const ModelSource& source
   models::ModelLoadOptions load;
   load.device = options.device;
   load.threads = options.threads;
+  load.cuda_attention = options.cuda_attention;
   load.precision = options.precision;
 
   CrossEncoderOptions ce;

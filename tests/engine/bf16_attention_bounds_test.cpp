@@ -15,7 +15,7 @@
 
 #include "engine/attention_test_util.hpp"
 #include "engine/cuda_test_util.hpp"
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 
 namespace rerank::engine {
 namespace {

@@ -190,7 +190,7 @@ double attention_diff(TwoDevices& t, const std::vector<std::int32_t>& lengths, s
   auto out = t.alloc(tokens, hidden);
   t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
   t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
-  EXPECT_EQ(t.gpu_session().last_attention_kernel(), "f32");
+  EXPECT_EQ(t.gpu_probe().attention_kernel(Precision::F32, head_dim), "f32");
   return t.diff(out);
 }
 
@@ -245,21 +245,18 @@ AttentionError bf16_attention_error(TwoDevices& t, const Pair& out, const std::v
   return attention_error(t.gpu_values(out.gpu), t.cpu_values(out.cpu), starts, out.cpu.cols);
 }
 
-// The bf16 tensor-core kernel the session should pick: mma.sync unless the wmma switch is
-// set or the head is too narrow for it (16 and below).
-const char* bf16_attention_kernel(const std::string& requested, std::int64_t head_dim) {
-  return requested == "wmma" || head_dim <= 16 ? "wmma" : "mma";
+// The bf16 tensor-core kernel the session should pick: mma.sync unless wmma was asked for or
+// the head is too narrow for it (16 and below).
+const char* bf16_attention_kernel(CudaAttentionKernel requested, std::int64_t head_dim) {
+  return requested == CudaAttentionKernel::Wmma || head_dim <= 16 ? "wmma" : "mma";
 }
 
-// After a bf16 GEMM the session runs attention on tensor cores (bf16 Q, K, V and
-// probabilities, fp32 accumulation): compared with the CPU on bf16-representable inputs
-// (lengths and inputs like the emulated ones, another seed).
-TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
+// Attention at bf16 precision (the Q|K|V of bf16 GEMMs) runs on tensor cores (bf16 Q, K, V
+// and probabilities, fp32 accumulation), whatever the previous op was: compared with the CPU
+// on bf16-representable inputs (lengths and inputs like the emulated ones, another seed).
+TEST(CudaOps, AttentionAtBf16PrecisionUsesTensorCoresWithinTolerance) {
   RERANK_REQUIRE_CUDA(gpu);
   TwoDevices t(gpu);
-  auto w = t.gpu().make_linear(std::vector<float>(64, 0.5f), {}, 8, 8, Precision::BF16);
-  auto x = t.put(random_values(32, 1.0f, 80), 4, 8);
-  auto y = t.alloc(4, 8);
   for (const std::int64_t d : {16, 32, 64, 128}) {
     const std::int64_t heads = 2, hidden = heads * d;
     const std::vector<std::int32_t> starts{0, 1, 66, 266, 1366};
@@ -268,10 +265,10 @@ TEST(CudaOps, AttentionAfterABf16LinearUsesTensorCoresWithinTolerance) {
     for (float& v : qkv) v = cuda_test::round_bf16(v);
     auto in = t.put(qkv, tokens, 3 * hidden);
     auto out = t.alloc(tokens, hidden);
-    t.gpu_session().linear(x.gpu, *w, y.gpu);  // marks the session's last GEMM as bf16
-    t.cpu_session().attention(in.cpu, starts, heads, out.cpu);
-    t.gpu_session().attention(in.gpu, starts, heads, out.gpu);
-    EXPECT_EQ(t.gpu_session().last_attention_kernel(), bf16_attention_kernel("mma", d)) << "head_dim " << d;
+    t.cpu_session().attention(in.cpu, starts, heads, out.cpu, Precision::BF16);
+    t.gpu_session().attention(in.gpu, starts, heads, out.gpu, Precision::BF16);
+    EXPECT_EQ(t.gpu_probe().attention_kernel(Precision::BF16, d), bf16_attention_kernel(CudaAttentionKernel::Auto, d))
+        << "head_dim " << d;
     EXPECT_TRUE(within(bf16_attention_error(t, out, starts), kBf16Attention)) << "head_dim " << d;
   }
 }
@@ -308,10 +305,7 @@ TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
     auto pick = [g](Pair& p) -> Matrix& { return g ? p.gpu : p.cpu; };
     auto w = [g](auto& pr) -> const LinearWeights& { return g ? *pr.second : *pr.first; };
     s->linear(pick(x), w(wqkv), pick(qkv));
-    s->attention(pick(qkv), starts, heads, pick(context));
-    if (g) {
-      EXPECT_EQ(s->last_attention_kernel(), "mma");  // bf16 Q|K|V in, head_dim 32
-    }
+    s->attention(pick(qkv), starts, heads, pick(context), Precision::BF16);
     s->linear(pick(context), w(wo), pick(x), {Activation::None, true});
     s->linear(pick(x), w(w1), pick(ffn), {Activation::GeluErf, false});
     s->linear(pick(ffn), w(w2), pick(x), {Activation::None, true});
@@ -321,11 +315,14 @@ TEST(CudaOps, Bf16ScratchMatchesTheCpuWithinBf16Rounding) {
   for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
   EXPECT_GT(scale, 0.5);
   EXPECT_LE(max_abs_diff(want, got), 3e-2 * scale);
+  EXPECT_EQ(t.gpu_probe().attention_kernel(Precision::BF16, d), "mma");  // head_dim 32
 }
 
-// Layer norms in a bf16 session also write the bf16 copy the next GEMM reads; once the
-// matrix changes (a residual sum), that copy must not be used again.
-TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
+// A layer norm writes the bf16 copy the next bf16 GEMM reads when it is given one
+// (Session::alloc_input_copy): the GEMM reading the copy gives what it gives on the fp32
+// matrix, and once the matrix changes (a residual sum) a GEMM reading the matrix itself sees
+// the new values (nothing keyed on the matrix remembers the old copy).
+TEST(CudaOps, Bf16InputCopiesAreExplicitOutputs) {
   RERANK_REQUIRE_CUDA(gpu);
   for (const std::int64_t h : {64, 384}) {  // the generic and the row-in-registers layer norm
     TwoDevices t(gpu);
@@ -341,20 +338,26 @@ TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
     auto beta_c = t.cpu().upload(random_values(h, 0.1f, 63)),
          beta_g = t.gpu().upload(random_values(h, 0.1f, 63));
     Pair x = t.put(random_values(rows * h, 1.0f, 64), rows, h);
-    Pair y1 = t.alloc(rows, h), y2 = t.alloc(rows, h), y3 = t.alloc(rows, h);
+    Pair y1 = t.alloc(rows, h), y2 = t.alloc(rows, h), y3 = t.alloc(rows, h), y4 = t.alloc(rows, h);
+    EXPECT_FALSE(t.cpu_session().alloc_input_copy(rows, h, Precision::BF16).has_value());
+    std::optional<Matrix> copy = t.gpu_session().alloc_input_copy(rows, h, Precision::BF16);
+    ASSERT_TRUE(copy.has_value());
+    EXPECT_EQ(copy->storage, Storage::BF16);
     for (const bool g : {false, true}) {
       Session& s = g ? t.gpu_session() : t.cpu_session();
       const LinearWeights& w = g ? *wg : *wc;
       Matrix& xm = g ? x.gpu : x.cpu;
-      s.linear(xm, w, g ? y1.gpu : y1.cpu);  // a bf16 GEMM has run: layer norms write the copy
-      s.layer_norm(xm, g ? *gamma_g : *gamma_c, g ? *beta_g : *beta_c, 1e-5f);
-      s.linear(xm, w, g ? y2.gpu : y2.cpu);                            // reads the layer norm's copy
+      s.linear(xm, w, g ? y1.gpu : y1.cpu);  // fp32 in: converted for the GEMM
+      s.layer_norm(xm, g ? *gamma_g : *gamma_c, g ? *beta_g : *beta_c, 1e-5f, g ? &*copy : nullptr);
+      s.linear(g ? *copy : xm, w, g ? y2.gpu : y2.cpu);                // reads the layer norm's copy
+      s.linear(xm, w, g ? y4.gpu : y4.cpu);                            // the same from the fp32 matrix
       s.linear(g ? y2.gpu : y2.cpu, w, xm, {Activation::None, true});  // x changes
       s.linear(xm, w, g ? y3.gpu : y3.cpu);                            // must see the new x
     }
     EXPECT_LE(t.diff(y1), 2e-2) << h;
     EXPECT_LE(t.diff(y2), 2e-2) << h;
     EXPECT_LE(t.diff(y3), 3e-2) << h;
+    EXPECT_EQ(max_abs_diff(t.gpu_values(y2.gpu), t.gpu_values(y4.gpu)), 0.0) << h;
   }
 }
 
@@ -362,7 +365,7 @@ TEST(CudaOps, Bf16CopyOfANormalisedMatrixIsNotReusedAfterItChanges) {
 // bf16_attention_error; `kernel` is the one requested, and the one that ran is checked.
 // With `scratch`, Q|K|V and the context are bf16 matrices (In = Out = bf16): identity GEMMs
 // with bf16 weights copy the inputs in (exactly: they are bf16 already) and the context out.
-AttentionError bf16_attention_diff(TwoDevices& t, const std::string& kernel,
+AttentionError bf16_attention_diff(TwoDevices& t, CudaAttentionKernel kernel,
                                    const std::vector<std::int32_t>& lengths, std::int64_t heads,
                                    std::int64_t head_dim, float q_scale, std::uint32_t seed, bool scratch) {
   AttentionInput a = attention_input(lengths, heads, head_dim, q_scale, seed);
@@ -385,14 +388,13 @@ AttentionError bf16_attention_diff(TwoDevices& t, const std::string& kernel,
     Matrix c = g.alloc_scratch(tokens, hidden, Precision::BF16);
     EXPECT_EQ(q.storage, Storage::BF16);
     g.linear(in.gpu, *eye3, q);
-    g.attention(q, starts, heads, c);
+    g.attention(q, starts, heads, c, Precision::BF16);
     g.linear(c, *eye, out.gpu);
   } else {
-    Matrix sink = g.alloc(tokens, hidden);
-    g.linear(out.gpu, *eye, sink);  // marks the session's last GEMM as bf16
-    g.attention(in.gpu, starts, heads, out.gpu);
+    g.attention(in.gpu, starts, heads, out.gpu, Precision::BF16);
   }
-  EXPECT_EQ(g.last_attention_kernel(), bf16_attention_kernel(kernel, head_dim)) << "head_dim " << head_dim;
+  EXPECT_EQ(t.gpu_probe().attention_kernel(Precision::BF16, head_dim), bf16_attention_kernel(kernel, head_dim))
+      << "head_dim " << head_dim;
   return bf16_attention_error(t, out, starts);
 }
 
@@ -401,12 +403,13 @@ AttentionError bf16_attention_diff(TwoDevices& t, const std::string& kernel,
 // sequences and large scores, each within its bound of every sequence's output RMS.
 TEST(CudaOps, Bf16AttentionKernelsMatchTheCpuOnEveryShape) {
   RERANK_REQUIRE_CUDA(gpu);
-  for (const std::string kernel : {"mma", "wmma"}) {
-    ::setenv("RERANK_CUDA_ATTENTION", kernel.c_str(), 1);
-    TwoDevices t(gpu);  // sessions read the switch when they are made
+  for (const CudaAttentionKernel kernel : {CudaAttentionKernel::Auto, CudaAttentionKernel::Wmma}) {
+    const DeviceOptions options = cuda_test::cuda_options(kernel);
+    TwoDevices t(make_device(options), options);
     for (const bool scratch : {false, true}) {
       const AttentionBound& bound = scratch ? kBf16AttentionBf16Out : kBf16Attention;
-      const std::string what = kernel + (scratch ? " bf16 scratch" : " fp32 in and out");
+      const std::string what = std::string(kernel == CudaAttentionKernel::Wmma ? "wmma" : "auto (mma)") +
+                               (scratch ? " bf16 scratch" : " fp32 in and out");
       const std::vector<std::int32_t> lengths{1, 3, 64, 65, 127, 200, 1100};
       for (const std::int64_t d : {16, 32, 48, 64, 128}) {
         EXPECT_TRUE(within(bf16_attention_diff(t, kernel, lengths, 4, d, 1.0f, 51, scratch), bound))
@@ -420,7 +423,6 @@ TEST(CudaOps, Bf16AttentionKernelsMatchTheCpuOnEveryShape) {
           << what << " large scores";
     }
   }
-  ::unsetenv("RERANK_CUDA_ATTENTION");
 }
 
 TEST(CudaOps, GatherRowsAndToHostAreExact) {

@@ -14,17 +14,23 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "rerank/error.hpp"
 #include "support/compare.hpp"
 
 namespace rerank::engine::cuda_test {
 
-// The CUDA device, or an empty pointer and a message when this build has no CUDA backend or
-// the machine no CUDA device (Error(NotSupported)); any other failure is a test failure.
-inline std::shared_ptr<const Device> try_cuda(std::string* why) {
+// The options of the CUDA device the tests use, with `attention` as its bf16 attention kernel.
+inline DeviceOptions cuda_options(CudaAttentionKernel attention = CudaAttentionKernel::Auto) {
   DeviceOptions o;
   o.device = "cuda";
+  o.cuda_attention = attention;
+  return o;
+}
+
+// The CUDA device, or an empty pointer and a message when this build has no CUDA backend or
+// the machine no CUDA device (Error(NotSupported)); any other failure is a test failure.
+inline std::shared_ptr<const Device> try_cuda(std::string* why, const DeviceOptions& o = cuda_options()) {
   try {
     return make_device(o);
   } catch (const Error& e) {
@@ -58,7 +64,9 @@ struct Pair {
 
 class TwoDevices {
  public:
-  explicit TwoDevices(std::shared_ptr<const Device> gpu) : gpu_(std::move(gpu)) {
+  // `gpu` was made with `gpu_options`; the probe says which kernels its sessions run.
+  explicit TwoDevices(std::shared_ptr<const Device> gpu, const DeviceOptions& gpu_options = cuda_options())
+      : gpu_(std::move(gpu)), gpu_probe_(make_device_probe(gpu_options)) {
     DeviceOptions o;
     o.threads = 2;
     cpu_ = make_device(o);
@@ -70,6 +78,7 @@ class TwoDevices {
 
   const Device& cpu() const { return *cpu_; }
   const Device& gpu() const { return *gpu_; }
+  const DeviceProbe& gpu_probe() const { return *gpu_probe_; }
   Session& cpu_session() { return *cpu_session_; }
   Session& gpu_session() { return *gpu_session_; }
 
@@ -108,6 +117,7 @@ class TwoDevices {
 
  private:
   std::shared_ptr<const Device> cpu_, gpu_;
+  std::unique_ptr<DeviceProbe> gpu_probe_;
   std::unique_ptr<Session> cpu_session_, gpu_session_;
   std::vector<std::unique_ptr<DeviceBuffer>> tables_;
 };

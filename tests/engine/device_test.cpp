@@ -1,5 +1,5 @@
 // The op layer through the Device/Session interface, as models use it.
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -149,8 +149,10 @@ TEST(Device, UnknownDevicesAreClearErrors) {
 }
 
 TEST(Device, MeasuresAPeak) {
-  auto dev = make_device({"cpu", 1});
-  EXPECT_GT(dev->measure_gemm_peak_gflops(Precision::F32), 1.0);
+  auto probe = make_device_probe({"cpu", 1});
+  EXPECT_GT(probe->measure_gemm_peak_gflops(Precision::F32), 1.0);
+  EXPECT_FALSE(probe->accelerator_memory_in_use().has_value());
+  EXPECT_EQ(probe->attention_kernel(Precision::BF16, 64), "fp32");
 }
 
 }  // namespace

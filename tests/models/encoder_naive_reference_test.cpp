@@ -17,7 +17,7 @@
 
 #include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/kernels.hpp"
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/safetensors_writer.hpp"

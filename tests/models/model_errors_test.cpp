@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"

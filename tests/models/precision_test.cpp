@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/cpu/cpu_features.hpp"
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"

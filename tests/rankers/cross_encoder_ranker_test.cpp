@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/device.hpp"
+#include "engine/device_factory.hpp"
 #include "io/hub_cache.hpp"
 #include "models/encoder_classifier.hpp"
 #include "models/load_model.hpp"

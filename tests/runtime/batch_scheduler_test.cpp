@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/device_factory.hpp"
 #include "rerank/error.hpp"
 #include "runtime/served_model_ranker.hpp"
 

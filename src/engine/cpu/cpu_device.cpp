@@ -46,8 +46,9 @@ class CpuSession final : public Session {
     return m;
   }
 
-  void embed(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
-             const DeviceBuffer* token_type, Matrix& out) override {
+ protected:
+  void embed_primitive(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
+                       const DeviceBuffer* token_type, Matrix& out) override {
     const std::int64_t h = out.cols;
     parallel_for(static_cast<std::int64_t>(batch.num_tokens()), [&](std::int64_t b, std::int64_t e, int) {
       for (std::int64_t t = b; t < e; ++t) {
@@ -66,29 +67,33 @@ class CpuSession final : public Session {
     });
   }
 
-  void linear(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue) override {
-    linear_.run(x, static_cast<const OnednnLinear&>(w), y, epilogue, arena_);
+  void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue) override {
+    const auto* weights = dynamic_cast<const OnednnLinear*>(&w);
+    if (!weights) throw Error(ErrorCode::Internal, "linear: weights of another device were passed to a CPU session");
+    linear_.run(x, *weights, y, epilogue, arena_);
   }
 
-  void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps) override {
+  void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+                            Matrix* copy) override {
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
       layer_norm_rows(x.data + b * x.cols, e - b, x.cols, x.cols, gamma.data(), beta.data(), eps);
     });
+    // The CPU never asks for input copies (its GEMMs read fp32), but honours one it is given.
+    if (copy) convert_primitive(x, *copy);
   }
 
-  void activation(Matrix& x, Activation act) override {
+  void activation_primitive(Matrix& x, Activation act) override {
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
       activation_inplace(x.data + b * x.cols, (e - b) * x.cols, act);
     });
   }
 
-  void attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads,
-                 Matrix& out) override {
+  void attention_primitive(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads,
+                           Matrix& out, Precision) override {
+    // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
+    // small share of its time.
     const std::int64_t hidden = out.cols;
     const std::int64_t d = hidden / num_heads;
-    if (qkv.cols != 3 * hidden || qkv.rows != out.rows || starts.size() < 2) {
-      throw Error(ErrorCode::Internal, "attention: inconsistent shapes");
-    }
     const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;
     std::int64_t tmax = 0;
     for (std::int64_t s = 0; s < nseq; ++s) tmax = std::max<std::int64_t>(tmax, starts[s + 1] - starts[s]);
@@ -123,14 +128,23 @@ class CpuSession final : public Session {
     });
   }
 
-  void gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override {
+  void convert_primitive(const Matrix& x, Matrix& out) override {
+    if (x.storage != Storage::F32 || out.storage != Storage::F32) {
+      throw Error(ErrorCode::Internal, "convert: the CPU backend stores only fp32 matrices");
+    }
+    if (out.data != x.data) {
+      std::memcpy(out.data, x.data, static_cast<std::size_t>(x.rows * x.cols) * sizeof(float));
+    }
+  }
+
+  void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       std::memcpy(out.data + static_cast<std::int64_t>(i) * x.cols, x.data + static_cast<std::int64_t>(rows[i]) * x.cols,
                   static_cast<std::size_t>(x.cols) * sizeof(float));
     }
   }
 
-  void to_host(const Matrix& x, float* dst) override {
+  void to_host_primitive(const Matrix& x, float* dst) override {
     std::memcpy(dst, x.data, static_cast<std::size_t>(x.rows * x.cols) * sizeof(float));
   }
 
@@ -170,12 +184,25 @@ class CpuDevice final : public Device {
 
   int threads() const override { return threads_; }
 
+ private:
+  dnnl::engine engine_;
+  int threads_;
+};
+
+class CpuProbe final : public DeviceProbe {
+ public:
+  explicit CpuProbe(int threads) : engine_(dnnl::engine::kind::cpu, 0), threads_(threads) {}
+
   double measure_gemm_peak_gflops(Precision precision) const override {
     set_num_threads(threads_);
     return measure_matmul_peak(engine_, precision);
   }
 
   std::string gemm_peak_method() const override { return "oneDNN matmul, 1024-2048 square"; }
+
+  int threads() const override { return threads_; }
+
+  std::string attention_kernel(Precision, std::int64_t) const override { return "fp32"; }
 
  private:
   dnnl::engine engine_;
@@ -188,6 +215,19 @@ std::unique_ptr<Device> make_cpu_device(int threads) {
   if (threads <= 0) threads = hardware_threads();
   try {
     return std::make_unique<CpuDevice>(threads);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::Backend, std::string("oneDNN CPU engine unavailable: ") + e.what());
+  }
+}
+
+}  // namespace rerank::engine::cpu
+
+namespace rerank::engine::cpu {
+
+std::unique_ptr<DeviceProbe> make_cpu_probe(int threads) {
+  if (threads <= 0) threads = hardware_threads();
+  try {
+    return std::make_unique<CpuProbe>(threads);
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::Backend, std::string("oneDNN CPU engine unavailable: ") + e.what());
   }

@@ -5,10 +5,12 @@
 #include <memory>
 
 #include "engine/device.hpp"
+#include "engine/device_probe.hpp"
 
 namespace rerank::engine::cpu {
 
 // threads <= 0: one per online core.
 std::unique_ptr<Device> make_cpu_device(int threads);
+std::unique_ptr<DeviceProbe> make_cpu_probe(int threads);
 
 }  // namespace rerank::engine::cpu

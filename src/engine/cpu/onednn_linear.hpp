@@ -14,7 +14,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/arena.hpp"
-#include "engine/device.hpp"
+#include "engine/types.hpp"
 
 namespace rerank::engine::cpu {
 
@@ -25,7 +25,7 @@ class OnednnLinear final : public LinearWeights {
 
   std::int64_t in_features() const override { return in_; }
   std::int64_t out_features() const override { return out_; }
-  Precision precision() const { return precision_; }
+  Precision precision() const override { return precision_; }
   // bf16 requested but this CPU has no bf16 matmul: weights were rounded to bf16 and run as fp32.
   bool bf16_emulated() const { return bf16_emulated_; }
 

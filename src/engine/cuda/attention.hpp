@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/device.hpp"
+
 namespace rerank::engine::cuda {
 
 // Queries per thread block.
@@ -39,16 +41,28 @@ struct AttentionArgs {
   std::int32_t num_heads = 0;
 };
 
-// fp32 throughout (the parity path): accurate expf, fp32 dot products.
+// The attention kernels. Session::attention reaches them only through select_attention_kernel
+// and launch_attention below, the one place that decides which kernel runs.
+enum class AttentionKernel {
+  F32,   // fp32 throughout (the parity path): accurate expf, fp32 dot products
+  Wmma,  // tensor cores (wmma): Q, K, V and the probabilities rounded to bf16, scores,
+         // softmax statistics and the output accumulated in fp32; any head dim up to 128
+  Mma,   // the same arithmetic with FlashAttention-2's register-resident structure
+         // (mma.sync), several times faster; head dims 17-128
+};
+
+const char* attention_kernel_name(AttentionKernel kernel);  // "f32", "wmma", "mma"
+
+// bf16: the Q|K|V came from bf16 GEMMs or an operand is bf16 (rounding them to bf16 again
+// loses little); else fp32. Error(NotSupported) for head dims above kAttentionMaxHeadDim.
+AttentionKernel select_attention_kernel(bool bf16, std::int64_t head_dim, CudaAttentionKernel choice);
+
+// Enqueues `kernel` on `stream` (the output is written as args.out_bf16 says).
+void launch_attention(AttentionKernel kernel, const AttentionArgs& args, cudaStream_t stream);
+
+// The per-kernel launchers (attention_f32.cu, attention_bf16.cu, attention_mma.cu).
 void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream);
-
-// Tensor cores: Q, K, V and the probabilities rounded to bf16, scores, softmax statistics
-// and the output accumulated in fp32. For bf16 models, whose Q/K/V come out of bf16 GEMMs
-// (as fp32, or as bf16 scratch); the output is written as args.out_bf16 says.
-void launch_attention_bf16(const AttentionArgs& args, cudaStream_t stream);
-
-// The same arithmetic with FlashAttention-2's register-resident structure (mma.sync), several
-// times faster. False (nothing launched) for head dims it does not take (16 and below).
-bool launch_attention_mma(const AttentionArgs& args, cudaStream_t stream);
+void launch_attention_wmma(const AttentionArgs& args, cudaStream_t stream);
+void launch_attention_mma(const AttentionArgs& args, cudaStream_t stream);
 
 }  // namespace rerank::engine::cuda

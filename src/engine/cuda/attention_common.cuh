@@ -8,8 +8,11 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <string>
+#include <type_traits>
 
 #include "engine/cuda/attention.hpp"
+#include "rerank/error.hpp"
 
 namespace rerank::engine::cuda {
 
@@ -105,6 +108,24 @@ void with_attention_types(const AttentionArgs& args, F&& f) {
     f(float{}, __nv_bfloat16{});
   } else {
     f(float{}, float{});
+  }
+}
+
+// Calls f(std::integral_constant<int, D>{}) with the smallest kernel instance D of 16, 32,
+// 64 and 128 that holds head dim d: the one head-dim dispatch every launcher uses.
+template <typename F>
+void with_head_dim(int d, F&& f) {
+  if (d <= 16) {
+    f(std::integral_constant<int, 16>{});
+  } else if (d <= 32) {
+    f(std::integral_constant<int, 32>{});
+  } else if (d <= 64) {
+    f(std::integral_constant<int, 64>{});
+  } else if (d <= kAttentionMaxHeadDim) {
+    f(std::integral_constant<int, 128>{});
+  } else {
+    throw Error(ErrorCode::NotSupported,
+                "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
   }
 }
 

@@ -183,19 +183,7 @@ void launch_attention_f32(const AttentionArgs& args, cudaStream_t stream) {
   if (args.qkv_bf16 || args.out_bf16)
     throw Error(ErrorCode::Internal, "the fp32 attention kernel takes fp32 matrices");
   if (args.num_tiles <= 0 || args.num_heads <= 0) return;
-  const int d = args.hidden / args.num_heads;
-  if (d <= 16) {
-    launch<16>(args, stream);
-  } else if (d <= 32) {
-    launch<32>(args, stream);
-  } else if (d <= 64) {
-    launch<64>(args, stream);
-  } else if (d <= kAttentionMaxHeadDim) {
-    launch<128>(args, stream);
-  } else {
-    throw Error(ErrorCode::NotSupported,
-                "CUDA attention supports head dimensions up to 128, not " + std::to_string(d));
-  }
+  with_head_dim(args.hidden / args.num_heads, [&](auto d) { launch<decltype(d)::value>(args, stream); });
 }
 
 }  // namespace rerank::engine::cuda

@@ -280,19 +280,17 @@ void launch(const AttentionArgs& args, cudaStream_t stream) {
 
 }  // namespace
 
-bool launch_attention_mma(const AttentionArgs& args, cudaStream_t stream) {
-  if (args.num_heads <= 0) return false;
-  const int d = args.hidden / args.num_heads;
-  if (d <= 16 || d > kAttentionMaxHeadDim) return false;
-  if (args.num_tiles <= 0) return true;
-  if (d <= 32) {
-    launch<32>(args, stream);
-  } else if (d <= 64) {
-    launch<64>(args, stream);
-  } else {
-    launch<128>(args, stream);
-  }
-  return true;
+void launch_attention_mma(const AttentionArgs& args, cudaStream_t stream) {
+  if (args.num_tiles <= 0 || args.num_heads <= 0) return;
+  with_head_dim(args.hidden / args.num_heads, [&](auto d) {
+    // The fragments need at least two 16-wide k steps: select_attention_kernel sends head
+    // dims of 16 and below to the wmma kernel.
+    if constexpr (decltype(d)::value >= 32) {
+      launch<decltype(d)::value>(args, stream);
+    } else {
+      throw Error(ErrorCode::Internal, "the mma attention kernel takes head dims above 16");
+    }
+  });
 }
 
 }  // namespace rerank::engine::cuda

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/cuda/cuda_memory.hpp"
-#include "engine/device.hpp"
+#include "engine/types.hpp"
 
 namespace rerank::engine::cuda {
 
@@ -24,7 +24,7 @@ class CudaLinear final : public LinearWeights {
              Precision precision);
   std::int64_t in_features() const override { return in_; }
   std::int64_t out_features() const override { return out_; }
-  Precision precision() const { return precision_; }
+  Precision precision() const override { return precision_; }
   const void* weight() const { return weight_.get(); }  // fp32 or bf16 [out x in]
   const float* bias() const { return static_cast<const float*>(bias_.get()); }  // null when none
   // The bias rounded to bf16 (bf16 weights only): cuBLASLt's bias epilogue takes the output's

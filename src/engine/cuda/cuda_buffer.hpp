@@ -6,7 +6,7 @@
 
 #include "engine/cuda/cublaslt_gemm.hpp"
 #include "engine/cuda/cuda_memory.hpp"
-#include "engine/device.hpp"
+#include "engine/types.hpp"
 
 namespace rerank::engine::cuda {
 

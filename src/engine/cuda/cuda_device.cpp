@@ -5,6 +5,7 @@
 
 #include "engine/cuda/cublaslt_gemm.hpp"
 #include "engine/cuda/cuda_buffer.hpp"
+#include "engine/cuda/attention.hpp"
 #include "engine/cuda/cuda_check.hpp"
 #include "engine/cuda/cuda_session.hpp"
 #include "engine/cuda/kernels.hpp"
@@ -33,7 +34,8 @@ class DeviceGuard {
 
 class CudaDevice final : public Device {
  public:
-  CudaDevice(int ordinal, const cudaDeviceProp& props) : ordinal_(ordinal), props_(props) {}
+  CudaDevice(int ordinal, const cudaDeviceProp& props, const DeviceOptions& options)
+      : ordinal_(ordinal), props_(props), options_(options) {}
 
   std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
                                              std::int64_t in, Precision precision) const override {
@@ -48,7 +50,7 @@ class CudaDevice final : public Device {
 
   std::unique_ptr<Session> make_session() const override {
     DeviceGuard guard(ordinal_);
-    return std::make_unique<CudaSession>(ordinal_);
+    return std::make_unique<CudaSession>(ordinal_, options_);
   }
 
   std::string describe() const override {
@@ -69,12 +71,24 @@ class CudaDevice final : public Device {
   // No host compute threads: the GPU does the work.
   int threads() const override { return 1; }
 
+ private:
+  int ordinal_;
+  cudaDeviceProp props_;
+  DeviceOptions options_;
+};
+
+class CudaProbe final : public DeviceProbe {
+ public:
+  CudaProbe(int ordinal, const DeviceOptions& options) : ordinal_(ordinal), options_(options) {}
+
   double measure_gemm_peak_gflops(Precision precision) const override {
     DeviceGuard guard(ordinal_);
     return measure_cublaslt_peak_gflops(precision, 8192);
   }
 
   std::string gemm_peak_method() const override { return "cuBLASLt 8192^3"; }
+
+  int threads() const override { return 1; }
 
   // The whole device's used memory: our allocations never shrink (arenas keep their
   // high-water mark), so after a run this is that run's peak, plus the CUDA context.
@@ -85,9 +99,14 @@ class CudaDevice final : public Device {
     return total - free_bytes;
   }
 
+  std::string attention_kernel(Precision precision, std::int64_t head_dim) const override {
+    return attention_kernel_name(
+        select_attention_kernel(precision == Precision::BF16, head_dim, options_.cuda_attention));
+  }
+
  private:
   int ordinal_;
-  cudaDeviceProp props_;
+  DeviceOptions options_;
 };
 
 int parse_ordinal(const std::string& spec) {
@@ -106,9 +125,8 @@ int parse_ordinal(const std::string& spec) {
   return n;
 }
 
-}  // namespace
-
-std::unique_ptr<Device> make_cuda_device(const std::string& spec) {
+// The ordinal and properties of the device `spec` names, once it is known to run our kernels.
+int checked_ordinal(const std::string& spec, cudaDeviceProp* props_out) {
   const int ordinal = parse_ordinal(spec);
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
@@ -135,7 +153,22 @@ std::unique_ptr<Device> make_cuda_device(const std::string& spec) {
                     "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(props.major) +
                     std::to_string(props.minor));
   }
-  return std::make_unique<CudaDevice>(ordinal, props);
+  *props_out = props;
+  return ordinal;
+}
+
+}  // namespace
+
+std::unique_ptr<Device> make_cuda_device(const DeviceOptions& options) {
+  cudaDeviceProp props{};
+  const int ordinal = checked_ordinal(options.device, &props);
+  return std::make_unique<CudaDevice>(ordinal, props, options);
+}
+
+std::unique_ptr<DeviceProbe> make_cuda_probe(const DeviceOptions& options) {
+  cudaDeviceProp props{};
+  const int ordinal = checked_ordinal(options.device, &props);
+  return std::make_unique<CudaProbe>(ordinal, options);
 }
 
 }  // namespace rerank::engine::cuda

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "engine/device.hpp"
+#include "engine/types.hpp"
 
 namespace rerank::engine::cuda {
 

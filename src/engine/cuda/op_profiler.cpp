@@ -1,15 +1,13 @@
 #include "engine/cuda/op_profiler.hpp"
 
+#include "engine/profiling_switch.hpp"
+
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace rerank::engine::cuda {
 
-OpProfiler::OpProfiler() {
-  const char* env = std::getenv("RERANK_CUDA_PROFILE");
-  enabled_ = env && *env && std::strcmp(env, "0") != 0;
-}
+OpProfiler::OpProfiler() : enabled_(op_profiling_requested()) {}
 
 OpProfiler::~OpProfiler() {
   for (auto& p : pending_) {

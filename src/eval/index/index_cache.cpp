@@ -1,5 +1,7 @@
 #include "eval/index/index_cache.hpp"
 
+#include "core/environment.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <cctype>
@@ -20,17 +22,13 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 }  // namespace
 
 std::filesystem::path default_index_cache_dir() {
-  if (std::string v = env("RERANK_INDEX_CACHE"); !v.empty()) return v;
-  if (std::string v = env("XDG_CACHE_HOME"); !v.empty()) return std::filesystem::path(v) / "rerank" / "indexes";
-  if (std::string v = env("HOME"); !v.empty()) return std::filesystem::path(v) / ".cache" / "rerank" / "indexes";
+  if (std::string v = env_value("RERANK_INDEX_CACHE"); !v.empty()) return v;
+  if (std::string v = env_value("XDG_CACHE_HOME"); !v.empty()) return std::filesystem::path(v) / "rerank" / "indexes";
+  if (std::string v = env_value("HOME"); !v.empty()) return std::filesystem::path(v) / ".cache" / "rerank" / "indexes";
   return std::filesystem::temp_directory_path() / "rerank-indexes";
 }
 

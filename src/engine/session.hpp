@@ -1,0 +1,87 @@
+// One worker's state and the ops models are written against. An op (engine/ops/NAME.cpp)
+// checks its operands once, naming itself and the shapes in Error(Internal) when they do not
+// fit, and then calls its backend's primitive (the protected *_primitive methods), which may
+// assume checked operands. A session keeps no state from one op to the next beyond the
+// memory of the current pass: what an op computes depends only on its operands (their shapes
+// and element types) and its arguments. How to add an op: docs/engine.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "engine/types.hpp"
+
+namespace rerank::engine {
+
+// Not thread-safe: use one session per concurrent caller. Matrices from the alloc methods
+// stay valid until the next begin().
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  // ---- Memory of one forward pass ----
+  virtual void begin() = 0;  // releases every matrix of the previous forward pass
+  virtual Matrix alloc(std::int64_t rows, std::int64_t cols) = 0;
+  // Scratch that only linear layers of precision `reader` and attention read (a layer's
+  // Q|K|V, attention context, FFN intermediate): the backend may store it at that precision
+  // instead of fp32, halving its memory traffic. Default: alloc().
+  virtual Matrix alloc_scratch(std::int64_t rows, std::int64_t cols, Precision reader) {
+    (void)reader;
+    return alloc(rows, cols);
+  }
+  // A matrix to hold the reduced-precision copy of an fp32 activation that GEMMs of
+  // precision `reader` read, when this backend's GEMMs want one (CUDA bf16: a bf16 copy,
+  // written by the op that makes the activation, e.g. layer_norm's `copy`); nullopt when
+  // they read fp32 matrices directly (the CPU, where oneDNN converts inside the GEMM).
+  virtual std::optional<Matrix> alloc_input_copy(std::int64_t rows, std::int64_t cols, Precision reader) {
+    (void)rows, (void)cols, (void)reader;
+    return std::nullopt;
+  }
+
+  // ---- Ops ----
+  // out[t] = word[input_ids[t]] + position[position_ids[t]] + token_type[token_type_ids[t]]
+  // (position and token_type may be null). out is [tokens x width], fp32; every id must be a
+  // row of its table.
+  void embed(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
+             const DeviceBuffer* token_type, Matrix& out);
+  // y = x W^T + b (+ y), then the epilogue's activation. x and y are fp32; with bf16 weights
+  // either may be bf16 (scratch or an input copy), except a residual sum (accumulate).
+  void linear(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue = {});
+  // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32. With `copy` (from
+  // alloc_input_copy, x's shape) the result is also written there in copy's element type.
+  void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+                  Matrix* copy = nullptr);
+  // In place, element-wise.
+  void activation(Matrix& x, Activation act);
+  // Multi-head self-attention over packed sequences: qkv is [tokens x 3*hidden] (Q | K | V,
+  // heads contiguous inside each), out is [tokens x hidden]. Every token attends to every
+  // token of its own sequence only (no padding, no mask). `precision` is the precision of the
+  // GEMMs that made Q|K|V: BF16 lets a backend compute in bf16 on tensor cores (CUDA); the
+  // CPU computes fp32 whatever it says. bf16 operands need BF16.
+  void attention(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads, Matrix& out,
+                 Precision precision = Precision::F32);
+  // out = x in out's element type (same shape; bf16 rounds to nearest even).
+  void convert(const Matrix& x, Matrix& out);
+  // out[i] = x[rows[i]] (fp32).
+  void gather_rows(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out);
+  // Copies an fp32 matrix to host memory (rows * cols floats), waiting for the pass's work.
+  void to_host(const Matrix& x, float* dst);
+
+ protected:
+  // ---- Primitives: one per op, operands checked by the op ----
+  virtual void embed_primitive(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
+                               const DeviceBuffer* token_type, Matrix& out) = 0;
+  virtual void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y,
+                                const LinearEpilogue& epilogue) = 0;
+  virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+                                    Matrix* copy) = 0;
+  virtual void activation_primitive(Matrix& x, Activation act) = 0;
+  virtual void attention_primitive(const Matrix& qkv, std::span<const std::int32_t> seq_starts,
+                                   std::int64_t num_heads, Matrix& out, Precision precision) = 0;
+  virtual void convert_primitive(const Matrix& x, Matrix& out) = 0;
+  virtual void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) = 0;
+  virtual void to_host_primitive(const Matrix& x, float* dst) = 0;
+};
+
+}  // namespace rerank::engine
