@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 
+#include "engine/attention_spec.hpp"
 #include "engine/types.hpp"
 
 namespace rerank::engine {
@@ -54,13 +55,17 @@ class Session {
                   Matrix* copy = nullptr);
   // In place, element-wise.
   void activation(Matrix& x, Activation act);
-  // Multi-head self-attention over packed sequences: qkv is [tokens x 3*hidden] (Q | K | V,
-  // heads contiguous inside each), out is [tokens x hidden]. Every token attends to every
-  // token of its own sequence only (no padding, no mask). `precision` is the precision of the
-  // GEMMs that made Q|K|V: BF16 lets a backend compute in bf16 on tensor cores (CUDA); the
-  // CPU computes fp32 whatever it says. bf16 operands need BF16.
+  // Attention as `spec` states it (engine/attention_spec.hpp: heads and KV heads, causal,
+  // windows, scale, soft-capping, relative bias, rotary positions) over the packed sequences
+  // `in` names: self-attention on a fused Q|K|V, cross-attention, a cached prefix. out is
+  // [Tq x heads * head_dim]. A backend that cannot run a spec says Error(NotSupported).
+  void attention(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out);
+  // BERT's self-attention (AttentionSpec::bidirectional) on qkv [tokens x 3*hidden].
   void attention(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads, Matrix& out,
-                 Precision precision = Precision::F32);
+                 Precision precision = Precision::F32) {
+    attention(AttentionInputs::self(qkv, seq_starts),
+              AttentionSpec::bidirectional(num_heads, num_heads > 0 ? out.cols / num_heads : 0, precision), out);
+  }
   // out = x in out's element type (same shape; bf16 rounds to nearest even).
   void convert(const Matrix& x, Matrix& out);
   // out[i] = x[rows[i]] (fp32).
@@ -77,8 +82,7 @@ class Session {
   virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
                                     Matrix* copy) = 0;
   virtual void activation_primitive(Matrix& x, Activation act) = 0;
-  virtual void attention_primitive(const Matrix& qkv, std::span<const std::int32_t> seq_starts,
-                                   std::int64_t num_heads, Matrix& out, Precision precision) = 0;
+  virtual void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) = 0;
   virtual void convert_primitive(const Matrix& x, Matrix& out) = 0;
   virtual void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) = 0;
   virtual void to_host_primitive(const Matrix& x, float* dst) = 0;

@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/arena.hpp"
+#include "engine/cpu/attention_general.hpp"
 #include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/kernels.hpp"
 #include "engine/cpu/onednn_linear.hpp"
@@ -88,10 +89,17 @@ class CpuSession final : public Session {
     });
   }
 
-  void attention_primitive(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads,
-                           Matrix& out, Precision) override {
+  void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override {
     // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
-    // small share of its time.
+    // small share of its time. BERT's attention keeps its fused kernel.
+    if (in.qkv && spec.is_plain() && !in.prefix_kv && !in.kv_out) {
+      plain_attention(*in.qkv, in.seq_starts, spec.heads, out);
+    } else {
+      attention_general(in, spec, out, arena_);
+    }
+  }
+
+  void plain_attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads, Matrix& out) {
     const std::int64_t hidden = out.cols;
     const std::int64_t d = hidden / num_heads;
     const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;

@@ -8,6 +8,7 @@
 #include "engine/cuda/cuda_buffer.hpp"
 #include "engine/cuda/cuda_check.hpp"
 #include "engine/cuda/kernels.hpp"
+#include "engine/cuda_attention_support.hpp"
 
 namespace rerank::engine::cuda {
 
@@ -149,11 +150,16 @@ void CudaSession::activation_primitive(Matrix& x, Activation act) {
   }
 }
 
-void CudaSession::attention_primitive(const Matrix& qkv, std::span<const std::int32_t> seq_starts,
-                                      std::int64_t num_heads, Matrix& out, Precision precision) {
+void CudaSession::attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) {
   activate();
+  if (const std::optional<std::string> why = cuda_attention_unsupported(in, spec)) {
+    throw Error(ErrorCode::NotSupported, "CUDA attention: " + *why + " (runs on --device cpu)");
+  }
+  const Matrix& qkv = *in.qkv;
+  const std::span<const std::int32_t> seq_starts = in.seq_starts;
+  const std::int64_t num_heads = spec.heads;
   const AttentionKernel kernel =
-      select_attention_kernel(precision == Precision::BF16, out.cols / num_heads, options_.cuda_attention);
+      select_attention_kernel(spec.precision == Precision::BF16, spec.head_dim, options_.cuda_attention);
   // Every layer of a pass passes the same sequences: upload them and the tile list once.
   if (!attn_starts_ ||
       !std::equal(seq_starts.begin(), seq_starts.end(), attn_starts_host_.begin(), attn_starts_host_.end())) {

@@ -41,8 +41,7 @@ class CudaSession final : public Session {
   void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
                             Matrix* copy) override;
   void activation_primitive(Matrix& x, Activation act) override;
-  void attention_primitive(const Matrix& qkv, std::span<const std::int32_t> seq_starts, std::int64_t num_heads,
-                           Matrix& out, Precision precision) override;
+  void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override;
   void convert_primitive(const Matrix& x, Matrix& out) override;
   void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override;
   void to_host_primitive(const Matrix& x, float* dst) override;
