@@ -49,12 +49,19 @@ class Session {
   // y = x W^T + b (+ y), then the epilogue's activation. x and y are fp32; with bf16 weights
   // either may be bf16 (scratch or an input copy), except a residual sum (accumulate).
   void linear(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue = {});
-  // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32. With `copy` (from
-  // alloc_input_copy, x's shape) the result is also written there in copy's element type.
-  void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+  // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32; beta null: no bias
+  // (ModernBERT's norm_bias false). With `copy` (from alloc_input_copy, x's shape) the result
+  // is also written there in copy's element type.
+  void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                   Matrix* copy = nullptr);
   // In place, element-wise.
   void activation(Matrix& x, Activation act);
+  // A gated linear unit's activation (GeGLU, SwiGLU): x is [n x 2m] = [input | gate], out
+  // [n x m] = act(input) * gate, fp32 (transformers' `input, gate = x.chunk(2)`).
+  void gated_activation(const Matrix& x, Matrix& out, Activation act);
+  // Mean pooling: out[s] = the mean of x's rows seq_starts[s] .. seq_starts[s + 1] - 1
+  // (transformers' masked mean over a sequence's tokens), fp32.
+  void mean_rows(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out);
   // Attention as `spec` states it (engine/attention_spec.hpp: heads and KV heads, causal,
   // windows, scale, soft-capping, relative bias, rotary positions) over the packed sequences
   // `in` names: self-attention on a fused Q|K|V, cross-attention, a cached prefix. out is
@@ -79,9 +86,11 @@ class Session {
                                const DeviceBuffer* token_type, Matrix& out) = 0;
   virtual void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y,
                                 const LinearEpilogue& epilogue) = 0;
-  virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+  virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                     Matrix* copy) = 0;
   virtual void activation_primitive(Matrix& x, Activation act) = 0;
+  virtual void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) = 0;
+  virtual void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out) = 0;
   virtual void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) = 0;
   virtual void convert_primitive(const Matrix& x, Matrix& out) = 0;
   virtual void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "models/encoder_classifier.hpp"
+#include "models/modernbert_classifier.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -69,8 +70,16 @@ ArchitectureTable builtin_table() {
   jina.refine_note = "with Jina's mixer.Wqkv attention weights";
   t.add(std::move(jina));
 
+  // ModernBERT cross-encoders (modernbert_classifier.cpp): CPU only until the CUDA kernels
+  // learn rotary positions, windows and GeGLU.
+  ArchitectureRow modernbert = planned("ModernBertForSequenceClassification", "modernbert", "modernbert",
+                                       "cross-encoder");
+  modernbert.load = modernbert_classifier_loader();
+  modernbert.precisions = kAllPrecisions;
+  modernbert.devices = {"cpu"};
+  t.add(std::move(modernbert));
+
   // Detected, planned: loading them is NotSupported naming the architecture.
-  t.add(planned("ModernBertForSequenceClassification", "modernbert", "modernbert", "cross-encoder"));
   t.add(planned("DebertaV2ForSequenceClassification", "deberta-v2", "deberta", "cross-encoder"));
   t.add(planned("DebertaForSequenceClassification", "deberta", "deberta", "cross-encoder"));
   t.add(planned("DistilBertForSequenceClassification", "distilbert", "distilbert", "cross-encoder"));

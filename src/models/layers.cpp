@@ -26,6 +26,22 @@ LayerNorm LayerNorm::load(const WeightSource& src, const engine::Device& dev, co
   return n;
 }
 
+LayerNorm LayerNorm::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                          std::int64_t size, double eps, bool bias) {
+  if (bias) return load(src, dev, prefix, size, eps);
+  LayerNorm n;
+  n.gamma = dev.upload(src.get(prefix + ".weight", {size}));
+  n.eps = static_cast<float>(eps);
+  return n;
+}
+
+std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
+                                                   const std::string& prefix, std::int64_t out, std::int64_t in,
+                                                   engine::Precision precision, bool bias) {
+  if (bias) return load_linear(src, dev, prefix, out, in, precision);
+  return dev.make_linear(src.get(prefix + ".weight", {out, in}), {}, out, in, precision);
+}
+
 std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
                                                    const std::string& prefix, std::int64_t out, std::int64_t in,
                                                    engine::Precision precision) {

@@ -23,9 +23,12 @@ struct LayerNorm {
   // PREFIX.weight/.bias (or the old PREFIX.gamma/.beta names).
   static LayerNorm load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
                         std::int64_t size, double eps);
+  // PREFIX.weight, and PREFIX.bias only when `bias` (nn.LayerNorm(bias=False) has none).
+  static LayerNorm load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
+                        std::int64_t size, double eps, bool bias);
   // In place; also writes `copy` (the next GEMM's input copy) when given.
   void forward(engine::Session& s, engine::Matrix& x, engine::Matrix* copy = nullptr) const {
-    s.layer_norm(x, *gamma, *beta, eps, copy);
+    s.layer_norm(x, *gamma, beta.get(), eps, copy);
   }
 };
 
@@ -33,6 +36,10 @@ struct LayerNorm {
 std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
                                                    const std::string& prefix, std::int64_t out, std::int64_t in,
                                                    engine::Precision precision);
+// PREFIX.weight, and PREFIX.bias only when `bias` (nn.Linear(bias=False) has none).
+std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
+                                                   const std::string& prefix, std::int64_t out, std::int64_t in,
+                                                   engine::Precision precision, bool bias);
 
 struct Embeddings {
   std::unique_ptr<engine::DeviceBuffer> word, position, token_type;

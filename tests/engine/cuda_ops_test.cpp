@@ -157,8 +157,8 @@ TEST(CudaOps, LayerNormMatchesCpu) {
       const auto b = random_values(static_cast<std::size_t>(cols), 1.0f, 23);
       auto cg = t.cpu().upload(g), cb = t.cpu().upload(b), gg = t.gpu().upload(g), gb = t.gpu().upload(b);
       auto m = t.put(x, rows, cols);
-      t.cpu_session().layer_norm(m.cpu, *cg, *cb, eps);
-      t.gpu_session().layer_norm(m.gpu, *gg, *gb, eps);
+      t.cpu_session().layer_norm(m.cpu, *cg, cb.get(), eps);
+      t.gpu_session().layer_norm(m.gpu, *gg, gb.get(), eps);
       EXPECT_LE(t.diff(m), 1e-5) << cols << " columns, eps " << eps;
     }
   }
@@ -348,7 +348,7 @@ TEST(CudaOps, Bf16InputCopiesAreExplicitOutputs) {
       const LinearWeights& w = g ? *wg : *wc;
       Matrix& xm = g ? x.gpu : x.cpu;
       s.linear(xm, w, g ? y1.gpu : y1.cpu);  // fp32 in: converted for the GEMM
-      s.layer_norm(xm, g ? *gamma_g : *gamma_c, g ? *beta_g : *beta_c, 1e-5f, g ? &*copy : nullptr);
+      s.layer_norm(xm, g ? *gamma_g : *gamma_c, g ? beta_g.get() : beta_c.get(), 1e-5f, g ? &*copy : nullptr);
       s.linear(g ? *copy : xm, w, g ? y2.gpu : y2.cpu);                // reads the layer norm's copy
       s.linear(xm, w, g ? y4.gpu : y4.cpu);                            // the same from the fp32 matrix
       s.linear(g ? y2.gpu : y2.cpu, w, xm, {Activation::None, true});  // x changes

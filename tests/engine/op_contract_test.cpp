@@ -110,10 +110,10 @@ TEST_F(OpContract, LayerNormWritesTheCopyItIsGiven) {
   auto beta = dev_->upload({0.0f, 0.1f, -0.1f, 0.2f});
   Matrix x = s_->alloc(3, 4), copy = s_->alloc(3, 4);
   for (std::int64_t i = 0; i < 12; ++i) x.data[i] = static_cast<float>(i * i % 7) - 3.0f;
-  s_->layer_norm(x, *gamma, *beta, 1e-5f, &copy);
+  s_->layer_norm(x, *gamma, beta.get(), 1e-5f, &copy);
   for (std::int64_t i = 0; i < 12; ++i) EXPECT_EQ(copy.data[i], x.data[i]) << i;
   Matrix small = s_->alloc(2, 4);
-  internal_error_of([&] { s_->layer_norm(x, *gamma, *beta, 1e-5f, &small); });
+  internal_error_of([&] { s_->layer_norm(x, *gamma, beta.get(), 1e-5f, &small); });
   internal_error_of([&] { s_->convert(x, small); });
 }
 

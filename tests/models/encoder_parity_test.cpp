@@ -80,7 +80,7 @@ TEST_P(EncoderParity, Fp32OneSequenceAtATimeSingleThreadMatches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderParity,
-                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"));
+                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce", "modernbert-ce"));
 
 }  // namespace
 }  // namespace rerank::models

@@ -198,7 +198,7 @@ TEST_P(CrossEncoderFixture, RerankScoreCliMatches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CrossEncoderFixture,
-                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"));
+                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce", "modernbert-ce"));
 
 TEST(CrossEncoderRanker, ScoresRankAndTwoLabelRule) {
   RERANK_REQUIRE_SHARED(dir, "reference/bert-ce-2label");

@@ -99,10 +99,10 @@ TEST(SpecResolver, DetectsTypeFromConfig) {
   // A bare encoder is a reranker only as ColBERT, which its weights tell (a bias-free
   // linear.weight: ReferenceFixturesAreDetected); from config.json alone it is not one.
   EXPECT_THROW(detect_type_from_config({{"architectures", {"BertModel"}}, {"model_type", "bert"}}, &arch), Error);
-  EXPECT_THROW(detect_type_from_config({{"architectures", {"ModernBertForSequenceClassification"}},
-                                        {"model_type", "modernbert"}},
-                                       &arch),
-               Error);
+  EXPECT_EQ(detect_type_from_config({{"architectures", {"ModernBertForSequenceClassification"}},
+                                     {"model_type", "modernbert"}},
+                                    &arch),
+            "cross-encoder");
   EXPECT_THROW(detect_type_from_config({{"architectures", {"DebertaV2ForSequenceClassification"}},
                                         {"model_type", "deberta-v2"}},
                                        &arch),
@@ -172,7 +172,8 @@ TEST(SpecResolver, ReferenceFixturesAreDetected) {
   EXPECT_EQ(resolve_spec((ref / "t5-mono").string(), {}).type, "t5");
   EXPECT_EQ(resolve_spec((ref / "qwen3-pointwise").string(), {}).type, "llm");
   EXPECT_EQ(resolve_spec((ref / "colbert").string(), {}).type, "colbert");
-  for (const char* unsupported : {"t5-mono", "qwen3-pointwise", "colbert", "modernbert-ce", "deberta-v2-ce"}) {
+  EXPECT_EQ(resolve_spec((ref / "modernbert-ce").string(), {}).type, "cross-encoder");
+  for (const char* unsupported : {"t5-mono", "qwen3-pointwise", "colbert", "deberta-v2-ce"}) {
     EXPECT_EQ(load_error((ref / unsupported).string()), ErrorCode::NotSupported) << unsupported;
   }
 }

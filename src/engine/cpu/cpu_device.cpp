@@ -74,10 +74,12 @@ class CpuSession final : public Session {
     linear_.run(x, *weights, y, epilogue, arena_);
   }
 
-  void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+  void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                             Matrix* copy) override {
+    const Arena::Scope temporaries(arena_);
+    const float* bias = beta ? beta->data() : zeros(x.cols);  // + 0 leaves every value as it is
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
-      layer_norm_rows(x.data + b * x.cols, e - b, x.cols, x.cols, gamma.data(), beta.data(), eps);
+      layer_norm_rows(x.data + b * x.cols, e - b, x.cols, x.cols, gamma.data(), bias, eps);
     });
     // The CPU never asks for input copies (its GEMMs read fp32), but honours one it is given.
     if (copy) convert_primitive(x, *copy);
@@ -86,6 +88,36 @@ class CpuSession final : public Session {
   void activation_primitive(Matrix& x, Activation act) override {
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
       activation_inplace(x.data + b * x.cols, (e - b) * x.cols, act);
+    });
+  }
+
+  void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) override {
+    const std::int64_t m = out.cols;
+    parallel_for(out.rows, [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t r = b; r < e; ++r) {
+        const float* input = x.data + r * x.cols;
+        const float* gate = input + m;
+        float* o = out.data + r * m;
+        std::memcpy(o, input, static_cast<std::size_t>(m) * sizeof(float));
+        activation_inplace(o, m, act);
+        for (std::int64_t c = 0; c < m; ++c) o[c] *= gate[c];
+      }
+    });
+  }
+
+  void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> starts, Matrix& out) override {
+    // Summed in double and divided once: as close to the exact mean as fp32 output allows.
+    parallel_for(out.rows, [&](std::int64_t b, std::int64_t e, int) {
+      std::vector<double> sum(static_cast<std::size_t>(x.cols));
+      for (std::int64_t s = b; s < e; ++s) {
+        std::fill(sum.begin(), sum.end(), 0.0);
+        for (std::int64_t r = starts[s]; r < starts[s + 1]; ++r) {
+          const float* row = x.data + r * x.cols;
+          for (std::int64_t c = 0; c < x.cols; ++c) sum[c] += row[c];
+        }
+        const double n = static_cast<double>(starts[s + 1] - starts[s]);
+        for (std::int64_t c = 0; c < x.cols; ++c) out.data[s * x.cols + c] = static_cast<float>(sum[c] / n);
+      }
     });
   }
 
@@ -157,6 +189,13 @@ class CpuSession final : public Session {
   }
 
  private:
+  // `n` zero floats from the arena (inside the caller's Arena::Scope).
+  const float* zeros(std::int64_t n) {
+    auto* z = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(n) * sizeof(float)));
+    std::fill(z, z + n, 0.0f);
+    return z;
+  }
+
   int threads_;
   Arena arena_;
   LinearRunner linear_;

@@ -126,15 +126,23 @@ void CudaSession::linear_primitive(const Matrix& x, const LinearWeights& weights
   if (epilogue.activation != Activation::None) activation_primitive(y, epilogue.activation);
 }
 
-void CudaSession::layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+void CudaSession::layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                        Matrix* copy) {
   activate();
+  const float* bias = beta ? as_cuda(*beta).data() : nullptr;
+  if (!bias) {
+    // No bias: add zeros (exact), from the pass's arena.
+    const auto bytes = static_cast<std::size_t>(x.cols) * sizeof(float);
+    void* z = arena_.allocate(bytes);
+    RERANK_CUDA_CHECK(cudaMemsetAsync(z, 0, bytes, stream_));
+    bias = static_cast<const float*>(z);
+  }
   // The kernel writes the bf16 copy (the next bf16 GEMM's input) in the same pass; an fp32
   // copy is a plain conversion afterwards.
   const bool bf16_copy = copy && copy->storage == Storage::BF16;
   {
     OpScope scope(profile_, stream_, "layer_norm");
-    launch_layer_norm(x.data, x.rows, x.cols, as_cuda(gamma).data(), as_cuda(beta).data(), eps,
+    launch_layer_norm(x.data, x.rows, x.cols, as_cuda(gamma).data(), bias, eps,
                       bf16_copy ? copy->data : nullptr, stream_);
   }
   if (copy && !bf16_copy) convert_primitive(x, *copy);
@@ -148,6 +156,14 @@ void CudaSession::activation_primitive(Matrix& x, Activation act) {
   } else {
     launch_bias_activation(x.data, x.rows, x.cols, nullptr, act, stream_);
   }
+}
+
+void CudaSession::gated_activation_primitive(const Matrix&, Matrix&, Activation) {
+  throw Error(ErrorCode::NotSupported, "CUDA: gated activations (GeGLU, SwiGLU) are not implemented yet; use --device cpu");
+}
+
+void CudaSession::mean_rows_primitive(const Matrix&, std::span<const std::int32_t>, Matrix&) {
+  throw Error(ErrorCode::NotSupported, "CUDA: mean pooling is not implemented yet; use --device cpu");
 }
 
 void CudaSession::attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) {

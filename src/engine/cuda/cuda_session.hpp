@@ -38,9 +38,12 @@ class CudaSession final : public Session {
   void embed_primitive(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
                        const DeviceBuffer* token_type, Matrix& out) override;
   void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue) override;
-  void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer& beta, float eps,
+  void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                             Matrix* copy) override;
   void activation_primitive(Matrix& x, Activation act) override;
+  // Not implemented on CUDA yet: Error(NotSupported) (the families that need them are CPU-only).
+  void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) override;
+  void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out) override;
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override;
   void convert_primitive(const Matrix& x, Matrix& out) override;
   void gather_rows_primitive(const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) override;
