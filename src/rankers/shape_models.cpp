@@ -20,7 +20,7 @@ std::string strip_prefix(std::string_view name) {
 
 }  // namespace
 
-std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large"}; }
+std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large", "modernbert-base"}; }
 
 bool is_shape_spec(std::string_view spec) { return spec.rfind("shape:", 0) == 0; }
 
@@ -56,6 +56,32 @@ nlohmann::json shape_model_config(std::string_view spec) {
             {"pad_token_id", 1},
             {"layer_norm_eps", 1e-5},
             {"hidden_act", "gelu"},
+            {"id2label", {{"0", "LABEL_0"}}}};
+  }
+  if (name == "modernbert-base") {
+    // Alibaba-NLP/gte-reranker-modernbert-base (ModernBERT-base): 22 layers, every third
+    // global (theta 160000), the others a 128-token window (theta 10000), 8192 positions.
+    return {{"architectures", {models::architecture_table().architecture_of_model_type("modernbert")}},
+            {"model_type", "modernbert"},
+            {"vocab_size", 50368},
+            {"hidden_size", 768},
+            {"num_hidden_layers", 22},
+            {"num_attention_heads", 12},
+            {"intermediate_size", 1152},
+            {"max_position_embeddings", 8192},
+            {"pad_token_id", 50283},
+            {"norm_eps", 1e-5},
+            {"norm_bias", false},
+            {"attention_bias", false},
+            {"mlp_bias", false},
+            {"classifier_bias", false},
+            {"hidden_activation", "gelu"},
+            {"classifier_activation", "gelu"},
+            {"classifier_pooling", "mean"},
+            {"global_attn_every_n_layers", 3},
+            {"local_attention", 128},
+            {"global_rope_theta", 160000.0},
+            {"local_rope_theta", 10000.0},
             {"id2label", {{"0", "LABEL_0"}}}};
   }
   std::string names;

@@ -18,7 +18,7 @@
 
 namespace rerank {
 
-// "minilm-l6", "bge-m3-large".
+// "minilm-l6", "bge-m3-large", "modernbert-base".
 std::vector<std::string> shape_model_names();
 
 // Whether `spec` is "shape:..." (a shape model rather than a checkpoint).

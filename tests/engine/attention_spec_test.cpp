@@ -243,6 +243,10 @@ std::vector<Case> cases() {
   add({.name = "causal", .heads = 3, .head_dim = 10, .lengths = {1, 9, 40}, .causal = true});
   add({.name = "symmetric window smaller than the sequences", .lengths = {3, 20, 37}, .window = window(K::Symmetric, 2)});
   add({.name = "symmetric window larger than the sequences", .lengths = {3, 20}, .window = window(K::Symmetric, 100)});
+  add({.name = "symmetric window, GQA (the general kernel)", .heads = 4, .kv_heads = 2, .lengths = {3, 41},
+       .window = window(K::Symmetric, 5), .rotary = rotary(L::HalfSplit, 10000.0f)});
+  add({.name = "symmetric window, many short and one long sequence", .heads = 2, .head_dim = 24,
+       .lengths = {1, 2, 3, 17, 16, 100}, .window = window(K::Symmetric, 7)});
   add({.name = "causal-left window (Gemma2)", .lengths = {4, 30}, .causal = true, .window = window(K::CausalLeft, 3)});
   add({.name = "causal-left window larger than the sequences", .causal = true, .window = window(K::CausalLeft, 1000)});
   add({.name = "soft-capping, pre-scaled queries", .scale = 0.5f, .softcap = 2.0f});

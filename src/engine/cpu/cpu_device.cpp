@@ -123,15 +123,43 @@ class CpuSession final : public Session {
 
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override {
     // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
-    // small share of its time. BERT's attention keeps its fused kernel.
-    if (in.qkv && spec.is_plain() && !in.prefix_kv && !in.kv_out) {
-      plain_attention(*in.qkv, in.seq_starts, spec.heads, out);
-    } else {
+    // small share of its time. Bidirectional multi-head self-attention, with rotary positions
+    // and a symmetric window or not (BERT, ModernBERT), runs on the fused kernel; every
+    // other spec on the general one.
+    const bool fused = in.qkv && !in.prefix_kv && !in.kv_out && spec.kv_heads_or_heads() == spec.heads &&
+                       !spec.causal && spec.softcap == 0.0f && !spec.bias.values && spec.scale > 0.0f &&
+                       (spec.window.kind == AttentionWindow::Kind::None ||
+                        spec.window.kind == AttentionWindow::Kind::Symmetric);
+    if (!fused) {
       attention_general(in, spec, out, arena_);
+      return;
     }
+    const std::int64_t window = spec.window.kind == AttentionWindow::Kind::Symmetric ? spec.window.radius : -1;
+    if (!spec.rotary_on) {
+      fused_attention(*in.qkv, in.seq_starts, spec.heads, spec.scale, window, out);
+      return;
+    }
+    // Rotary: Q and K rotated by each token's position in its sequence, in a copy.
+    const Arena::Scope temporaries(arena_);
+    const Matrix& qkv = *in.qkv;
+    Matrix rotated = qkv;
+    rotated.data = static_cast<float*>(arena_.allocate(static_cast<std::size_t>(qkv.rows * qkv.cols) * sizeof(float)));
+    const std::vector<float> inv_freq = rotary_inverse_frequencies(spec.rotary, spec.head_dim);
+    const std::span<const std::int32_t> starts = in.seq_starts;
+    parallel_for(static_cast<std::int64_t>(starts.size()) - 1, [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t s = b; s < e; ++s) {
+        for (std::int64_t t = starts[s]; t < starts[s + 1]; ++t) {
+          float* row = rotated.data + t * qkv.cols;
+          std::memcpy(row, qkv.data + t * qkv.cols, static_cast<std::size_t>(qkv.cols) * sizeof(float));
+          rotate(row, 2 * spec.heads, spec.head_dim, t - starts[s], spec.rotary, inv_freq);  // Q and K heads
+        }
+      }
+    });
+    fused_attention(rotated, starts, spec.heads, spec.scale, window, out);
   }
 
-  void plain_attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads, Matrix& out) {
+  void fused_attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads, float scale,
+                       std::int64_t window, Matrix& out) {
     const std::int64_t hidden = out.cols;
     const std::int64_t d = hidden / num_heads;
     const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;
@@ -141,7 +169,6 @@ class CpuSession final : public Session {
     const int threads = max_threads();
     const Arena::Scope temporaries(arena_);
     auto* scratch = static_cast<float*>(arena_.allocate(per_thread * static_cast<std::size_t>(threads) * sizeof(float)));
-    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
     // Longest sequences first keeps the threads evenly loaded at the end.
     std::vector<std::int64_t> order(static_cast<std::size_t>(nseq));
     for (std::int64_t s = 0; s < nseq; ++s) order[s] = s;
@@ -163,6 +190,7 @@ class CpuSession final : public Session {
       a.out = out.data + first * hidden + head * d;
       a.ldo = hidden;
       a.scale = scale;
+      a.window = window;
       a.scratch = scratch + per_thread * static_cast<std::size_t>(thread);
       attention_head(a);
     });

@@ -20,9 +20,11 @@ bool use_avx2() {
 void attention_head_generic(const AttentionHeadArgs& a) {
   float* s = a.scratch;  // one row of scores
   for (std::int64_t i = 0; i < a.t; ++i) {
+    const std::int64_t lo = a.window >= 0 ? std::max<std::int64_t>(0, i - a.window) : 0;
+    const std::int64_t hi = a.window >= 0 ? std::min(a.t, i + a.window + 1) : a.t;
     const float* qi = a.q + i * a.ld;
     float m = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < a.t; ++j) {
+    for (std::int64_t j = lo; j < hi; ++j) {
       const float* kj = a.k + j * a.ld;
       float dot = 0.0f;
       for (std::int64_t c = 0; c < a.d; ++c) dot += qi[c] * kj[c];
@@ -30,14 +32,14 @@ void attention_head_generic(const AttentionHeadArgs& a) {
       m = std::max(m, dot);
     }
     float sum = 0.0f;
-    for (std::int64_t j = 0; j < a.t; ++j) {
+    for (std::int64_t j = lo; j < hi; ++j) {
       s[j] = std::exp((s[j] - m) * a.scale);
       sum += s[j];
     }
     const float inv = 1.0f / sum;
     float* oi = a.out + i * a.ldo;
     for (std::int64_t c = 0; c < a.d; ++c) oi[c] = 0.0f;
-    for (std::int64_t j = 0; j < a.t; ++j) {
+    for (std::int64_t j = lo; j < hi; ++j) {
       const float* vj = a.v + j * a.ld;
       const float p = s[j] * inv;
       for (std::int64_t c = 0; c < a.d; ++c) oi[c] += p * vj[c];

@@ -20,12 +20,15 @@ struct AttentionHeadArgs {
   std::int64_t ldo = 0;      // row stride of out
   std::int64_t t = 0;        // tokens in the sequence
   std::int64_t d = 0;        // head dimension
-  float scale = 1.0f;        // 1/sqrt(d)
+  float scale = 1.0f;        // 1/sqrt(d), or any positive scale the spec states
+  // >= 0: query i sees only keys j with |i - j| <= window (ModernBERT's local layers); the
+  // kernel then computes only the scores inside the band.
+  std::int64_t window = -1;
   float* scratch = nullptr;  // attention_scratch_floats(t, d) floats, 64-byte aligned
 };
 
 std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d);
-// softmax(q k^T * scale) v for one head of one sequence.
+// softmax(q k^T * scale) v for one head of one sequence (within the window, if any).
 void attention_head(const AttentionHeadArgs& args);
 
 // x[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for rows [0, rows), stride ld.
