@@ -5,6 +5,7 @@
 
 #include "models/encoder_classifier.hpp"
 #include "models/modernbert_classifier.hpp"
+#include "models/sentence_transformers_head.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -78,6 +79,14 @@ ArchitectureTable builtin_table() {
   modernbert.precisions = kAllPrecisions;
   modernbert.devices = {"cpu"};
   t.add(std::move(modernbert));
+  // The Ettin rerankers: a bare ModernBertModel under a sentence-transformers CrossEncoder head.
+  ArchitectureRow ettin = planned("ModernBertModel", "modernbert", "modernbert", "cross-encoder");
+  ettin.refine = [](const CheckpointInfo& c) { return read_modular_cross_encoder_head(c.directory).has_value(); };
+  ettin.refine_note = "with a sentence-transformers CrossEncoder head (modules.json: Pooling, Dense, LayerNorm)";
+  ettin.load = modernbert_classifier_loader();
+  ettin.precisions = kAllPrecisions;
+  ettin.devices = {"cpu"};
+  t.add(std::move(ettin));
 
   // Detected, planned: loading them is NotSupported naming the architecture.
   t.add(planned("DebertaV2ForSequenceClassification", "deberta-v2", "deberta", "cross-encoder"));

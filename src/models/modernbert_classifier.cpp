@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/safetensors.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -11,22 +12,34 @@ using engine::Matrix;
 ModelLoader modernbert_classifier_loader() {
   return [](const CheckpointInfo& checkpoint, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
             engine::Precision precision) {
+    std::optional<ModularHead> modular;
+    if (checkpoint.architecture == "ModernBertModel") {
+      modular = read_modular_cross_encoder_head(checkpoint.directory);
+      if (!modular) {
+        throw Error(ErrorCode::ModelFormat, checkpoint.where + ": a bare ModernBertModel is a reranker only with a "
+                                                               "sentence-transformers CrossEncoder head in modules.json");
+      }
+    }
     return std::make_shared<const ModernBertClassifier>(parse_modernbert_config(checkpoint.config, checkpoint.where),
-                                                        weights, std::move(device), precision);
+                                                        weights, std::move(modular), std::move(device), precision);
   };
 }
 
 ModernBertClassifier::ModernBertClassifier(ModernBertConfig config, const WeightSource& weights,
+                                           std::optional<ModularHead> modular,
                                            std::shared_ptr<const engine::Device> device, engine::Precision precision)
     : config_(std::move(config)), device_(std::move(device)) {
   const engine::Device& dev = *device_;
   const std::int64_t h = config_.hidden_size, inter = config_.intermediate_size;
   const double eps = config_.norm_eps;
   const bool norm_bias = config_.norm_bias;
-  tok_embeddings_ = dev.upload(weights.get("model.embeddings.tok_embeddings.weight", {config_.vocab_size, h}));
-  embeddings_norm_ = LayerNorm::load(weights, dev, "model.embeddings.norm", h, eps, norm_bias);
+  // ModernBertForSequenceClassification nests the encoder under "model."; a bare
+  // ModernBertModel (sentence-transformers' Transformer module) has no prefix.
+  const std::string m = modular ? "" : "model.";
+  tok_embeddings_ = dev.upload(weights.get(m + "embeddings.tok_embeddings.weight", {config_.vocab_size, h}));
+  embeddings_norm_ = LayerNorm::load(weights, dev, m + "embeddings.norm", h, eps, norm_bias);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i);
+    const std::string p = m + "layers." + std::to_string(i);
     Layer l;
     // transformers: layer 0's attn_norm is nn.Identity (the embeddings were just normalised).
     if (i > 0) l.attn_norm = std::make_unique<LayerNorm>(LayerNorm::load(weights, dev, p + ".attn_norm", h, eps, norm_bias));
@@ -43,17 +56,45 @@ ModernBertClassifier::ModernBertClassifier(ModernBertConfig config, const Weight
     if (sliding) l.attention.window = {engine::AttentionWindow::Kind::Symmetric, config_.local_attention / 2};
     layers_.push_back(std::move(l));
   }
-  final_norm_ = LayerNorm::load(weights, dev, "model.final_norm", h, eps, norm_bias);
+  final_norm_ = LayerNorm::load(weights, dev, m + "final_norm", h, eps, norm_bias);
   // The head runs fp32 (a few rows per batch), as the BERT family's does.
-  head_dense_ = load_linear(weights, dev, "head.dense", h, h, engine::Precision::F32, config_.classifier_bias);
-  head_norm_ = LayerNorm::load(weights, dev, "head.norm", h, eps, norm_bias);
-  const auto labels = static_cast<std::int64_t>(config_.num_labels);
-  try {
-    classifier_ = load_linear(weights, dev, "classifier", labels, h, engine::Precision::F32, true);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::ModelFormat) throw;
-    throw Error(ErrorCode::ModelFormat, std::string(e.what()) + " (config.json declares " + std::to_string(labels) +
-                                            " label(s): len(id2label), else 2)");
+  std::size_t outputs = config_.num_labels;
+  if (modular) {
+    mean_pooling_ = modular->mean_pooling;
+    if (modular->steps.front().in != h) {
+      throw Error(ErrorCode::ModelFormat, modular->steps.front().folder.string() + ": the head takes " +
+                                              std::to_string(modular->steps.front().in) + " features, the encoder gives " +
+                                              std::to_string(h));
+    }
+    for (const ModularHeadStep& step : modular->steps) {
+      const CheckpointWeights module_weights(io::Checkpoint::open(step.folder));
+      HeadStep out;
+      if (step.kind == ModularHeadStep::Kind::Dense) {
+        out.linear = load_linear(module_weights, dev, "linear", step.out, step.in, engine::Precision::F32, step.bias);
+        out.activation = step.activation;
+      } else {
+        out.norm = std::make_unique<LayerNorm>(LayerNorm::load(module_weights, dev, "norm", step.in, 1e-5, true));
+      }
+      head_.push_back(std::move(out));
+    }
+    outputs = static_cast<std::size_t>(modular->outputs());
+  } else {
+    mean_pooling_ = config_.mean_pooling;
+    HeadStep dense, norm, classifier;
+    dense.linear = load_linear(weights, dev, "head.dense", h, h, engine::Precision::F32, config_.classifier_bias);
+    dense.activation = config_.classifier_activation;
+    norm.norm = std::make_unique<LayerNorm>(LayerNorm::load(weights, dev, "head.norm", h, eps, norm_bias));
+    const auto labels = static_cast<std::int64_t>(config_.num_labels);
+    try {
+      classifier.linear = load_linear(weights, dev, "classifier", labels, h, engine::Precision::F32, true);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::ModelFormat) throw;
+      throw Error(ErrorCode::ModelFormat, std::string(e.what()) + " (config.json declares " + std::to_string(labels) +
+                                              " label(s): len(id2label), else 2)");
+    }
+    head_.push_back(std::move(dense));
+    head_.push_back(std::move(norm));
+    head_.push_back(std::move(classifier));
   }
 
   traits_.architecture = config_.architecture.empty() ? "ModernBertForSequenceClassification" : config_.architecture;
@@ -61,7 +102,7 @@ ModernBertClassifier::ModernBertClassifier(ModernBertConfig config, const Weight
   traits_.max_sequence_length = config_.max_position_embeddings;
   traits_.pad_token_id = static_cast<std::int32_t>(config_.pad_token_id);
   traits_.output = OutputKind::SequenceLogits;
-  traits_.outputs_per_sequence = config_.num_labels;
+  traits_.outputs_per_sequence = outputs;
   traits_.precision = precision;
 }
 
@@ -143,18 +184,23 @@ std::vector<float> ModernBertClassifier::forward(engine::Session& s, const engin
     s.linear(glu_out, *l.mlp_wo, hidden, {engine::Activation::None, /*accumulate=*/true});
   }
   final_norm_.forward(s, hidden);
-  Matrix pooled = s.alloc(sequences, h);
-  if (config_.mean_pooling) {
-    s.mean_rows(hidden, batch.seq_starts, pooled);
+  Matrix x = s.alloc(sequences, h);
+  if (mean_pooling_) {
+    s.mean_rows(hidden, batch.seq_starts, x);
   } else {
-    s.gather_rows(hidden,
-                  std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)), pooled);
+    s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),
+                  x);
   }
-  Matrix dense = s.alloc(sequences, h);
-  s.linear(pooled, *head_dense_, dense, {config_.classifier_activation, false});
-  head_norm_.forward(s, dense);
-  Matrix logits = s.alloc(sequences, classifier_->out_features());
-  s.linear(dense, *classifier_, logits);
+  for (const HeadStep& step : head_) {
+    if (step.norm) {
+      step.norm->forward(s, x);
+    } else {
+      Matrix y = s.alloc(sequences, step.linear->out_features());
+      s.linear(x, *step.linear, y, {step.activation, false});
+      x = y;
+    }
+  }
+  const Matrix& logits = x;
   std::vector<float> out(static_cast<std::size_t>(logits.rows * logits.cols));
   s.to_host(logits, out.data());
   return out;

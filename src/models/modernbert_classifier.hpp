@@ -1,13 +1,16 @@
-// ModernBERT cross-encoders (ModernBertForSequenceClassification: gte-reranker-modernbert-base,
-// the Ettin rerankers), one implementation of models::Model, written from transformers'
+// ModernBERT cross-encoders, one implementation of models::Model, written from transformers'
 // modeling_modernbert.py: token embeddings + LayerNorm, pre-norm layers (the first without an
 // attention norm) of fused Wqkv attention with rotary positions, global or symmetric
-// sliding-window by layer, and a GeGLU MLP; a final norm; CLS or mean pooling; the
-// prediction head (dense, activation, LayerNorm) and a linear classifier.
+// sliding-window by layer, and a GeGLU MLP; a final norm; CLS or mean pooling; then a head
+// of dense and LayerNorm steps, as the checkpoint has it: ModernBertForSequenceClassification's
+// (head.dense, activation, head.norm, classifier: gte-reranker-modernbert-base) or a
+// sentence-transformers modular CrossEncoder's over a bare ModernBertModel (Pooling, Dense,
+// LayerNorm, Dense: the Ettin rerankers).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -16,13 +19,16 @@
 #include "models/layers.hpp"
 #include "models/model.hpp"
 #include "models/modernbert_config.hpp"
+#include "models/sentence_transformers_head.hpp"
 #include "models/weight_source.hpp"
 
 namespace rerank::models {
 
 class ModernBertClassifier final : public Model {
  public:
-  ModernBertClassifier(ModernBertConfig config, const WeightSource& weights,
+  // `modular`: the sentence-transformers head read from the checkpoint's modules.json, for a
+  // bare ModernBertModel; nullopt: ModernBertForSequenceClassification's own head.
+  ModernBertClassifier(ModernBertConfig config, const WeightSource& weights, std::optional<ModularHead> modular,
                        std::shared_ptr<const engine::Device> device, engine::Precision precision);
 
   const ModelTraits& traits() const override { return traits_; }
@@ -44,6 +50,12 @@ class ModernBertClassifier final : public Model {
     std::unique_ptr<engine::LinearWeights> wi, mlp_wo;
     engine::AttentionSpec attention;
   };
+  // One step of the head after pooling: a linear layer (with its activation) or a LayerNorm.
+  struct HeadStep {
+    std::unique_ptr<engine::LinearWeights> linear;
+    engine::Activation activation = engine::Activation::None;
+    std::unique_ptr<LayerNorm> norm;
+  };
 
   ModernBertConfig config_;
   ModelTraits traits_;
@@ -52,12 +64,13 @@ class ModernBertClassifier final : public Model {
   LayerNorm embeddings_norm_;
   std::vector<Layer> layers_;
   LayerNorm final_norm_;
-  std::unique_ptr<engine::LinearWeights> head_dense_;
-  LayerNorm head_norm_;
-  std::unique_ptr<engine::LinearWeights> classifier_;
+  bool mean_pooling_ = false;
+  std::vector<HeadStep> head_;
 };
 
-// The loader the ModernBertForSequenceClassification table row names.
+// The loader the ModernBERT table rows name: ModernBertForSequenceClassification, and a bare
+// ModernBertModel with a sentence-transformers CrossEncoder head (Error(ModelFormat) when
+// its modules.json has none).
 ModelLoader modernbert_classifier_loader();
 
 }  // namespace rerank::models

@@ -28,7 +28,7 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
 
   // Known and planned: loading these is a clear NotSupported error until an issue adds them.
   registry.add({"cross-encoder", "cross-encoder",
-                "BERT-family sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA)",
+                "Encoder sequence-classification rerankers (MiniLM, TinyBERT, bge-reranker, ELECTRA, gte-reranker-modernbert, Ettin)",
                 "config.json, model.safetensors, tokenizer.json", true,
                 [architectures](const ModelSource& source, const LoadOptions& options) {
                   return LoadedRanker{nullptr, make_cross_encoder_ranker(source, options, *architectures)};

@@ -43,6 +43,7 @@ struct Shape {
   bool biases = false;          // norm, attention, mlp and classifier biases
   bool mean_pooling = false;
   bool config_5x = false;       // layer_types + rope_parameters instead of the 4.x keys
+  bool ettin = false;           // a bare ModernBertModel + sentence-transformers modules (Pooling, Dense, LayerNorm, Dense)
   std::string act = "gelu";     // hidden_activation (the head uses gelu)
 };
 
@@ -64,9 +65,14 @@ class Weights {
   }
   bool has(const std::string& name) const { return tensors_.count(name) > 0; }
   const Tensor& operator[](const std::string& name) const { return tensors_.at(name); }
-  void write_bf16(const std::filesystem::path& file) const {
+  void write_bf16(const std::filesystem::path& file) const { write_bf16(file, "", ""); }
+  // The tensors named `from`..., renamed to `to`...
+  void write_bf16(const std::filesystem::path& file, const std::string& from, const std::string& to) const {
     std::vector<rerank::testing::SafetensorsTensor> out;
-    for (const auto& [name, t] : tensors_) out.push_back({name, "BF16", t.shape, rerank::testing::bf16_bytes(t.values)});
+    for (const auto& [name, t] : tensors_) {
+      if (name.rfind(from, 0) != 0) continue;
+      out.push_back({to + name.substr(from.size()), "BF16", t.shape, rerank::testing::bf16_bytes(t.values)});
+    }
     rerank::testing::write_safetensors(file, out);
   }
 
@@ -187,6 +193,11 @@ Vec naive_logits(const Weights& w, const Shape& s, const std::vector<std::int32_
     for (const auto& t : x)
       for (std::size_t c = 0; c < h; ++c) pooled[c] += t[c] / double(n);
   }
+  if (s.ettin) {  // sentence-transformers: Dense(GELU, no bias) -> LayerNorm(eps 1e-5) -> Dense
+    Vec dense = affine(w, "st.dense", pooled);
+    for (auto& v : dense) v = act(v, "gelu");
+    return affine(w, "st.out", layer_norm(w, "st.norm", dense, 1e-5));
+  }
   Vec dense = affine(w, "head.dense", pooled);
   for (auto& v : dense) v = act(v, "gelu");
   return affine(w, "classifier", layer_norm(w, "head.norm", dense, s.eps));
@@ -195,7 +206,7 @@ Vec naive_logits(const Weights& w, const Shape& s, const std::vector<std::int32_
 // --- the checkpoint the test writes ------------------------------------------------------
 
 nlohmann::json config_of(const Shape& s) {
-  nlohmann::json c = {{"architectures", {"ModernBertForSequenceClassification"}},
+  nlohmann::json c = {{"architectures", {s.ettin ? "ModernBertModel" : "ModernBertForSequenceClassification"}},
                       {"model_type", "modernbert"},
                       {"vocab_size", s.vocab},
                       {"hidden_size", s.hidden},
@@ -215,7 +226,7 @@ nlohmann::json config_of(const Shape& s) {
                       {"local_attention", s.local_attention}};
   nlohmann::json labels = nlohmann::json::object();
   for (std::int64_t i = 0; i < s.labels; ++i) labels[std::to_string(i)] = "LABEL_" + std::to_string(i);
-  c["id2label"] = labels;
+  if (!s.ettin) c["id2label"] = labels;  // a bare encoder's config has no labels: its last Dense says
   if (s.config_5x) {
     nlohmann::json types = nlohmann::json::array();
     for (std::int64_t l = 0; l < s.layers; ++l) types.push_back(sliding(s, l) ? "sliding_attention" : "full_attention");
@@ -244,10 +255,50 @@ Weights weights_of(const Shape& s, std::uint64_t seed) {
     w.linear(p + ".mlp.Wo", s.hidden, s.inter, s.biases);
   }
   w.norm("model.final_norm", s.hidden, s.biases);
+  if (s.ettin) {
+    w.linear("st.dense", s.hidden, s.hidden, false);
+    w.norm("st.norm", s.hidden, true);
+    w.linear("st.out", s.labels, s.hidden, true);
+    return w;
+  }
   w.linear("head.dense", s.hidden, s.hidden, s.biases);
   w.norm("head.norm", s.hidden, s.biases);
   w.linear("classifier", s.labels, s.hidden, true);  // nn.Linear's default bias
   return w;
+}
+
+// The folder a checkpoint is published as: config.json and model.safetensors, plus for the
+// Ettin layout modules.json and one folder per module (names as sentence-transformers v5
+// writes them).
+void write_checkpoint(const std::filesystem::path& dir, const Shape& s, const Weights& w) {
+  std::ofstream(dir / "config.json") << config_of(s).dump(2);
+  if (!s.ettin) {
+    w.write_bf16(dir / "model.safetensors");
+    return;
+  }
+  w.write_bf16(dir / "model.safetensors", "model.", "");
+  const char* kTransformer = "sentence_transformers.base.models.Transformer";
+  std::ofstream(dir / "modules.json") << nlohmann::json::array(
+      {{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", kTransformer}},
+       {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.sentence_transformer.modules.Pooling"}},
+       {{"idx", 2}, {"name", "2"}, {"path", "2_Dense"}, {"type", "sentence_transformers.sentence_transformer.modules.Dense"}},
+       {{"idx", 3}, {"name", "3"}, {"path", "3_LayerNorm"}, {"type", "sentence_transformers.sentence_transformer.modules.LayerNorm"}},
+       {{"idx", 4}, {"name", "4"}, {"path", "4_Dense"}, {"type", "sentence_transformers.sentence_transformer.modules.Dense"}}})
+                                          .dump(2);
+  for (const char* f : {"1_Pooling", "2_Dense", "3_LayerNorm", "4_Dense"}) std::filesystem::create_directories(dir / f);
+  std::ofstream(dir / "1_Pooling/config.json")
+      << nlohmann::json{{"embedding_dimension", s.hidden}, {"pooling_mode", s.mean_pooling ? "mean" : "cls"},
+                        {"include_prompt", true}}.dump();
+  std::ofstream(dir / "2_Dense/config.json")
+      << nlohmann::json{{"in_features", s.hidden}, {"out_features", s.hidden}, {"bias", false},
+                        {"activation_function", "torch.nn.modules.activation.GELU"}}.dump();
+  w.write_bf16(dir / "2_Dense/model.safetensors", "st.dense.", "linear.");
+  std::ofstream(dir / "3_LayerNorm/config.json") << nlohmann::json{{"dimension", s.hidden}}.dump();
+  w.write_bf16(dir / "3_LayerNorm/model.safetensors", "st.norm.", "norm.");
+  std::ofstream(dir / "4_Dense/config.json")
+      << nlohmann::json{{"in_features", s.hidden}, {"out_features", s.labels}, {"bias", true},
+                        {"activation_function", "torch.nn.modules.linear.Identity"}}.dump();
+  w.write_bf16(dir / "4_Dense/model.safetensors", "st.out.", "linear.");
 }
 
 class ModernBertNaive : public ::testing::TestWithParam<Shape> {};
@@ -256,8 +307,7 @@ TEST_P(ModernBertNaive, Fp32EngineMatchesTheNaiveModel) {
   const Shape& s = GetParam();
   rerank::testing::TempDir dir;
   const Weights w = weights_of(s, 42);
-  w.write_bf16(dir / "model.safetensors");
-  std::ofstream(dir / "config.json") << config_of(s).dump(2);
+  write_checkpoint(dir.path(), s, w);
 
   // Lengths below, at and well above the window, packed in one batch.
   std::mt19937 gen(7);
@@ -314,8 +364,16 @@ Shape tanh_gelu_wide_heads() {
   return s;
 }
 
+Shape ettin_modular_head() {
+  Shape s;
+  s.name = "ettin_bare_encoder_sentence_transformers_head_config_4x";
+  s.ettin = true;
+  return s;
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, ModernBertNaive,
-                         ::testing::Values(four_x_cls_biases(), five_x_mean_no_biases(), tanh_gelu_wide_heads()),
+                         ::testing::Values(four_x_cls_biases(), five_x_mean_no_biases(), tanh_gelu_wide_heads(),
+                                           ettin_modular_head()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
