@@ -44,9 +44,11 @@ class Device {
  public:
   virtual ~Device() = default;
   // weight: [out_features x in_features] row-major (PyTorch's nn.Linear layout); bias: empty or [out].
+  // `int8_scales` matters only at Precision::Int8.
   virtual std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias,
                                                      std::int64_t out_features, std::int64_t in_features,
-                                                     Precision precision) const = 0;
+                                                     Precision precision,
+                                                     ActivationScales int8_scales = ActivationScales::PerTensor) const = 0;
   virtual std::unique_ptr<DeviceBuffer> upload(std::vector<float> values) const = 0;
   virtual std::unique_ptr<Session> make_session() const = 0;
   // One line: backend, ISA, threads and how each precision runs ("bf16: native AVX-512 BF16").

@@ -20,6 +20,12 @@ std::string_view precision_name(Precision p);
 
 enum class Activation { None, GeluErf, GeluTanh, Relu, Tanh };
 
+// How an int8 linear layer quantises its activations at run time: one scale and zero point
+// for the whole matrix (ONNX Runtime's dynamic quantisation, the BERT family), or one per
+// token (row), which keeps tokens of small range from losing their resolution to another
+// token's outliers (ModernBERT's pre-norm stream and GLU outputs need it).
+enum class ActivationScales : std::uint8_t { PerTensor, PerToken };
+
 // How a matrix's elements are stored. Matrices are fp32 unless a session was asked for
 // scratch that only reduced-precision GEMMs and attention read (Session::alloc_scratch) or
 // for the reduced-precision copy a GEMM reads (Session::alloc_input_copy): the CUDA backend

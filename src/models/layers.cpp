@@ -37,9 +37,11 @@ LayerNorm LayerNorm::load(const WeightSource& src, const engine::Device& dev, co
 
 std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
                                                    const std::string& prefix, std::int64_t out, std::int64_t in,
-                                                   engine::Precision precision, bool bias) {
-  if (bias) return load_linear(src, dev, prefix, out, in, precision);
-  return dev.make_linear(src.get(prefix + ".weight", {out, in}), {}, out, in, precision);
+                                                   engine::Precision precision, bool bias,
+                                                   engine::ActivationScales int8_scales) {
+  std::vector<float> weight = src.get(prefix + ".weight", {out, in});  // first, so errors name the weight
+  std::vector<float> b = bias ? src.get(prefix + ".bias", {out}) : std::vector<float>();
+  return dev.make_linear(std::move(weight), std::move(b), out, in, precision, int8_scales);
 }
 
 std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,

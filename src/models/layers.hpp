@@ -37,9 +37,10 @@ std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, cons
                                                    const std::string& prefix, std::int64_t out, std::int64_t in,
                                                    engine::Precision precision);
 // PREFIX.weight, and PREFIX.bias only when `bias` (nn.Linear(bias=False) has none).
-std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, const engine::Device& dev,
-                                                   const std::string& prefix, std::int64_t out, std::int64_t in,
-                                                   engine::Precision precision, bool bias);
+std::unique_ptr<engine::LinearWeights> load_linear(
+    const WeightSource& src, const engine::Device& dev, const std::string& prefix, std::int64_t out, std::int64_t in,
+    engine::Precision precision, bool bias,
+    engine::ActivationScales int8_scales = engine::ActivationScales::PerTensor);
 
 struct Embeddings {
   std::unique_ptr<engine::DeviceBuffer> word, position, token_type;

@@ -56,12 +56,18 @@ std::vector<double> scores(const std::filesystem::path& dir, engine::Precision p
 struct Observed {
   const char* fixture;
   double bf16_max, bf16_spearman, int8_max, int8_spearman;
+  // A family's own acceptance bound where it is tighter than 3x the observed deviation
+  // (ModernBERT's issue: bf16 <= 2e-2, int8 <= 5e-2 of fp32).
+  double bf16_cap = 1.0, int8_cap = 1.0;
 };
 constexpr Observed kObserved[] = {
     {"bert-ce", 0.00462, 0.9981, 0.02002, 0.9850},
     {"bert-ce-2label", 0.00871, 0.9995, 0.02252, 0.9970},
     {"xlmr-ce", 0.00501, 0.9990, 0.01659, 0.9913},
     {"electra-ce", 0.00534, 0.9997, 0.02918, 0.9956},
+    // Its scores spread over 1.19 (the BERT fixtures' over 0.28-0.55); int8 uses per-token
+    // activation scales and a bf16 first layer (modernbert_classifier.cpp).
+    {"modernbert-ce", 0.01123, 0.9986, 0.02968, 0.9958, 0.02, 0.05},
 };
 
 struct Guard {
@@ -75,9 +81,9 @@ struct Guard {
 Guard guard(const std::string& fixture, engine::Precision p) {
   for (const Observed& o : kObserved) {
     if (fixture != o.fixture) continue;
-    if (p == engine::Precision::BF16) return {3 * o.bf16_max, 1 - 3 * (1 - o.bf16_spearman)};
+    if (p == engine::Precision::BF16) return {std::min(3 * o.bf16_max, o.bf16_cap), 1 - 3 * (1 - o.bf16_spearman)};
     const double f = engine::cpu::cpu_features().avx512vnni ? 1.0 : 2.0;
-    return {3 * f * o.int8_max, 1 - 3 * f * f * (1 - o.int8_spearman)};
+    return {f * std::min(3 * o.int8_max, o.int8_cap), 1 - 3 * f * f * (1 - o.int8_spearman)};
   }
   throw std::invalid_argument("no observed figures for " + fixture);
 }
@@ -118,7 +124,8 @@ TEST_P(Precisions, GuardsFailAConstantMidRangeOutput) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Precisions, ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, Precisions,
+                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce", "modernbert-ce"));
 
 }  // namespace
 }  // namespace rerank::models

@@ -234,9 +234,11 @@ class CpuDevice final : public Device {
   explicit CpuDevice(int threads) : engine_(dnnl::engine::kind::cpu, 0), threads_(threads) {}
 
   std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
-                                             std::int64_t in, Precision precision) const override {
+                                             std::int64_t in, Precision precision,
+                                             ActivationScales int8_scales) const override {
     try {
-      return std::make_unique<OnednnLinear>(engine_, std::move(weight), std::move(bias), out, in, precision);
+      return std::make_unique<OnednnLinear>(engine_, std::move(weight), std::move(bias), out, in, precision,
+                                            int8_scales == ActivationScales::PerToken);
     } catch (const dnnl::error& e) {
       throw Error(ErrorCode::Backend, std::string("oneDNN could not prepare a ") + std::string(precision_name(precision)) +
                                           " linear layer: " + e.what());

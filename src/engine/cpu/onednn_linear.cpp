@@ -1,6 +1,7 @@
 #include "engine/cpu/onednn_linear.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -74,6 +75,17 @@ dnnl::matmul::primitive_desc make_pd(const dnnl::engine& eng, memory::dim m, mem
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bias, dst), attr, eng);
 }
 
+// The int8 GEMM with per-token activation scales: raw s32 sums (no scales, bias or
+// post-ops), which the caller scales row by row.
+dnnl::matmul::primitive_desc make_s32_pd(const dnnl::engine& eng, memory::dim m, memory::dim k, memory::dim n,
+                                         const memory::desc& wdesc) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const memory::desc src({m, k}, dt::u8, tag::ab);
+  const memory::desc dst({m, n}, dt::s32, tag::ab);
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, dst), attr, eng);
+}
+
 void to_bf16(const float* src, std::int64_t n, std::uint16_t* dst) {
   for (std::int64_t i = 0; i < n; ++i) {
     std::uint32_t bits;
@@ -101,8 +113,9 @@ bool onednn_has_bf16_matmul(const dnnl::engine& eng) {
 }
 
 OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, std::vector<float> bias, std::int64_t out,
-                           std::int64_t in, Precision precision)
-    : in_(in), out_(out), precision_(precision), bias_(std::move(bias)) {
+                           std::int64_t in, Precision precision, bool per_token_scales)
+    : in_(in), out_(out), precision_(precision), per_token_scales_(per_token_scales && precision == Precision::Int8),
+      bias_(std::move(bias)) {
   if (static_cast<std::int64_t>(weight.size()) != out * in) {
     throw Error(ErrorCode::Internal, "linear weight has the wrong number of values");
   }
@@ -170,8 +183,10 @@ LinearRunner::Prepared& LinearRunner::primitive(const Key& key, const OnednnLine
   if (it != cache_.end()) return it->second;
   // Token counts vary per batch; bound the cache (oneDNN keeps its own cache behind this).
   if (cache_.size() >= 512) cache_.clear();
-  const auto pd = make_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(), w.precision(),
-                          w.bf16_emulated(), w.weights_desc(), e);
+  const auto pd = std::get<6>(key) ? make_s32_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(),
+                                                 w.weights_desc())
+                                    : make_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(),
+                                              w.precision(), w.bf16_emulated(), w.weights_desc(), e);
   return cache_.emplace(key, Prepared{dnnl::matmul(pd), pd.scratchpad_desc()}).first->second;
 }
 
@@ -184,7 +199,11 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
                                          std::to_string(y.cols) + ")");
   }
   if (m == 0) return;
-  const Key key{m, k, n, static_cast<int>(w.precision()), static_cast<int>(e.activation), e.accumulate ? 1 : 0};
+  if (w.per_token_scales()) {
+    run_per_token(x, w, y, e, arena);
+    return;
+  }
+  const Key key{m, k, n, static_cast<int>(w.precision()), static_cast<int>(e.activation), e.accumulate ? 1 : 0, 0};
   Prepared& prepared = primitive(key, w, e);
   const bool emulated = w.bf16_emulated();
   const dt sdt = src_type(w.precision(), emulated);
@@ -254,6 +273,65 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
   } catch (const dnnl::error& err) {
     throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
   }
+}
+
+void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e,
+                                 Arena& arena) {
+  const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
+  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), 0, 0, 1}, w, e);
+  const Arena::Scope temporaries(arena);
+  auto* q = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(m * k)));
+  auto* row_scale = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));
+  auto* row_zero = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));
+  auto* sums = static_cast<std::int32_t*>(arena.allocate(static_cast<std::size_t>(m * n) * sizeof(std::int32_t)));
+  std::atomic<bool> finite{true};
+  // Asymmetric u8 per row: the range of each token's own values (always including 0, so a
+  // zero stays exact), as ONNX Runtime's dynamic quantisation does per tensor.
+  parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
+    for (std::int64_t r = r0; r < r1; ++r) {
+      float lo, hi;
+      min_max(x.data + r * k, k, &lo, &hi);
+      lo = std::min(lo, 0.0f);
+      hi = std::max(hi, 0.0f);
+      if (!std::isfinite(lo) || !std::isfinite(hi)) finite = false;
+      const float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+      const auto zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f));
+      row_scale[r] = scale;
+      row_zero[r] = static_cast<float>(zero);
+      quantize_u8(x.data + r * k, k, 1.0f / scale, zero, q + r * k);
+    }
+  });
+  if (!finite) throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");
+  std::unordered_map<int, memory> args;
+  args[DNNL_ARG_SRC] = memory({{m, k}, dt::u8, tag::ab}, engine_, q);
+  args[DNNL_ARG_WEIGHTS] = w.weights();
+  args[DNNL_ARG_DST] = memory({{m, n}, dt::s32, tag::ab}, engine_, sums);
+  if (const std::size_t bytes = prepared.scratchpad.get_size(); bytes > 0) {
+    args[DNNL_ARG_SCRATCHPAD] = memory(prepared.scratchpad, engine_, scratch(bytes));
+  }
+  try {
+    prepared.matmul.execute(stream_, args);
+    stream_.wait();
+  } catch (const dnnl::error& err) {
+    throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
+  }
+  // y = s_row * s_col * (sum - zero_row * weight_sum_col) + bias (+ y), then the activation.
+  const float* bias = static_cast<const float*>(w.bias().get_data_handle());
+  const std::vector<float>& col_scale = w.weight_scales();
+  const std::vector<float>& col_sum = w.weight_sums();
+  parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
+    for (std::int64_t r = r0; r < r1; ++r) {
+      float* out = y.data + r * n;
+      const std::int32_t* acc = sums + r * n;
+      for (memory::dim c = 0; c < n; ++c) {
+        const float v = row_scale[r] * col_scale[static_cast<std::size_t>(c)] *
+                            (static_cast<float>(acc[c]) - row_zero[r] * col_sum[static_cast<std::size_t>(c)]) +
+                        bias[c];
+        out[c] = e.accumulate ? out[c] + v : v;
+      }
+      activation_inplace(out, n, e.activation);
+    }
+  });
 }
 
 double measure_matmul_peak(const dnnl::engine& eng, Precision p) {

@@ -20,14 +20,17 @@ namespace rerank::engine::cpu {
 
 class OnednnLinear final : public LinearWeights {
  public:
+  // per_token_scales (int8 only): the activations are quantised row by row, each token with
+  // its own scale and zero point, instead of one pair for the whole matrix.
   OnednnLinear(const dnnl::engine& engine, std::vector<float> weight, std::vector<float> bias, std::int64_t out,
-               std::int64_t in, Precision precision);
+               std::int64_t in, Precision precision, bool per_token_scales = false);
 
   std::int64_t in_features() const override { return in_; }
   std::int64_t out_features() const override { return out_; }
   Precision precision() const override { return precision_; }
   // bf16 requested but this CPU has no bf16 matmul: weights were rounded to bf16 and run as fp32.
   bool bf16_emulated() const { return bf16_emulated_; }
+  bool per_token_scales() const { return per_token_scales_; }
 
   const dnnl::memory::desc& weights_desc() const { return weights_desc_; }
   const dnnl::memory& weights() const { return weights_; }
@@ -41,6 +44,7 @@ class OnednnLinear final : public LinearWeights {
   std::int64_t in_ = 0, out_ = 0;
   Precision precision_ = Precision::F32;
   bool bf16_emulated_ = false;
+  bool per_token_scales_ = false;
   dnnl::memory::desc weights_desc_;
   dnnl::memory weights_;
   std::vector<float> bias_;
@@ -59,7 +63,14 @@ class LinearRunner {
   void run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
 
  private:
-  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;  // M, K, N, precision, act, acc
+  // int8 with per-token activation scales: s32 sums scaled row by row, then the epilogue.
+  void run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
+
+ public:
+
+ private:
+  // M, K, N, precision, act, acc, per-token int8 (s32 output)
+  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int, int>;
   struct Prepared {
     dnnl::matmul matmul;
     dnnl::memory::desc scratchpad;  // lent from scratch_ at each call (user scratchpad mode)

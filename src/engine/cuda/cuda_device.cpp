@@ -37,8 +37,9 @@ class CudaDevice final : public Device {
   CudaDevice(int ordinal, const cudaDeviceProp& props, const DeviceOptions& options)
       : ordinal_(ordinal), props_(props), options_(options) {}
 
+  // int8 is not supported on CUDA (CudaLinear refuses it), so its activation scales never apply.
   std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
-                                             std::int64_t in, Precision precision) const override {
+                                             std::int64_t in, Precision precision, ActivationScales) const override {
     DeviceGuard guard(ordinal_);
     return std::make_unique<CudaLinear>(weight, bias, out, in, precision);
   }
