@@ -46,8 +46,9 @@ struct RotarySpec {
 };
 
 // A per-head additive bias by relative position, the model's own function of p_j - p_i
-// (T5's buckets) tabulated: values is [heads x (2 * max_distance + 1)], column
-// (p_j - p_i + max_distance), distances beyond max_distance clamped to it.
+// (T5's buckets) tabulated: values is [(2 * max_distance + 1) x heads], row
+// (p_j - p_i + max_distance), distances beyond max_distance clamped to it. (Rows by distance,
+// so a model builds it with one embed of its bias table by bucket id.)
 struct RelativeBias {
   const Matrix* values = nullptr;
   std::int64_t max_distance = 0;

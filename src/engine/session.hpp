@@ -54,6 +54,9 @@ class Session {
   // is also written there in copy's element type.
   void layer_norm(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                   Matrix* copy = nullptr);
+  // In place per row: x / sqrt(mean(x^2) + eps) * gamma, the mean of squares accumulated
+  // beyond fp32 (T5's LayerNorm, Llama/Qwen's RMSNorm), fp32.
+  void rms_norm(Matrix& x, const DeviceBuffer& gamma, float eps);
   // In place, element-wise.
   void activation(Matrix& x, Activation act);
   // A gated linear unit's activation (GeGLU, SwiGLU): x is [n x 2m] = [input | gate], out
@@ -88,6 +91,7 @@ class Session {
                                 const LinearEpilogue& epilogue) = 0;
   virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                     Matrix* copy) = 0;
+  virtual void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) = 0;
   virtual void activation_primitive(Matrix& x, Activation act) = 0;
   virtual void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) = 0;
   virtual void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out) = 0;

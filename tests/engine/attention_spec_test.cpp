@@ -95,7 +95,7 @@ std::vector<double> attend_reference(std::vector<double> q, std::int64_t qpos, R
     if (spec.bias.values) {
       const std::int64_t md = spec.bias.max_distance;
       const std::int64_t rel = std::clamp<std::int64_t>(kpos[j] - qpos, -md, md);
-      v += bias[static_cast<std::size_t>(head * (2 * md + 1) + rel + md)];
+      v += bias[static_cast<std::size_t>((rel + md) * spec.heads + head)];
     }
     s[j] = v;
     m = std::max(m, v);
@@ -165,7 +165,7 @@ double relative_error(const Case& c, std::uint32_t seed) {
   std::vector<float> bias;
   Matrix bias_m;
   if (c.bias_distance >= 0) {
-    bias_m = s->alloc(h, 2 * c.bias_distance + 1);
+    bias_m = s->alloc(2 * c.bias_distance + 1, h);
     bias = fill(bias_m, seed + 7);
     spec.bias = {&bias_m, c.bias_distance};
   }
@@ -393,7 +393,7 @@ TEST(AttentionSpec, CudaRefusesWhatItsKernelsCannotRun) {
   v.softcap = 30.0f;
   refused(v, self, "soft-capping");
   v = plain;
-  Matrix bias{nullptr, 4, 9, Storage::F32};
+  Matrix bias{nullptr, 9, 4, Storage::F32};
   v.bias = {&bias, 4};
   refused(v, self, "bias");
   v = plain;

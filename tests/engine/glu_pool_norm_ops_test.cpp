@@ -96,6 +96,26 @@ TEST_F(NewOps, LayerNormWithoutBiasIsNormTimesGamma) {
   EXPECT_LE(relative(want, x.data), 1e-6);
 }
 
+// T5LayerNorm / RMSNorm: x * rsqrt(mean(x^2) + eps) * weight, no mean subtracted, no bias.
+TEST_F(NewOps, RmsNormScalesByTheRootMeanSquare) {
+  const std::int64_t rows = 7, cols = 40;
+  const auto v = random_values(rows * cols, 31, 2.0f);
+  const auto g = random_values(cols, 32);
+  Matrix x = put(v, rows, cols);
+  auto gamma = dev_->upload(g);
+  s_->rms_norm(x, *gamma, 1e-6f);
+  std::vector<double> want(v.size());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    double ms = 0;
+    for (std::int64_t c = 0; c < cols; ++c) ms += double(v[r * cols + c]) * v[r * cols + c];
+    ms /= cols;
+    for (std::int64_t c = 0; c < cols; ++c) want[r * cols + c] = v[r * cols + c] / std::sqrt(ms + 1e-6) * g[c];
+  }
+  EXPECT_LE(relative(want, x.data), 1e-6);
+  auto short_gamma = dev_->upload(std::vector<float>(3, 1.0f));
+  EXPECT_THROW(s_->rms_norm(x, *short_gamma, 1e-6f), Error);
+}
+
 TEST_F(NewOps, MeanRowsAveragesEachSequence) {
   const std::int64_t cols = 24;
   const std::vector<std::int32_t> starts{0, 1, 8, 40};

@@ -42,7 +42,9 @@ bool visible(const AttentionSpec& spec, std::int64_t pi, std::int64_t pj) {
 void attend_one_query(const float* q, std::int64_t pi, std::span<const KeySegment> segments, std::int64_t head,
                       const AttentionSpec& spec, float* scores, float* out) {
   const std::int64_t d = spec.head_dim;
-  const float* bias = spec.bias.values ? spec.bias.values->data + head * spec.bias.values->cols : nullptr;
+  // Column `head` of the [(2D + 1) x heads] table: stride heads.
+  const float* bias = spec.bias.values ? spec.bias.values->data + head : nullptr;
+  const std::int64_t bias_stride = spec.bias.values ? spec.bias.values->cols : 0;
   const std::int64_t max_distance = spec.bias.max_distance;
   float m = -std::numeric_limits<float>::infinity();
   std::int64_t n = 0;
@@ -58,7 +60,7 @@ void attend_one_query(const float* q, std::int64_t pi, std::span<const KeySegmen
       for (std::int64_t c = 0; c < d; ++c) dot += q[c] * k[c];
       float s = dot * spec.scale;
       if (spec.softcap > 0.0f) s = spec.softcap * std::tanh(s / spec.softcap);
-      if (bias) s += bias[std::clamp(pj - pi, -max_distance, max_distance) + max_distance];
+      if (bias) s += bias[(std::clamp(pj - pi, -max_distance, max_distance) + max_distance) * bias_stride];
       scores[n] = s;
       m = std::max(m, s);
     }

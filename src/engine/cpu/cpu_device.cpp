@@ -85,6 +85,21 @@ class CpuSession final : public Session {
     if (copy) convert_primitive(x, *copy);
   }
 
+  void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) override {
+    const float* g = gamma.data();
+    parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t r = b; r < e; ++r) {
+        float* row = x.data + r * x.cols;
+        double squares = 0.0;
+        for (std::int64_t c = 0; c < x.cols; ++c) squares += static_cast<double>(row[c]) * row[c];
+        // As transformers: rsqrt of the fp32 variance, then x * rsqrt, then * weight.
+        const auto variance = static_cast<float>(squares / static_cast<double>(x.cols));
+        const float inv = 1.0f / std::sqrt(variance + eps);
+        for (std::int64_t c = 0; c < x.cols; ++c) row[c] = g[c] * (row[c] * inv);
+      }
+    });
+  }
+
   void activation_primitive(Matrix& x, Activation act) override {
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
       activation_inplace(x.data + b * x.cols, (e - b) * x.cols, act);

@@ -158,6 +158,10 @@ void CudaSession::activation_primitive(Matrix& x, Activation act) {
   }
 }
 
+void CudaSession::rms_norm_primitive(Matrix&, const DeviceBuffer&, float) {
+  throw Error(ErrorCode::NotSupported, "CUDA: RMS norm is not implemented yet; use --device cpu");
+}
+
 void CudaSession::gated_activation_primitive(const Matrix&, Matrix&, Activation) {
   throw Error(ErrorCode::NotSupported, "CUDA: gated activations (GeGLU, SwiGLU) are not implemented yet; use --device cpu");
 }

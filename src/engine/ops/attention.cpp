@@ -36,12 +36,12 @@ void require_spec(const AttentionSpec& spec) {
   ops::require(spec.window.radius >= 0, "attention", [] { return std::string("a window radius must be >= 0"); });
   if (spec.bias.values) {
     const Matrix& b = *spec.bias.values;
-    ops::require(spec.bias.max_distance >= 0 && b.rows == spec.heads && b.cols == 2 * spec.bias.max_distance + 1 &&
+    ops::require(spec.bias.max_distance >= 0 && b.cols == spec.heads && b.rows == 2 * spec.bias.max_distance + 1 &&
                      b.storage == Storage::F32,
                  "attention", [&] {
                    return "relative bias " + describe(b) + " for " + std::to_string(spec.heads) +
                           " heads and max distance " + std::to_string(spec.bias.max_distance) +
-                          " (heads x (2 * max distance + 1), fp32)";
+                          " ((2 * max distance + 1) x heads, fp32)";
                  });
   }
   if (spec.rotary_on) {
