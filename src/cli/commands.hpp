@@ -12,6 +12,7 @@ void add_models_command(CLI::App& app);
 void add_download_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
+void add_logits_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_version_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);

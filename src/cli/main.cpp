@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   rerank::cli::add_download_command(app);
   rerank::cli::add_score_command(app);
   rerank::cli::add_prepare_command(app);
+  rerank::cli::add_logits_command(app);
   rerank::cli::add_bench_command(app);
   rerank::cli::add_version_command(app);
   rerank::cli::add_tokenize_command(app);

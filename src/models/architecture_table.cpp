@@ -6,6 +6,7 @@
 #include "models/encoder_classifier.hpp"
 #include "models/modernbert_classifier.hpp"
 #include "models/sentence_transformers_head.hpp"
+#include "models/t5_model.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -92,8 +93,15 @@ ArchitectureTable builtin_table() {
   t.add(planned("DebertaV2ForSequenceClassification", "deberta-v2", "deberta", "cross-encoder"));
   t.add(planned("DebertaForSequenceClassification", "deberta", "deberta", "cross-encoder"));
   t.add(planned("DistilBertForSequenceClassification", "distilbert", "distilbert", "cross-encoder"));
-  t.add(planned("T5ForConditionalGeneration", "t5", "t5", "t5"));
-  t.add(planned("MT5ForConditionalGeneration", "mt5", "t5", "t5"));
+  // T5 encoder-decoders (t5_model.cpp): the first decoder step's vocabulary logits.
+  for (const auto& [architecture, model_type] : {std::pair{"T5ForConditionalGeneration", "t5"},
+                                                  std::pair{"MT5ForConditionalGeneration", "mt5"}}) {
+    ArchitectureRow row = planned(architecture, model_type, "t5", "t5");
+    row.load = t5_model_loader();
+    row.precisions = kAllPrecisions;
+    row.devices = {"cpu"};
+    t.add(std::move(row));
+  }
   t.add(planned("HF_ColBERT", "", "colbert", "colbert"));
   t.add(colbert_row("BertModel", "bert"));
   t.add(colbert_row("XLMRobertaModel", "xlm-roberta"));

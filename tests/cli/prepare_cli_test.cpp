@@ -45,7 +45,8 @@ TEST_P(PrepareCli, GivesEachFixtureCasesModelInputExactly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, PrepareCli, ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, PrepareCli,
+                         ::testing::Values("bert-ce", "bert-ce-2label", "xlmr-ce", "electra-ce", "modernbert-ce"));
 
 TEST(PrepareCliErrors, TypedErrorsForWhatHasNoModelInputOrIsNotJson) {
   const CommandResult bm25 = run_cli("prepare -m bm25", "{\"query\":\"q\",\"document\":\"d\"}\n");
