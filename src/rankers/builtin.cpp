@@ -3,6 +3,7 @@
 #include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
+#include "rankers/t5_ranker.hpp"
 
 namespace rerank {
 
@@ -33,8 +34,11 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
                 [architectures](const ModelSource& source, const LoadOptions& options) {
                   return LoadedRanker{nullptr, make_cross_encoder_ranker(source, options, *architectures)};
                 }});
-  registry.add({"t5", "seq2seq", "monoT5-style rerankers (P(true) at the first decoder step)",
-                "config.json, model.safetensors, tokenizer", true, nullptr});
+  registry.add({"t5", "seq2seq", "monoT5-style rerankers (l_true - l_false at the first decoder step)",
+                "config.json, model.safetensors, tokenizer", true,
+                [architectures](const ModelSource& source, const LoadOptions& options) {
+                  return LoadedRanker{nullptr, make_t5_ranker(source, options, *architectures)};
+                }});
   registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
                 "config.json, model.safetensors (an encoder + linear), tokenizer.json", true, nullptr});
   registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker, bge-gemma, mxbai-v2)",

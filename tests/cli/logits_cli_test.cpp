@@ -58,3 +58,68 @@ TEST(LogitsCli, TypedErrors) {
 
 }  // namespace
 }  // namespace rerank::testing
+
+namespace rerank::testing {
+namespace {
+
+// `rerank rank` with a t5 checkpoint scores each document l_true - l_false at the first
+// decoder step of the monoT5 template: the same numbers `rerank logits` gives for the
+// templated texts. The fixture's reduced vocabulary has no ▁true/▁false, so the tokens are
+// overridden (as the recipe allows); without the override the error names the token.
+TEST(T5RankCli, ScoresAreTrueMinusFalseLogitsOfTheTemplatedText) {
+  RERANK_REQUIRE_SHARED(dir, "reference/t5-mono");
+  const std::string query = "what causes insulin resistance";
+  std::vector<std::string> docs;
+  for (int i = 0; i < 10; ++i) {
+    docs.push_back("Document number " + std::to_string(i) + " says insulin " + std::string(i % 3 == 0 ? "and obesity " : "") +
+                   "matter" + std::string(static_cast<std::size_t>(i), '!'));
+  }
+  TempDir tmp;
+  std::string lines, texts;
+  for (const std::string& d : docs) {
+    lines += d + "\n";
+    texts += nlohmann::json{{"text", "Query: " + query + " Document: " + d + " Relevant:"}}.dump() + "\n";
+  }
+  write_file(tmp / "docs.txt", lines);
+  const std::string tokens = " --param true_token=\xE2\x96\x81see --param false_token=\xE2\x96\x81thought";
+  const CommandResult ranked = run_cli("rank -m " + dir.string() + " -q \"" + query + "\" -d " +
+                                           (tmp / "docs.txt").string() + " --docs-format lines -f jsonl" + tokens,
+                                       "");
+  ASSERT_EQ(ranked.exit_code, 0) << ranked.err;
+  const CommandResult logits = run_cli("logits -m " + dir.string(), texts);
+  ASSERT_EQ(logits.exit_code, 0) << logits.err;
+  // Token ids of ▁see / ▁thought in the fixture's vocabulary (tokenizer.json's Unigram list).
+  std::ifstream tok(dir / "tokenizer.json");
+  const auto vocab = nlohmann::json::parse(tok)["model"]["vocab"];
+  std::size_t see = 0, thought = 0;
+  for (std::size_t i = 0; i < vocab.size(); ++i) {
+    if (vocab[i][0] == "\xE2\x96\x81see") see = i;
+    if (vocab[i][0] == "\xE2\x96\x81thought") thought = i;
+  }
+  ASSERT_GT(see, 0u);
+  ASSERT_GT(thought, 0u);
+  std::vector<double> expected;
+  std::istringstream ll(logits.out);
+  for (std::string line; std::getline(ll, line);) {
+    const auto l = nlohmann::json::parse(line)["logits"];
+    expected.push_back(l[see].get<double>() - l[thought].get<double>());
+  }
+  ASSERT_EQ(expected.size(), docs.size());
+  std::istringstream rl(ranked.out);
+  std::size_t seen = 0;
+  for (std::string line; std::getline(rl, line);) {
+    const auto r = nlohmann::json::parse(line);
+    EXPECT_NEAR(r["score"].get<double>(), expected[r["index"].get<std::size_t>()], 1e-5);
+    ++seen;
+  }
+  EXPECT_EQ(seen, docs.size());
+
+  const CommandResult missing = run_cli("rank -m " + dir.string() + " -q q -d " + (tmp / "docs.txt").string() +
+                                            " --docs-format lines",
+                                        "");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("true_token"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace rerank::testing

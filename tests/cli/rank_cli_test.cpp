@@ -95,7 +95,7 @@ TEST_F(RankCli, ExitCodes) {
   auto malformed = run_cli("rank -m bm25 -q a", "{\"text\":\"fine\"}\n{oops}\n");
   EXPECT_EQ(malformed.exit_code, 3);
   EXPECT_NE(malformed.err.find("<stdin>:2:"), std::string::npos) << malformed.err;
-  auto unsupported = run_cli("rank -m t5 -q a -d " + ok);
+  auto unsupported = run_cli("rank -m colbert -q a -d " + ok);
   EXPECT_EQ(unsupported.exit_code, 4);
   EXPECT_NE(unsupported.err.find("supported"), std::string::npos);
   EXPECT_EQ(run_cli("rank -m bm25 -q a -d " + ok + " --param k1").exit_code, 2);

@@ -129,7 +129,7 @@ TEST(SpecResolver, LocalDirectoriesUseConfigJson) {
 
   testing::TempDir unsupported;
   testing::write_file(unsupported / "config.json",
-                      R"({"architectures":["T5ForConditionalGeneration"],"model_type":"t5"})");
+                      R"({"architectures":["DebertaV2ForSequenceClassification"],"model_type":"deberta-v2"})");
   EXPECT_EQ(load_error(unsupported.path().string()), ErrorCode::NotSupported);
   const std::string msg = load_message(unsupported.path().string());
   EXPECT_NE(msg.find("not supported yet"), std::string::npos) << msg;
@@ -156,7 +156,7 @@ TEST(SpecResolver, TypeOverride) {
 }
 
 TEST(SpecResolver, UnknownAndUnsupportedErrorsListSupportedTypes) {
-  for (const char* spec : {"colbert", "t5", "rankgpt", "llm"}) {
+  for (const char* spec : {"colbert", "rankgpt", "llm"}) {
     EXPECT_EQ(load_error(spec), ErrorCode::NotSupported) << spec;
     EXPECT_NE(load_message(spec).find("supported: bm25"), std::string::npos) << load_message(spec);
   }
@@ -173,7 +173,7 @@ TEST(SpecResolver, ReferenceFixturesAreDetected) {
   EXPECT_EQ(resolve_spec((ref / "qwen3-pointwise").string(), {}).type, "llm");
   EXPECT_EQ(resolve_spec((ref / "colbert").string(), {}).type, "colbert");
   EXPECT_EQ(resolve_spec((ref / "modernbert-ce").string(), {}).type, "cross-encoder");
-  for (const char* unsupported : {"t5-mono", "qwen3-pointwise", "colbert", "deberta-v2-ce"}) {
+  for (const char* unsupported : {"qwen3-pointwise", "colbert", "deberta-v2-ce"}) {
     EXPECT_EQ(load_error((ref / unsupported).string()), ErrorCode::NotSupported) << unsupported;
   }
 }

@@ -1,0 +1,165 @@
+#include "rankers/t5_ranker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/types.hpp"
+#include "models/load_model.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank {
+
+namespace {
+
+std::string param(const LoadOptions& options, const std::string& key, const std::string& fallback) {
+  const auto it = options.params.find(key);
+  return it == options.params.end() ? fallback : it->second;
+}
+
+// Every {key} of `tmpl` replaced by `value` (a document may itself contain "{query}": it is
+// inserted after the query was, so it is never substituted).
+std::string fill(const std::string& tmpl, std::string_view query, std::string_view document) {
+  std::string out;
+  out.reserve(tmpl.size() + query.size() + document.size());
+  for (std::size_t i = 0; i < tmpl.size();) {
+    if (tmpl.compare(i, 7, "{query}") == 0) {
+      out.append(query);
+      i += 7;
+    } else if (tmpl.compare(i, 10, "{document}") == 0) {
+      out.append(document);
+      i += 10;
+    } else {
+      out.push_back(tmpl[i++]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
+                   std::shared_ptr<const models::Model> model, const LoadOptions& options)
+    : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)) {
+  if (model_->traits().output != models::OutputKind::VocabularyLogits) {
+    throw Error(ErrorCode::NotSupported, "'" + model_->traits().architecture +
+                                             "' does not output vocabulary logits, so it cannot run as a t5 ranker");
+  }
+  for (const auto& [key, value] : options.params) {
+    if (key != "template" && key != "true_token" && key != "false_token" && key != "score") {
+      throw Error(ErrorCode::InvalidArgument,
+                  "unknown t5 parameter '" + key + "' (template, true_token, false_token, score)");
+    }
+  }
+  template_ = param(options, "template", "Query: {query} Document: {document} Relevant:");
+  if (template_.find("{document}") == std::string::npos) {
+    throw Error(ErrorCode::InvalidArgument, "--param template=... must contain {document}");
+  }
+  auto token_id = [&](const std::string& key, const std::string& fallback) {
+    const std::string token = param(options, key, fallback);
+    const std::optional<std::int32_t> id = tokenizer_->token_to_id(token);
+    if (!id || *id < 0 || static_cast<std::size_t>(*id) >= model_->traits().outputs_per_sequence) {
+      throw Error(ErrorCode::ModelFormat, "the " + key + " '" + token +
+                                              "' is not in this model's vocabulary; name the checkpoint's token with "
+                                              "--param " + key + "=TOKEN");
+    }
+    return *id;
+  };
+  true_id_ = token_id("true_token", "\xE2\x96\x81true");   // ▁true
+  false_id_ = token_id("false_token", "\xE2\x96\x81false");  // ▁false
+  const std::string rule = param(options, "score", "difference");
+  if (rule == "difference") {
+    rule_ = ScoreRule::Difference;
+    info_.score_kind = ScoreKind::Logit;  // its sigmoid is P(true)
+  } else if (rule == "logprob") {
+    rule_ = ScoreRule::LogProb;
+    info_.score_kind = ScoreKind::Passthrough;
+  } else if (rule == "logit") {
+    rule_ = ScoreRule::Logit;
+    info_.score_kind = ScoreKind::Passthrough;
+  } else {
+    throw Error(ErrorCode::InvalidArgument, "--param score must be difference, logprob or logit, not '" + rule + "'");
+  }
+  max_length_ = options.max_length > 0 ? options.max_length : tokenizer_->model_max_length().value_or(512);
+  max_length_ = std::min<std::size_t>(max_length_, static_cast<std::size_t>(model_->max_sequence_length()));
+  if (max_length_ <= tokenizer_->num_special_tokens(false)) {
+    throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) + " leaves no room for text");
+  }
+  info_.device = model_->device().describe();
+  info_.precision = std::string(engine::precision_name(model_->precision()));
+  info_.max_length = max_length_;
+}
+
+PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::string_view> documents,
+                                  const ScoreOptions& options, bool token_strings) const {
+  text::TruncationOptions trunc;
+  trunc.max_length = max_length_;
+  trunc.strategy = text::TruncationStrategy::LongestFirst;  // one text: cut from the right
+  trunc.direction = options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+  const std::size_t specials = tokenizer_->num_special_tokens(false);
+  PreparedRequest out;
+  out.sequences.reserve(documents.size());
+  for (std::size_t d = 0; d < documents.size(); ++d) {
+    std::string_view document = documents[d];
+    std::string cut;
+    if (options.max_tokens_per_doc) {
+      text::Encoding doc = tokenizer_->encode_raw(document);
+      if (doc.size() > *options.max_tokens_per_doc && !doc.offsets.empty()) {
+        cut = std::string(document.substr(0, doc.offsets[*options.max_tokens_per_doc - 1].second));
+        document = cut;
+      }
+    }
+    const std::string text = fill(template_, query, document);
+    const std::size_t full = tokenizer_->encode_raw(text).size() + specials;
+    PreparedSequence seq;
+    seq.truncated = full > max_length_;
+    if (seq.truncated && !options.truncate) {
+      throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(d) + " is " + std::to_string(full) +
+                                               " tokens in the template, over the maximum of " +
+                                               std::to_string(max_length_) + " and truncation is off");
+    }
+    text::Encoding e = tokenizer_->encode(text, /*add_special_tokens=*/true, trunc);
+    seq.input_ids = std::move(e.ids);
+    seq.token_type_ids.assign(seq.input_ids.size(), 0);
+    if (token_strings) seq.tokens = std::move(e.tokens);
+    out.tokens += seq.length();
+    out.sequences.push_back(std::move(seq));
+  }
+  return out;
+}
+
+double T5Ranker::score(std::span<const float> outputs) const {
+  const double t = outputs[static_cast<std::size_t>(true_id_)];
+  const double f = outputs[static_cast<std::size_t>(false_id_)];
+  switch (rule_) {
+    case ScoreRule::Difference: return t - f;
+    case ScoreRule::Logit: return t;
+    case ScoreRule::LogProb: {
+      const double m = std::max(t, f);
+      return t - (m + std::log(std::exp(t - m) + std::exp(f - m)));
+    }
+  }
+  return t - f;
+}
+
+std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const LoadOptions& options,
+                                            const models::ArchitectureTable& architectures) {
+  if (source.directory.empty()) {
+    throw Error(ErrorCode::NotSupported, "the t5 ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
+  }
+  models::ModelLoadOptions load;
+  load.device = options.device;
+  load.threads = options.threads;
+  load.precision = options.precision;
+  load.cuda_attention = options.cuda_attention;
+  const models::CheckpointInfo checkpoint =
+      source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
+  std::shared_ptr<const models::Model> model = models::load_model(checkpoint, load, architectures);
+  RankerInfo info;
+  info.type = "t5";
+  info.spec = source.spec;
+  info.model = source.model.empty() ? source.directory.filename().string() : source.model;
+  return std::make_unique<T5Ranker>(std::move(info), text::Tokenizer::from_directory(source.directory),
+                                    std::move(model), options);
+}
+
+}  // namespace rerank
