@@ -20,7 +20,7 @@ std::string strip_prefix(std::string_view name) {
 
 }  // namespace
 
-std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large", "modernbert-base"}; }
+std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large", "modernbert-base", "monot5-base"}; }
 
 bool is_shape_spec(std::string_view spec) { return spec.rfind("shape:", 0) == 0; }
 
@@ -83,6 +83,25 @@ nlohmann::json shape_model_config(std::string_view spec) {
             {"global_rope_theta", 160000.0},
             {"local_rope_theta", 10000.0},
             {"id2label", {{"0", "LABEL_0"}}}};
+  }
+  if (name == "monot5-base") {
+    // castorini/monot5-base-msmarco (t5-base): ReLU feed-forward, tied head.
+    return {{"architectures", {models::architecture_table().architecture_of_model_type("t5")}},
+            {"model_type", "t5"},
+            {"vocab_size", 32128},
+            {"d_model", 768},
+            {"d_kv", 64},
+            {"d_ff", 3072},
+            {"num_layers", 12},
+            {"num_decoder_layers", 12},
+            {"num_heads", 12},
+            {"relative_attention_num_buckets", 32},
+            {"relative_attention_max_distance", 128},
+            {"layer_norm_epsilon", 1e-6},
+            {"feed_forward_proj", "relu"},
+            {"tie_word_embeddings", true},
+            {"decoder_start_token_id", 0},
+            {"pad_token_id", 0}};
   }
   std::string names;
   for (const auto& n : shape_model_names()) names += (names.empty() ? "shape:" : ", shape:") + n;

@@ -1,5 +1,7 @@
 #include "rankers/spec_resolver.hpp"
 
+#include "rankers/shape_models.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -187,6 +189,10 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options,
         src.spec = spec;
         src.type = options.type.empty() ? p.type : options.type;
         src.model = prefix == "shape" ? spec : spec.substr(colon + 1);
+        if (prefix == "shape" && options.type.empty()) {
+          // A shape model runs as the ranker its architecture's table row names.
+          src.type = detect_type_from_config(shape_model_config(spec), &src.architecture, registry);
+        }
         if (src.model.empty()) {
           throw Error(ErrorCode::InvalidArgument, "model spec '" + spec + "' names no model after ':'");
         }

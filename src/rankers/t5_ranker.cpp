@@ -5,6 +5,7 @@
 
 #include "engine/types.hpp"
 #include "models/load_model.hpp"
+#include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank {
@@ -143,6 +144,23 @@ double T5Ranker::score(std::span<const float> outputs) const {
 
 std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const LoadOptions& options,
                                             const models::ArchitectureTable& architectures) {
+  if (is_shape_spec(source.model) && source.directory.empty()) {
+    // Random weights for benchmarks, with the shape models' bert-base-uncased tokenizer,
+    // whose "true"/"false" stand in for T5's ▁true/▁false.
+    models::ModelLoadOptions load;
+    load.device = options.device;
+    load.threads = options.threads;
+    load.precision = options.precision;
+    LoadOptions with_tokens = options;
+    with_tokens.params.emplace("true_token", "true");
+    with_tokens.params.emplace("false_token", "false");
+    RankerInfo info;
+    info.type = "t5";
+    info.spec = source.spec;
+    info.model = source.model + " (random weights)";
+    return std::make_unique<T5Ranker>(std::move(info), text::Tokenizer::from_directory(shape_tokenizer_dir()),
+                                      load_shape_model(source.model, load, architectures), with_tokens);
+  }
   if (source.directory.empty()) {
     throw Error(ErrorCode::NotSupported, "the t5 ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
   }

@@ -138,11 +138,11 @@ class CpuSession final : public Session {
 
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override {
     // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
-    // small share of its time. Bidirectional multi-head self-attention, with rotary positions
-    // and a symmetric window or not (BERT, ModernBERT), runs on the fused kernel; every
-    // other spec on the general one.
+    // small share of its time. Bidirectional multi-head self-attention, with rotary positions,
+    // a symmetric window or a relative bias (BERT, ModernBERT, T5's encoder), runs on the
+    // fused kernel; every other spec on the general one.
     const bool fused = in.qkv && !in.prefix_kv && !in.kv_out && spec.kv_heads_or_heads() == spec.heads &&
-                       !spec.causal && spec.softcap == 0.0f && !spec.bias.values && spec.scale > 0.0f &&
+                       !spec.causal && spec.softcap == 0.0f && spec.scale > 0.0f &&
                        (spec.window.kind == AttentionWindow::Kind::None ||
                         spec.window.kind == AttentionWindow::Kind::Symmetric);
     if (!fused) {
@@ -151,7 +151,7 @@ class CpuSession final : public Session {
     }
     const std::int64_t window = spec.window.kind == AttentionWindow::Kind::Symmetric ? spec.window.radius : -1;
     if (!spec.rotary_on) {
-      fused_attention(*in.qkv, in.seq_starts, spec.heads, spec.scale, window, out);
+      fused_attention(*in.qkv, in.seq_starts, spec, window, out);
       return;
     }
     // Rotary: Q and K rotated by each token's position in its sequence, in a copy.
@@ -170,11 +170,13 @@ class CpuSession final : public Session {
         }
       }
     });
-    fused_attention(rotated, starts, spec.heads, spec.scale, window, out);
+    fused_attention(rotated, starts, spec, window, out);
   }
 
-  void fused_attention(const Matrix& qkv, std::span<const std::int32_t> starts, std::int64_t num_heads, float scale,
+  void fused_attention(const Matrix& qkv, std::span<const std::int32_t> starts, const AttentionSpec& spec,
                        std::int64_t window, Matrix& out) {
+    const std::int64_t num_heads = spec.heads;
+    const float scale = spec.scale;
     const std::int64_t hidden = out.cols;
     const std::int64_t d = hidden / num_heads;
     const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;
@@ -206,6 +208,11 @@ class CpuSession final : public Session {
       a.ldo = hidden;
       a.scale = scale;
       a.window = window;
+      if (spec.bias.values) {
+        a.bias = spec.bias.values->data + head;  // column `head` of [(2D + 1) x heads]
+        a.bias_stride = spec.bias.values->cols;
+        a.bias_max_distance = spec.bias.max_distance;
+      }
       a.scratch = scratch + per_thread * static_cast<std::size_t>(thread);
       attention_head(a);
     });

@@ -28,12 +28,17 @@ void attention_head_generic(const AttentionHeadArgs& a) {
       const float* kj = a.k + j * a.ld;
       float dot = 0.0f;
       for (std::int64_t c = 0; c < a.d; ++c) dot += qi[c] * kj[c];
+      if (a.bias) {
+        dot = dot * a.scale + a.bias[(std::clamp(j - i, -a.bias_max_distance, a.bias_max_distance) + a.bias_max_distance) *
+                                     a.bias_stride];
+      }
       s[j] = dot;
       m = std::max(m, dot);
     }
+    const float scale = a.bias ? 1.0f : a.scale;  // a bias is added to scaled scores
     float sum = 0.0f;
     for (std::int64_t j = lo; j < hi; ++j) {
-      s[j] = std::exp((s[j] - m) * a.scale);
+      s[j] = std::exp((s[j] - m) * scale);
       sum += s[j];
     }
     const float inv = 1.0f / sum;

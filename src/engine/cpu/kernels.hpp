@@ -24,6 +24,10 @@ struct AttentionHeadArgs {
   // >= 0: query i sees only keys j with |i - j| <= window (ModernBERT's local layers); the
   // kernel then computes only the scores inside the band.
   std::int64_t window = -1;
+  // Optional additive bias by relative position (T5): score(i, j) = scale * q.k +
+  // bias[(clamp(j - i, -bias_max_distance, bias_max_distance) + bias_max_distance) * bias_stride].
+  const float* bias = nullptr;
+  std::int64_t bias_stride = 0, bias_max_distance = 0;
   float* scratch = nullptr;  // attention_scratch_floats(t, d) floats, 64-byte aligned
 };
 

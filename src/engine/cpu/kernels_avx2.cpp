@@ -157,7 +157,9 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
   for (std::int64_t c = 0; c < d; ++c) {
     for (std::int64_t j = t; j < t16; ++j) kt[c * t16 + j] = 0.0f;
   }
-  const __m256 scale = _mm256_set1_ps(a.scale);
+  // With a bias the scores are scaled and biased first, and the exponent takes them as they are.
+  const float exp_scale = a.bias ? 1.0f : a.scale;
+  const __m256 scale = _mm256_set1_ps(exp_scale);
   const __m256 neg_inf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
   const bool windowed = a.window >= 0;
   for (std::int64_t i0 = 0; i0 < t; i0 += 4) {
@@ -176,6 +178,12 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
       const std::int64_t i = i0 + r;
       const std::int64_t lo = windowed ? std::max<std::int64_t>(0, i - a.window) : 0;
       const std::int64_t hi = windowed ? std::min(t, i + a.window + 1) : t;
+      if (a.bias) {
+        const std::int64_t dmax = a.bias_max_distance;
+        for (std::int64_t jj = lo; jj < hi; ++jj) {
+          sr[jj] = sr[jj] * a.scale + a.bias[(std::clamp(jj - i, -dmax, dmax) + dmax) * a.bias_stride];
+        }
+      }
       std::int64_t j = lo;
       __m256 mx = neg_inf;
       for (; j + 8 <= hi; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
@@ -191,7 +199,7 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
       }
       float sum = hsum(acc);
       for (; j < hi; ++j) {
-        sr[j] = std::exp((sr[j] - m) * a.scale);
+        sr[j] = std::exp((sr[j] - m) * exp_scale);
         sum += sr[j];
       }
       for (j = band_lo; j < lo; ++j) sr[j] = 0.0f;
