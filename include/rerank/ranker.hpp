@@ -95,7 +95,8 @@ struct LoadOptions {
   std::string endpoint;         // hosted APIs: override the default URL
   std::string api_key;          // hosted APIs: overrides the environment variable
   std::vector<std::string> fallbacks;         // tried in order when the primary fails
-  std::map<std::string, std::string> params;  // type-specific settings (bm25: k1, b, ...)
+  // type-specific settings (bm25: k1, b, ...); "TYPE.key" reaches only rankers of TYPE
+  std::map<std::string, std::string> params;
 };
 
 // Loads a ranker from a spec: a local directory, a Hub id (org/name[@revision]), an alias

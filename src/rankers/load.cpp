@@ -10,6 +10,27 @@
 
 namespace rerank {
 
+namespace {
+
+// The params a ranker of `type` receives: "TYPE.key=value" becomes "key=value" for rankers
+// of that type and is left out for others (so `rerank eval -m bm25 -m DIR` can give only the
+// t5 model `--param t5.true_token=...`); unscoped params go to every ranker.
+LoadOptions scoped_to(const LoadOptions& options, const std::string& type) {
+  LoadOptions out = options;
+  out.params.clear();
+  for (const auto& [key, value] : options.params) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos) {
+      out.params[key] = value;
+    } else if (key.compare(0, dot, type) == 0) {
+      out.params[key.substr(dot + 1)] = value;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 LoadedRanker load_unserved(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
   if (!options.type.empty() && !registry.find(options.type)) {
     throw Error(ErrorCode::NotSupported,
@@ -36,7 +57,7 @@ LoadedRanker load_unserved(std::string_view spec, const LoadOptions& options, co
                                              source.type + "' ranker; supported: " +
                                              registry.supported_summary());
   }
-  LoadedRanker loaded = type->factory(source, options);
+  LoadedRanker loaded = type->factory(source, scoped_to(options, source.type));
   if (static_cast<bool>(loaded.ranker) == static_cast<bool>(loaded.model_ranker)) {
     throw Error(ErrorCode::Internal, "the '" + source.type + "' factory returned no ranker for '" +
                                          std::string(spec) + "'");

@@ -231,3 +231,22 @@ TEST(SpecResolver, AliasesLocateTheirModelLikeAHubId) {
 
 }  // namespace
 }  // namespace rerank
+
+namespace rerank {
+namespace {
+
+// "TYPE.key" params reach only rankers of TYPE (so one eval can give the t5 model its tokens
+// beside bm25); unscoped ones reach every ranker, whose own checks still refuse unknown keys.
+TEST(SpecResolver, ParamsScopedByRankerType) {
+  LoadOptions o;
+  o.params["t5.true_token"] = "yes";
+  EXPECT_NO_THROW(load("bm25", o));
+  o.params["bm25.k1"] = "not-a-number";
+  EXPECT_EQ(load_error("bm25", o), ErrorCode::InvalidArgument);
+  LoadOptions unscoped;
+  unscoped.params["true_token"] = "yes";
+  EXPECT_EQ(load_error("bm25", unscoped), ErrorCode::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace rerank
