@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/encoder_config.hpp"
+#include "models/modernbert_config.hpp"
+#include "models/t5_config.hpp"
 #include "rerank/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -22,6 +24,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
     if (c.hidden_size % c.num_attention_heads != 0) std::abort();
+  } catch (const rerank::Error&) {
+  }
+  try {
+    const rerank::models::ModernBertConfig m = rerank::models::parse_modernbert_config(config, "fuzz/config.json");
+    // One layer type per layer, heads of an even size (rotary pairs).
+    if (static_cast<std::int64_t>(m.sliding.size()) != m.num_hidden_layers || m.head_dim() < 2 || m.head_dim() % 2) {
+      std::abort();
+    }
+  } catch (const rerank::Error&) {
+  }
+  try {
+    const rerank::models::T5Config t = rerank::models::parse_t5_config(config, "fuzz/config.json");
+    if (t.d_model <= 0 || t.num_heads <= 0 || t.d_kv <= 0 || t.decoder_start_token_id >= t.vocab_size) std::abort();
   } catch (const rerank::Error&) {
   }
   return 0;

@@ -47,6 +47,13 @@ engine::Activation dense_activation(const nlohmann::json& c, const fs::path& whe
   throw Error(ErrorCode::NotSupported, where.string() + ": Dense activation '" + name + "' is not supported");
 }
 
+// A boolean key of a module config: `fallback` when absent, Error(ModelFormat) when not a bool.
+bool flag(const nlohmann::json& c, const char* key, bool fallback, const fs::path& where) {
+  if (!c.contains(key) || c[key].is_null()) return fallback;
+  if (!c[key].is_boolean()) throw Error(ErrorCode::ModelFormat, where.string() + ": '" + key + "' must be true or false");
+  return c[key].get<bool>();
+}
+
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -75,9 +82,9 @@ std::optional<ModularHead> read_modular_cross_encoder_head(const fs::path& dir) 
   std::string mode;
   if (pooling.contains("pooling_mode") && pooling["pooling_mode"].is_string()) {
     mode = pooling["pooling_mode"].get<std::string>();
-  } else if (pooling.value("pooling_mode_cls_token", false)) {
+  } else if (flag(pooling, "pooling_mode_cls_token", false, pooling_config)) {
     mode = "cls";
-  } else if (pooling.value("pooling_mode_mean_tokens", false)) {
+  } else if (flag(pooling, "pooling_mode_mean_tokens", false, pooling_config)) {
     mode = "mean";
   }
   if (mode != "cls" && mode != "mean") {
@@ -95,7 +102,7 @@ std::optional<ModularHead> read_modular_cross_encoder_head(const fs::path& dir) 
       step.kind = ModularHeadStep::Kind::Dense;
       step.in = positive_int(c, "in_features", config_path);
       step.out = positive_int(c, "out_features", config_path);
-      step.bias = c.value("bias", true);
+      step.bias = flag(c, "bias", true, config_path);
       step.activation = dense_activation(c, config_path);
     } else if (ends_with(type, ".LayerNorm")) {
       step.kind = ModularHeadStep::Kind::LayerNorm;

@@ -53,9 +53,15 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
   cfg.num_layers = get_int(c, "num_layers", where, true, 0);
   cfg.num_decoder_layers = get_int(c, "num_decoder_layers", where, false, cfg.num_layers);
   cfg.num_heads = get_int(c, "num_heads", where, true, 0);
-  cfg.relative_attention_num_buckets = get_int(c, "relative_attention_num_buckets", where, false, 32, 2);
-  cfg.relative_attention_max_distance = get_int(c, "relative_attention_max_distance", where, false, 128, 2);
-  if (c.contains("layer_norm_epsilon") && c["layer_norm_epsilon"].is_number()) {
+  // At least one exact bucket a side, and a logarithmic range past it (else the bucket
+  // formula divides by zero).
+  cfg.relative_attention_num_buckets = get_int(c, "relative_attention_num_buckets", where, false, 32, 4);
+  cfg.relative_attention_max_distance = get_int(c, "relative_attention_max_distance", where, false, 128,
+                                                cfg.relative_attention_num_buckets / 2 + 1);
+  if (c.contains("layer_norm_epsilon") && !c["layer_norm_epsilon"].is_null()) {
+    if (!c["layer_norm_epsilon"].is_number() || c["layer_norm_epsilon"].get<double>() < 0) {
+      config_error(where, "config.json key 'layer_norm_epsilon' must be a non-negative number");
+    }
     cfg.layer_norm_epsilon = c["layer_norm_epsilon"].get<double>();
   }
   // 5.x writes dense_act_fn and is_gated_act; 4.x derives them from feed_forward_proj.
@@ -68,7 +74,10 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
   if (c.contains("dense_act_fn") && c["dense_act_fn"].is_string()) act = c["dense_act_fn"].get<std::string>();
   if (c.contains("is_gated_act") && c["is_gated_act"].is_boolean()) cfg.gated = c["is_gated_act"].get<bool>();
   cfg.dense_act = activation_named(act, where);
-  cfg.tie_word_embeddings = c.value("tie_word_embeddings", true);
+  if (c.contains("tie_word_embeddings") && !c["tie_word_embeddings"].is_null()) {
+    if (!c["tie_word_embeddings"].is_boolean()) config_error(where, "config.json key 'tie_word_embeddings' must be true or false");
+    cfg.tie_word_embeddings = c["tie_word_embeddings"].get<bool>();
+  }
   cfg.scale_decoder_outputs = c.contains("scale_decoder_outputs") && c["scale_decoder_outputs"].is_boolean()
                                   ? c["scale_decoder_outputs"].get<bool>()
                                   : cfg.tie_word_embeddings;

@@ -20,6 +20,8 @@
 #include "engine/cpu/kernels.hpp"
 #include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
+#include "models/sentence_transformers_head.hpp"
+#include "rerank/error.hpp"
 #include "support/compare.hpp"
 #include "support/safetensors_writer.hpp"
 #include "support/test_support.hpp"
@@ -375,6 +377,42 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ModernBertNaive,
                          ::testing::Values(four_x_cls_biases(), five_x_mean_no_biases(), tanh_gelu_wide_heads(),
                                            ettin_modular_head()),
                          [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace rerank::models
+
+namespace rerank::models {
+namespace {
+
+// A modules.json that claims a CrossEncoder head but whose module configs are wrong is a
+// ModelFormat error naming the file; one that describes something else is not a head.
+TEST(ModularHead, MalformedModuleConfigsAreTypedErrors) {
+  rerank::testing::TempDir dir;
+  const char* kT = "sentence_transformers.base.models.Transformer";
+  const char* kP = "sentence_transformers.sentence_transformer.modules.Pooling";
+  const char* kD = "sentence_transformers.sentence_transformer.modules.Dense";
+  std::ofstream(dir / "modules.json") << nlohmann::json::array(
+      {{{"path", ""}, {"type", kT}}, {{"path", "1_Pooling"}, {"type", kP}}, {{"path", "2_Dense"}, {"type", kD}}}).dump();
+  std::filesystem::create_directories(dir / "1_Pooling");
+  std::filesystem::create_directories(dir / "2_Dense");
+  std::ofstream(dir / "1_Pooling/config.json") << R"({"pooling_mode": "cls"})";
+  std::ofstream(dir / "2_Dense/config.json") << R"({"in_features": 8, "out_features": 1, "bias": "yes"})";
+  try {
+    read_modular_cross_encoder_head(dir.path());
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::ModelFormat);
+    EXPECT_NE(std::string(e.what()).find("2_Dense"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "2_Dense/config.json") << R"({"in_features": 8, "out_features": 1})";
+  std::ofstream(dir / "1_Pooling/config.json") << R"({"pooling_mode": "weightedmean"})";
+  EXPECT_THROW(read_modular_cross_encoder_head(dir.path()), Error);
+  // A sentence embedder (Transformer, Pooling, Normalize) has no CrossEncoder head.
+  std::ofstream(dir / "modules.json") << nlohmann::json::array(
+      {{{"path", ""}, {"type", kT}}, {{"path", "1_Pooling"}, {"type", kP}},
+       {{"path", "2_Normalize"}, {"type", "sentence_transformers.models.Normalize"}}}).dump();
+  EXPECT_FALSE(read_modular_cross_encoder_head(dir.path()).has_value());
+}
 
 }  // namespace
 }  // namespace rerank::models
