@@ -58,8 +58,9 @@ API_PARSE_SRCS := src/rankers/api/dialect.cpp $(wildcard src/rankers/api/*_diale
   src/rankers/api/response_validation.cpp src/rankers/api/status_error.cpp src/rankers/api/api_settings.cpp
 HTTP_PARSE_SRCS := src/serve/http/request_reader.cpp src/serve/http/http_message.cpp
 FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz safetensors_fuzz gguf_fuzz
-# config.json parsing belongs to the models layer (which needs the engine): its two sources only.
-MODEL_CONFIG_SRCS := src/models/encoder_config.cpp src/models/checkpoint.cpp
+# config.json parsing belongs to the models layer (which needs the engine): its parsers only.
+MODEL_CONFIG_SRCS := src/models/encoder_config.cpp src/models/modernbert_config.cpp src/models/t5_config.cpp \
+  src/models/checkpoint.cpp
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
