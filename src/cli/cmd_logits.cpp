@@ -16,6 +16,7 @@
 #include "cli/model_options.hpp"
 #include "core/json_parse.hpp"
 #include "models/load_model.hpp"
+#include "rankers/model_ranker.hpp"
 #include "rankers/spec_resolver.hpp"
 #include "text/tokenizer.hpp"
 
@@ -53,12 +54,7 @@ void run_logits(const LogitsArgs& args) {
   std::shared_ptr<const models::Model> model;
   std::unique_ptr<text::Tokenizer> tokenizer;
   try {
-    models::ModelLoadOptions load;
-    load.device = options.device;
-    load.threads = options.threads;
-    load.precision = options.precision;
-    load.cuda_attention = options.cuda_attention;
-    model = models::load_model(models::read_checkpoint(dir), load);
+    model = models::load_model(models::read_checkpoint(dir), model_load_options(options));
     tokenizer = text::Tokenizer::from_directory(dir);
   } catch (const Error& e) {
     throw CliError(kExitModel, e.what());

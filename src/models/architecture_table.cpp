@@ -76,7 +76,7 @@ ArchitectureTable builtin_table() {
   // learn rotary positions, windows and GeGLU.
   ArchitectureRow modernbert = planned("ModernBertForSequenceClassification", "modernbert", "modernbert",
                                        "cross-encoder");
-  modernbert.load = modernbert_classifier_loader();
+  modernbert.load = modernbert_classifier_loader(ModernBertHeadLayout::Transformers);
   modernbert.precisions = kAllPrecisions;
   modernbert.devices = {"cpu"};
   t.add(std::move(modernbert));
@@ -84,7 +84,7 @@ ArchitectureTable builtin_table() {
   ArchitectureRow ettin = planned("ModernBertModel", "modernbert", "modernbert", "cross-encoder");
   ettin.refine = [](const CheckpointInfo& c) { return read_modular_cross_encoder_head(c.directory).has_value(); };
   ettin.refine_note = "with a sentence-transformers CrossEncoder head (modules.json: Pooling, Dense, LayerNorm)";
-  ettin.load = modernbert_classifier_loader();
+  ettin.load = modernbert_classifier_loader(ModernBertHeadLayout::SentenceTransformers);
   ettin.precisions = kAllPrecisions;
   ettin.devices = {"cpu"};
   t.add(std::move(ettin));

@@ -25,7 +25,7 @@ enum class OutputKind {
 };
 
 struct ModelTraits {
-  std::string architecture;           // the table row's architecture, e.g. "BertForSequenceClassification"
+  std::string architecture;           // config.json's architectures[0] (else model_type), as the table names it
   std::string family;                 // the table row's family, e.g. "bert"
   std::int64_t max_sequence_length = 0;  // the longest sequence its positions allow
   std::int32_t pad_token_id = 0;      // config.json pad_token_id (position numbering, padding)

@@ -3,20 +3,21 @@
 #include <algorithm>
 
 #include "io/safetensors.hpp"
+#include "models/token_sequence.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
 
 using engine::Matrix;
 
-ModelLoader modernbert_classifier_loader() {
-  return [](const CheckpointInfo& checkpoint, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-            engine::Precision precision) {
+ModelLoader modernbert_classifier_loader(ModernBertHeadLayout layout) {
+  return [layout](const CheckpointInfo& checkpoint, const WeightSource& weights,
+                  std::shared_ptr<const engine::Device> device, engine::Precision precision) {
     std::optional<ModularHead> modular;
-    if (checkpoint.architecture == "ModernBertModel") {
+    if (layout == ModernBertHeadLayout::SentenceTransformers) {
       modular = read_modular_cross_encoder_head(checkpoint.directory);
       if (!modular) {
-        throw Error(ErrorCode::ModelFormat, checkpoint.where + ": a bare ModernBertModel is a reranker only with a "
+        throw Error(ErrorCode::ModelFormat, checkpoint.where + ": a bare ModernBERT encoder is a reranker only with a "
                                                                "sentence-transformers CrossEncoder head in modules.json");
       }
     }
@@ -103,7 +104,7 @@ ModernBertClassifier::ModernBertClassifier(ModernBertConfig config, const Weight
     head_.push_back(std::move(classifier));
   }
 
-  traits_.architecture = config_.architecture.empty() ? "ModernBertForSequenceClassification" : config_.architecture;
+  traits_.architecture = config_.architecture;
   traits_.family = "modernbert";
   traits_.max_sequence_length = config_.max_position_embeddings;
   traits_.pad_token_id = static_cast<std::int32_t>(config_.pad_token_id);
@@ -132,28 +133,8 @@ double ModernBertClassifier::flops(std::size_t tokens) const {
 }
 
 void ModernBertClassifier::append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
-                                           std::span<const std::int32_t>) const {
-  if (ids.empty()) throw Error(ErrorCode::InvalidInput, "empty token sequence");
-  if (static_cast<std::int64_t>(ids.size()) > traits_.max_sequence_length) {
-    throw Error(ErrorCode::InvalidInput, "sequence of " + std::to_string(ids.size()) + " tokens is longer than the " +
-                                             std::to_string(traits_.max_sequence_length) +
-                                             " the model's positions allow");
-  }
-  // Checked before anything is appended, so a refused sequence leaves the batch unchanged.
-  for (const std::int32_t id : ids) {
-    if (id < 0 || id >= config_.vocab_size) {
-      throw Error(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the model's vocabulary of " +
-                                               std::to_string(config_.vocab_size) +
-                                               " (does the tokenizer belong to this model?)");
-    }
-  }
-  if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    batch.input_ids.push_back(ids[i]);
-    batch.token_type_ids.push_back(0);
-    batch.position_ids.push_back(static_cast<std::int32_t>(i));
-  }
-  batch.seq_starts.push_back(static_cast<std::int32_t>(batch.input_ids.size()));
+                               std::span<const std::int32_t>) const {
+  append_token_sequence(batch, ids, config_.vocab_size, traits_.max_sequence_length);
 }
 
 std::vector<float> ModernBertClassifier::forward(engine::Session& s, const engine::PackedBatch& batch) const {

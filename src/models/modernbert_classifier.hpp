@@ -68,9 +68,11 @@ class ModernBertClassifier final : public Model {
   std::vector<HeadStep> head_;
 };
 
-// The loader the ModernBERT table rows name: ModernBertForSequenceClassification, and a bare
-// ModernBertModel with a sentence-transformers CrossEncoder head (Error(ModelFormat) when
-// its modules.json has none).
-ModelLoader modernbert_classifier_loader();
+// Where a ModernBERT checkpoint keeps its head: transformers' sequence-classification head
+// (head.*, classifier.*) or, over a bare encoder, sentence-transformers modules
+// (modules.json; Error(ModelFormat) when it has none). The table row says which.
+enum class ModernBertHeadLayout { Transformers, SentenceTransformers };
+
+ModelLoader modernbert_classifier_loader(ModernBertHeadLayout layout);
 
 }  // namespace rerank::models

@@ -70,6 +70,8 @@ ModernBertConfig parse_modernbert_config(const nlohmann::json& c, const std::str
   if (c.contains("architectures") && c["architectures"].is_array() && !c["architectures"].empty() &&
       c["architectures"][0].is_string()) {
     cfg.architecture = c["architectures"][0].get<std::string>();
+  } else if (c.contains("model_type") && c["model_type"].is_string()) {
+    cfg.architecture = c["model_type"].get<std::string>();
   }
   cfg.vocab_size = get_int(c, "vocab_size", where, true, 0);
   cfg.hidden_size = get_int(c, "hidden_size", where, true, 0);

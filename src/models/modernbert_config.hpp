@@ -17,7 +17,7 @@
 namespace rerank::models {
 
 struct ModernBertConfig {
-  std::string architecture;
+  std::string architecture;  // architectures[0], else model_type (what errors and traits name)
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
   std::int64_t num_hidden_layers = 0;

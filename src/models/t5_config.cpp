@@ -45,6 +45,8 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
   if (c.contains("architectures") && c["architectures"].is_array() && !c["architectures"].empty() &&
       c["architectures"][0].is_string()) {
     cfg.architecture = c["architectures"][0].get<std::string>();
+  } else if (c.contains("model_type") && c["model_type"].is_string()) {
+    cfg.architecture = c["model_type"].get<std::string>();
   }
   cfg.vocab_size = get_int(c, "vocab_size", where, true, 0);
   cfg.d_model = get_int(c, "d_model", where, true, 0);

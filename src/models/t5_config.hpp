@@ -14,7 +14,7 @@
 namespace rerank::models {
 
 struct T5Config {
-  std::string architecture;
+  std::string architecture;  // architectures[0], else model_type (what errors and traits name)
   std::int64_t vocab_size = 0;
   std::int64_t d_model = 0;
   std::int64_t d_kv = 0;  // per head; heads * d_kv may differ from d_model

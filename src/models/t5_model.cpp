@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "models/layers.hpp"
+#include "models/token_sequence.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
@@ -104,7 +105,7 @@ T5Model::T5Model(T5Config config, const WeightSource& w, std::shared_ptr<const e
   lm_head_ = dev.make_linear(std::move(head), {}, config_.vocab_size, d, engine::Precision::F32);
   shared_ = dev.upload(std::move(shared));
 
-  traits_.architecture = config_.architecture.empty() ? "T5ForConditionalGeneration" : config_.architecture;
+  traits_.architecture = config_.architecture;
   traits_.family = "t5";
   traits_.max_sequence_length = kMaxT5Tokens;
   traits_.pad_token_id = 0;
@@ -127,26 +128,8 @@ double T5Model::flops(std::size_t tokens) const {
 }
 
 void T5Model::append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
-                              std::span<const std::int32_t>) const {
-  if (ids.empty()) throw Error(ErrorCode::InvalidInput, "empty token sequence");
-  if (static_cast<std::int64_t>(ids.size()) > traits_.max_sequence_length) {
-    throw Error(ErrorCode::InvalidInput, "sequence of " + std::to_string(ids.size()) + " tokens is longer than the " +
-                                             std::to_string(traits_.max_sequence_length) + " this engine runs T5 on");
-  }
-  for (const std::int32_t id : ids) {
-    if (id < 0 || id >= config_.vocab_size) {
-      throw Error(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the model's vocabulary of " +
-                                               std::to_string(config_.vocab_size) +
-                                               " (does the tokenizer belong to this model?)");
-    }
-  }
-  if (batch.seq_starts.empty()) batch.seq_starts.push_back(0);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    batch.input_ids.push_back(ids[i]);
-    batch.token_type_ids.push_back(0);
-    batch.position_ids.push_back(static_cast<std::int32_t>(i));
-  }
-  batch.seq_starts.push_back(static_cast<std::int32_t>(batch.input_ids.size()));
+                               std::span<const std::int32_t>) const {
+  append_token_sequence(batch, ids, config_.vocab_size, traits_.max_sequence_length);
 }
 
 T5Model::FeedForwardScratch T5Model::alloc_ff(engine::Session& s, std::int64_t rows) const {

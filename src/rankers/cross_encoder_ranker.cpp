@@ -147,11 +147,7 @@ double CrossEncoderRanker::score(std::span<const float> outputs) const {
 
 std::unique_ptr<ModelRanker> make_cross_encoder_ranker(const ModelSource& source, const LoadOptions& options,
                                                        const models::ArchitectureTable& architectures) {
-  models::ModelLoadOptions load;
-  load.device = options.device;
-  load.threads = options.threads;
-  load.cuda_attention = options.cuda_attention;
-  load.precision = options.precision;
+  const models::ModelLoadOptions load = model_load_options(options);
 
   CrossEncoderOptions ce;
   ce.max_length = options.max_length;

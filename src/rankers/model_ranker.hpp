@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/load_model.hpp"
 #include "models/model.hpp"
 #include "rerank/ranker.hpp"
 
@@ -37,6 +38,16 @@ struct PreparedRequest {
   std::vector<PreparedSequence> sequences;
   std::size_t tokens = 0;  // real tokens of all its sequences
 };
+
+// The part of the public load options that says where and how a model runs.
+inline models::ModelLoadOptions model_load_options(const LoadOptions& options) {
+  models::ModelLoadOptions load;
+  load.device = options.device;
+  load.threads = options.threads;
+  load.precision = options.precision;
+  load.cuda_attention = options.cuda_attention;
+  return load;
+}
 
 class ModelRanker {
  public:

@@ -109,8 +109,8 @@ PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::s
         document = cut;
       }
     }
-    const std::string text = fill(template_, query, document);
-    const std::size_t full = tokenizer_->encode_raw(text).size() + specials;
+    text::Encoding raw = tokenizer_->encode_raw(fill(template_, query, document));
+    const std::size_t full = raw.size() + specials;
     PreparedSequence seq;
     seq.truncated = full > max_length_;
     if (seq.truncated && !options.truncate) {
@@ -118,7 +118,7 @@ PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::s
                                                " tokens in the template, over the maximum of " +
                                                std::to_string(max_length_) + " and truncation is off");
     }
-    text::Encoding e = tokenizer_->encode(text, /*add_special_tokens=*/true, trunc);
+    text::Encoding e = tokenizer_->combine(std::move(raw), std::nullopt, /*add_special_tokens=*/true, trunc);
     seq.input_ids = std::move(e.ids);
     seq.token_type_ids.assign(seq.input_ids.size(), 0);
     if (token_strings) seq.tokens = std::move(e.tokens);
@@ -147,10 +147,7 @@ std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const Loa
   if (is_shape_spec(source.model) && source.directory.empty()) {
     // Random weights for benchmarks, with the shape models' bert-base-uncased tokenizer,
     // whose "true"/"false" stand in for T5's ▁true/▁false.
-    models::ModelLoadOptions load;
-    load.device = options.device;
-    load.threads = options.threads;
-    load.precision = options.precision;
+    const models::ModelLoadOptions load = model_load_options(options);
     LoadOptions with_tokens = options;
     with_tokens.params.emplace("true_token", "true");
     with_tokens.params.emplace("false_token", "false");
@@ -164,11 +161,7 @@ std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const Loa
   if (source.directory.empty()) {
     throw Error(ErrorCode::NotSupported, "the t5 ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
   }
-  models::ModelLoadOptions load;
-  load.device = options.device;
-  load.threads = options.threads;
-  load.precision = options.precision;
-  load.cuda_attention = options.cuda_attention;
+  const models::ModelLoadOptions load = model_load_options(options);
   const models::CheckpointInfo checkpoint =
       source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
   std::shared_ptr<const models::Model> model = models::load_model(checkpoint, load, architectures);

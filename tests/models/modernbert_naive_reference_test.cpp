@@ -17,13 +17,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/cpu/kernels.hpp"
 #include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "models/sentence_transformers_head.hpp"
 #include "rerank/error.hpp"
 #include "support/compare.hpp"
-#include "support/safetensors_writer.hpp"
+#include "support/random_checkpoint.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::models {
@@ -32,10 +31,8 @@ namespace {
 using Vec = std::vector<double>;
 using Mat = std::vector<Vec>;
 
-struct Tensor {
-  std::vector<std::int64_t> shape;
-  std::vector<float> values;  // exact in bf16
-};
+using Tensor = rerank::testing::RandomTensor;
+using Weights = rerank::testing::RandomBf16Checkpoint;
 
 struct Shape {
   std::string name;
@@ -51,46 +48,6 @@ struct Shape {
 
 void PrintTo(const Shape& s, std::ostream* os) { *os << s.name; }
 
-class Weights {
- public:
-  explicit Weights(std::uint64_t seed) : rng_(seed) {}
-  void matrix(const std::string& name, std::int64_t rows, std::int64_t cols) {
-    add(name, {rows, cols}, 0.0, 1.0 / std::sqrt(static_cast<double>(cols)));
-  }
-  void linear(const std::string& name, std::int64_t out, std::int64_t in, bool bias) {
-    matrix(name + ".weight", out, in);
-    if (bias) add(name + ".bias", {out}, 0.0, 0.1);
-  }
-  void norm(const std::string& name, std::int64_t n, bool bias) {
-    add(name + ".weight", {n}, 1.0, 0.1);
-    if (bias) add(name + ".bias", {n}, 0.0, 0.1);
-  }
-  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
-  const Tensor& operator[](const std::string& name) const { return tensors_.at(name); }
-  void write_bf16(const std::filesystem::path& file) const { write_bf16(file, "", ""); }
-  // The tensors named `from`..., renamed to `to`...
-  void write_bf16(const std::filesystem::path& file, const std::string& from, const std::string& to) const {
-    std::vector<rerank::testing::SafetensorsTensor> out;
-    for (const auto& [name, t] : tensors_) {
-      if (name.rfind(from, 0) != 0) continue;
-      out.push_back({to + name.substr(from.size()), "BF16", t.shape, rerank::testing::bf16_bytes(t.values)});
-    }
-    rerank::testing::write_safetensors(file, out);
-  }
-
- private:
-  void add(const std::string& name, std::vector<std::int64_t> shape, double mean, double stddev) {
-    std::normal_distribution<double> normal(mean, stddev);
-    std::int64_t count = 1;
-    for (auto d : shape) count *= d;
-    Tensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(count))};
-    for (auto& v : t.values) v = static_cast<float>(normal(rng_));
-    engine::cpu::round_to_bf16(t.values.data(), count);
-    tensors_[name] = std::move(t);
-  }
-  std::mt19937_64 rng_;
-  std::map<std::string, Tensor> tensors_;
-};
 
 // --- the naive model ---------------------------------------------------------------------
 

@@ -13,11 +13,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/cpu/kernels.hpp"
 #include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
 #include "models/t5_config.hpp"
-#include "support/safetensors_writer.hpp"
+#include "support/random_checkpoint.hpp"
 #include "support/test_support.hpp"
 
 namespace rerank::models {
@@ -34,37 +33,9 @@ struct Shape {
   std::int32_t start = 0;
 };
 
-struct Tensor {
-  std::vector<std::int64_t> shape;
-  std::vector<float> values;
-};
+using Tensor = rerank::testing::RandomTensor;
+using Weights = rerank::testing::RandomBf16Checkpoint;
 
-class Weights {
- public:
-  explicit Weights(std::uint64_t seed) : rng_(seed) {}
-  void add(const std::string& name, std::vector<std::int64_t> shape, double mean, double stddev) {
-    std::normal_distribution<double> normal(mean, stddev);
-    std::int64_t count = 1;
-    for (auto d : shape) count *= d;
-    Tensor t{std::move(shape), std::vector<float>(static_cast<std::size_t>(count))};
-    for (auto& v : t.values) v = static_cast<float>(normal(rng_));
-    engine::cpu::round_to_bf16(t.values.data(), count);
-    tensors_[name] = std::move(t);
-  }
-  void matrix(const std::string& name, std::int64_t rows, std::int64_t cols) {
-    add(name, {rows, cols}, 0.0, 1.0 / std::sqrt(static_cast<double>(cols)));
-  }
-  const Tensor& operator[](const std::string& name) const { return tensors_.at(name); }
-  void write_bf16(const std::filesystem::path& file) const {
-    std::vector<rerank::testing::SafetensorsTensor> out;
-    for (const auto& [name, t] : tensors_) out.push_back({name, "BF16", t.shape, rerank::testing::bf16_bytes(t.values)});
-    rerank::testing::write_safetensors(file, out);
-  }
-
- private:
-  std::mt19937_64 rng_;
-  std::map<std::string, Tensor> tensors_;
-};
 
 Vec mul(const Weights& w, const std::string& name, const Vec& x) {  // nn.Linear without bias
   const Tensor& m = w[name];

@@ -190,6 +190,18 @@ LinearRunner::Prepared& LinearRunner::primitive(const Key& key, const OnednnLine
   return cache_.emplace(key, Prepared{dnnl::matmul(pd), pd.scratchpad_desc()}).first->second;
 }
 
+void LinearRunner::execute(Prepared& prepared, std::unordered_map<int, memory>& args) {
+  if (const std::size_t bytes = prepared.scratchpad.get_size(); bytes > 0) {
+    args[DNNL_ARG_SCRATCHPAD] = memory(prepared.scratchpad, engine_, scratch(bytes));
+  }
+  try {
+    prepared.matmul.execute(stream_, args);
+    stream_.wait();
+  } catch (const dnnl::error& err) {
+    throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
+  }
+}
+
 void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e, Arena& arena) {
   const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
   if (x.cols != k || y.cols != n || y.rows != m) {
@@ -264,15 +276,7 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
     }
   }
   args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
-  if (const std::size_t bytes = prepared.scratchpad.get_size(); bytes > 0) {
-    args[DNNL_ARG_SCRATCHPAD] = memory(prepared.scratchpad, engine_, scratch(bytes));
-  }
-  try {
-    prepared.matmul.execute(stream_, args);
-    stream_.wait();
-  } catch (const dnnl::error& err) {
-    throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
-  }
+  execute(prepared, args);
 }
 
 void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e,
@@ -306,15 +310,7 @@ void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix&
   args[DNNL_ARG_SRC] = memory({{m, k}, dt::u8, tag::ab}, engine_, q);
   args[DNNL_ARG_WEIGHTS] = w.weights();
   args[DNNL_ARG_DST] = memory({{m, n}, dt::s32, tag::ab}, engine_, sums);
-  if (const std::size_t bytes = prepared.scratchpad.get_size(); bytes > 0) {
-    args[DNNL_ARG_SCRATCHPAD] = memory(prepared.scratchpad, engine_, scratch(bytes));
-  }
-  try {
-    prepared.matmul.execute(stream_, args);
-    stream_.wait();
-  } catch (const dnnl::error& err) {
-    throw Error(ErrorCode::Backend, std::string("oneDNN matmul failed: ") + err.what());
-  }
+  execute(prepared, args);
   // y = s_row * s_col * (sum - zero_row * weight_sum_col) + bias (+ y), then the activation.
   const float* bias = static_cast<const float*>(w.bias().get_data_handle());
   const std::vector<float>& col_scale = w.weight_scales();

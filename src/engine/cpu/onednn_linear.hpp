@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -78,6 +79,8 @@ class LinearRunner {
   // The primitives' scratchpad: needed only during a call, so one buffer serves them all.
   void* scratch(std::size_t bytes);
   Prepared& primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& epilogue);
+  // Runs it with the scratchpad lent and waits; oneDNN failures become Error(Backend).
+  void execute(Prepared& prepared, std::unordered_map<int, dnnl::memory>& args);
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::map<Key, Prepared> cache_;
