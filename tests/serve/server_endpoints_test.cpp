@@ -192,9 +192,14 @@ TEST_F(Endpoints, MetricsArePrometheusText) {
   ASSERT_EQ(post("/v1/rerank", {{"query", "red"}, {"documents", kDocs}})->status, 200);
   ASSERT_EQ(post("/v1/rerank", {{"query", 5}})->status, 400);
   auto c = handle_->client();
-  // Requests are counted once their response is written: poll until the 400 shows.
+  // Requests are counted once their response is written, by the connection's own thread, so the
+  // client can see either response before its count: poll until both show (CI saw the 400 first).
+  const auto both_counted = [](const std::string& body) {
+    return body.find("endpoint=\"/v1/rerank\",status=\"200\"} 1") != std::string::npos &&
+           body.find("endpoint=\"/v1/rerank\",status=\"400\"} 1") != std::string::npos;
+  };
   auto res = c.Get("/metrics");
-  for (int i = 0; i < 100 && res->body.find("status=\"400\"} 1") == std::string::npos; ++i) {
+  for (int i = 0; i < 200 && !both_counted(res->body); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     res = c.Get("/metrics");
   }
