@@ -60,7 +60,7 @@ HTTP_PARSE_SRCS := src/serve/http/request_reader.cpp src/serve/http/http_message
 FUZZ_LIB_TARGETS := tokenizer_fuzz tokenizer_json_fuzz safetensors_fuzz gguf_fuzz
 # config.json parsing belongs to the models layer (which needs the engine): its parsers only.
 MODEL_CONFIG_SRCS := src/models/encoder_config.cpp src/models/modernbert_config.cpp src/models/t5_config.cpp \
-  src/models/checkpoint.cpp
+  src/models/qwen3_config.cpp src/models/config_json.cpp src/models/checkpoint.cpp
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \

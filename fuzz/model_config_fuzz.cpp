@@ -10,6 +10,7 @@
 
 #include "models/encoder_config.hpp"
 #include "models/modernbert_config.hpp"
+#include "models/qwen3_config.hpp"
 #include "models/t5_config.hpp"
 #include "rerank/error.hpp"
 
@@ -37,6 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const rerank::models::T5Config t = rerank::models::parse_t5_config(config, "fuzz/config.json");
     if (t.d_model <= 0 || t.num_heads <= 0 || t.d_kv <= 0 || t.decoder_start_token_id >= t.vocab_size) std::abort();
+  } catch (const rerank::Error&) {
+  }
+  try {
+    const rerank::models::Qwen3Config q = rerank::models::parse_qwen3_config(config, "fuzz/config.json");
+    // Grouped heads that divide, even heads (rotary pairs), a head for a classifier.
+    if (q.num_heads <= 0 || q.num_kv_heads <= 0 || q.num_heads % q.num_kv_heads || q.head_dim < 2 || q.head_dim % 2 ||
+        q.rope_theta <= 0 || (q.sequence_classification && q.num_labels < 1)) {
+      std::abort();
+    }
   } catch (const rerank::Error&) {
   }
   return 0;

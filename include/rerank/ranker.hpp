@@ -43,6 +43,9 @@ struct ScoreOptions {
   std::optional<std::size_t> max_tokens_per_doc;  // truncate each document to this budget
   bool truncate = true;                           // false: over-long input is an error
   bool truncate_left = false;                     // TEI truncation_direction=left
+  // The task instruction of instruction-following rerankers (Qwen3-Reranker's <Instruct>);
+  // unset: the ranker's own (--param instruction=..., else its recipe's). Others ignore it.
+  std::optional<std::string> instruction;
 };
 
 // Raw scores in input order plus what the ranker reports about producing them.

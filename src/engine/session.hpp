@@ -57,6 +57,11 @@ class Session {
   // In place per row: x / sqrt(mean(x^2) + eps) * gamma, the mean of squares accumulated
   // beyond fp32 (T5's LayerNorm, Llama/Qwen's RMSNorm), fp32.
   void rms_norm(Matrix& x, const DeviceBuffer& gamma, float eps);
+  // rms_norm of each attention head on its own (Qwen3's q_norm/k_norm, before rotary
+  // positions): in place, for every row, each of the `heads` blocks of gamma.size() columns
+  // starting at column `first_col` (the Q or K part of a fused Q|K|V) is normalised by its own
+  // root mean square and scaled by the one gamma all heads share, fp32.
+  void rms_norm_heads(Matrix& x, std::int64_t first_col, std::int64_t heads, const DeviceBuffer& gamma, float eps);
   // In place, element-wise.
   void activation(Matrix& x, Activation act);
   // A gated linear unit's activation (GeGLU, SwiGLU): x is [n x 2m] = [input | gate], out
@@ -92,6 +97,8 @@ class Session {
   virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                     Matrix* copy) = 0;
   virtual void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) = 0;
+  virtual void rms_norm_heads_primitive(Matrix& x, std::int64_t first_col, std::int64_t heads,
+                                        const DeviceBuffer& gamma, float eps) = 0;
   virtual void activation_primitive(Matrix& x, Activation act) = 0;
   virtual void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) = 0;
   virtual void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out) = 0;

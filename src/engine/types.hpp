@@ -18,7 +18,8 @@ enum class Precision { F32, BF16, Int8 };
 Precision parse_precision(std::string_view name);
 std::string_view precision_name(Precision p);
 
-enum class Activation { None, GeluErf, GeluTanh, Relu, Tanh };
+// Silu is x * sigmoid(x) (transformers' "silu"/"swish": Llama and Qwen's SwiGLU).
+enum class Activation { None, GeluErf, GeluTanh, Relu, Tanh, Silu };
 
 // How an int8 linear layer quantises its activations at run time: one scale and zero point
 // for the whole matrix (ONNX Runtime's dynamic quantisation, the BERT family), or one per

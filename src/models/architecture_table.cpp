@@ -6,6 +6,7 @@
 #include "models/encoder_classifier.hpp"
 #include "models/modernbert_classifier.hpp"
 #include "models/sentence_transformers_head.hpp"
+#include "models/qwen3_model.hpp"
 #include "models/t5_model.hpp"
 #include "rerank/error.hpp"
 
@@ -105,8 +106,15 @@ ArchitectureTable builtin_table() {
   t.add(planned("HF_ColBERT", "", "colbert", "colbert"));
   t.add(colbert_row("BertModel", "bert"));
   t.add(colbert_row("XLMRobertaModel", "xlm-roberta"));
-  t.add(planned("Qwen3ForCausalLM", "qwen3", "qwen3", "llm"));
-  t.add(planned("Qwen3ForSequenceClassification", "qwen3", "qwen3", "llm"));
+  // Qwen3 decoders (qwen3_model.cpp): Qwen3-Reranker's last-position vocabulary logits, or
+  // the -seq-cls conversions' score head. CPU until the CUDA families issue.
+  for (const char* architecture : {"Qwen3ForCausalLM", "Qwen3ForSequenceClassification"}) {
+    ArchitectureRow row = planned(architecture, "qwen3", "qwen3", "llm");
+    row.load = qwen3_model_loader();
+    row.precisions = {Precision::F32, Precision::BF16};
+    row.devices = {"cpu"};
+    t.add(std::move(row));
+  }
   t.add(planned("Qwen2ForCausalLM", "qwen2", "qwen2", "llm"));
   t.add(planned("Qwen2ForSequenceClassification", "qwen2", "qwen2", "llm"));
   t.add(planned("Gemma2ForCausalLM", "gemma2", "gemma2", "llm"));

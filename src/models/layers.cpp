@@ -52,6 +52,24 @@ std::unique_ptr<engine::LinearWeights> load_linear(const WeightSource& src, cons
   return dev.make_linear(std::move(weight), std::move(bias), out, in, precision);
 }
 
+std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& src, const engine::Device& dev,
+                                                           const std::vector<StackedPart>& parts, std::int64_t in,
+                                                           engine::Precision precision, bool bias,
+                                                           engine::ActivationScales int8_scales) {
+  std::vector<float> weight, b;
+  std::int64_t out = 0;
+  for (const StackedPart& part : parts) {
+    const std::vector<float> w = src.get(part.prefix + ".weight", {part.rows, in});
+    weight.insert(weight.end(), w.begin(), w.end());
+    if (bias) {
+      const std::vector<float> pb = src.get(part.prefix + ".bias", {part.rows});
+      b.insert(b.end(), pb.begin(), pb.end());
+    }
+    out += part.rows;
+  }
+  return dev.make_linear(std::move(weight), std::move(b), out, in, precision, int8_scales);
+}
+
 Embeddings Embeddings::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
                             const std::string& project_prefix, const EncoderConfig& cfg) {
   Embeddings e;

@@ -42,6 +42,17 @@ std::unique_ptr<engine::LinearWeights> load_linear(
     engine::Precision precision, bool bias,
     engine::ActivationScales int8_scales = engine::ActivationScales::PerTensor);
 
+// Several projections of one input fused into one GEMM (Q|K|V, gate|up): the weights of
+// each PREFIX [rows x in] stacked in order, and their biases when `bias`.
+struct StackedPart {
+  std::string prefix;
+  std::int64_t rows = 0;
+};
+std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& src, const engine::Device& dev,
+                                                           const std::vector<StackedPart>& parts, std::int64_t in,
+                                                           engine::Precision precision, bool bias,
+                                                           engine::ActivationScales int8_scales);
+
 struct Embeddings {
   std::unique_ptr<engine::DeviceBuffer> word, position, token_type;
   LayerNorm norm;

@@ -18,18 +18,6 @@ namespace {
 // tokenizer's model_max_length decides the usual one).
 constexpr std::int64_t kMaxT5Tokens = 1 << 16;
 
-// q, k, v (each [inner x d_model], no bias) fused into one GEMM: rows q | k | v.
-std::vector<float> stacked(const WeightSource& w, const std::vector<std::string>& names, std::int64_t rows,
-                           std::int64_t cols) {
-  std::vector<float> out;
-  out.reserve(static_cast<std::size_t>(rows * cols) * names.size());
-  for (const std::string& n : names) {
-    const std::vector<float> part = w.get(n, {rows, cols});
-    out.insert(out.end(), part.begin(), part.end());
-  }
-  return out;
-}
-
 }  // namespace
 
 ModelLoader t5_model_loader() {
@@ -48,8 +36,7 @@ T5Model::FeedForward T5Model::load_ff(const WeightSource& w, const std::string& 
   const std::string dense = p + ".DenseReluDense";
   const auto scales = engine::ActivationScales::PerToken;
   if (config_.gated) {
-    out.wi = dev.make_linear(stacked(w, {dense + ".wi_0.weight", dense + ".wi_1.weight"}, ff, d), {}, 2 * ff, d,
-                             precision, scales);
+    out.wi = load_stacked_linear(w, dev, {{dense + ".wi_0", ff}, {dense + ".wi_1", ff}}, d, precision, false, scales);
   } else {
     out.wi = dev.make_linear(w.get(dense + ".wi.weight", {ff, d}), {}, ff, d, precision, scales);
   }
@@ -71,8 +58,8 @@ T5Model::T5Model(T5Config config, const WeightSource& w, std::shared_ptr<const e
     EncoderLayer l;
     l.attention_norm = dev.upload(w.get(p + "0.layer_norm.weight", {d}));
     const std::string a = p + "0.SelfAttention.";
-    l.qkv = dev.make_linear(stacked(w, {a + "q.weight", a + "k.weight", a + "v.weight"}, inner, d), {}, 3 * inner, d,
-                            precision, scales);
+    l.qkv = load_stacked_linear(w, dev, {{a + "q", inner}, {a + "k", inner}, {a + "v", inner}}, d, precision, false,
+                                scales);
     l.o = dev.make_linear(w.get(a + "o.weight", {d, inner}), {}, d, inner, precision, scales);
     l.ff = load_ff(w, p + "1", precision);
     encoder_.push_back(std::move(l));
@@ -87,8 +74,7 @@ T5Model::T5Model(T5Config config, const WeightSource& w, std::shared_ptr<const e
     l.cross_norm = dev.upload(w.get(p + "1.layer_norm.weight", {d}));
     const std::string c = p + "1.EncDecAttention.";
     l.cross_q = dev.make_linear(w.get(c + "q.weight", {inner, d}), {}, inner, d, precision, scales);
-    l.cross_kv = dev.make_linear(stacked(w, {c + "k.weight", c + "v.weight"}, inner, d), {}, 2 * inner, d, precision,
-                                 scales);
+    l.cross_kv = load_stacked_linear(w, dev, {{c + "k", inner}, {c + "v", inner}}, d, precision, false, scales);
     l.cross_o = dev.make_linear(w.get(c + "o.weight", {d, inner}), {}, d, inner, precision, scales);
     l.ff = load_ff(w, p + "2", precision);
     decoder_.push_back(std::move(l));

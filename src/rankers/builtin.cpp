@@ -3,6 +3,7 @@
 #include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
+#include "rankers/llm_ranker.hpp"
 #include "rankers/t5_ranker.hpp"
 
 namespace rerank {
@@ -41,8 +42,11 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
                 }});
   registry.add({"colbert", "late-interaction", "ColBERT late interaction (MaxSim over token embeddings)",
                 "config.json, model.safetensors (an encoder + linear), tokenizer.json", true, nullptr});
-  registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker, bge-gemma, mxbai-v2)",
-                "config.json, model.safetensors, tokenizer.json", true, nullptr});
+  registry.add({"llm", "llm", "pointwise LLM rerankers (Qwen3-Reranker and its -seq-cls conversions; l_yes - l_no)",
+                "config.json, model.safetensors (or shards), tokenizer.json", true,
+                [architectures](const ModelSource& source, const LoadOptions& options) {
+                  return LoadedRanker{nullptr, make_llm_ranker(source, options, *architectures)};
+                }});
   registry.add({"llm-layerwise", "llm", "layerwise LLM rerankers (bge-reranker-v2-minicpm-layerwise)",
                 "config.json, model.safetensors, tokenizer.json", true, nullptr});
   registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT sliding windows, RankLLM)",

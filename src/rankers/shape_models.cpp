@@ -20,7 +20,9 @@ std::string strip_prefix(std::string_view name) {
 
 }  // namespace
 
-std::vector<std::string> shape_model_names() { return {"minilm-l6", "bge-m3-large", "modernbert-base", "monot5-base"}; }
+std::vector<std::string> shape_model_names() {
+  return {"minilm-l6", "bge-m3-large", "modernbert-base", "monot5-base", "qwen3-reranker-0.6b"};
+}
 
 bool is_shape_spec(std::string_view spec) { return spec.rfind("shape:", 0) == 0; }
 
@@ -103,13 +105,33 @@ nlohmann::json shape_model_config(std::string_view spec) {
             {"decoder_start_token_id", 0},
             {"pad_token_id", 0}};
   }
+  if (name == "qwen3-reranker-0.6b") {
+    // Qwen/Qwen3-Reranker-0.6B (recipes §1.1): GQA 16/8 heads of 128, tied head.
+    return {{"architectures", {models::architecture_table().architecture_of_model_type("qwen3")}},
+            {"model_type", "qwen3"},
+            {"vocab_size", 151669},
+            {"hidden_size", 1024},
+            {"intermediate_size", 3072},
+            {"num_hidden_layers", 28},
+            {"num_attention_heads", 16},
+            {"num_key_value_heads", 8},
+            {"head_dim", 128},
+            {"rms_norm_eps", 1e-6},
+            {"rope_theta", 1000000.0},
+            {"max_position_embeddings", 40960},
+            {"hidden_act", "silu"},
+            {"tie_word_embeddings", true}};
+  }
   std::string names;
   for (const auto& n : shape_model_names()) names += (names.empty() ? "shape:" : ", shape:") + n;
   throw Error(ErrorCode::NotFound, "unknown shape model 'shape:" + name + "'; known: " + names);
 }
 
-fs::path shape_tokenizer_dir() {
-  const fs::path rel = fs::path("vocab") / "bert-base-uncased";
+fs::path shape_tokenizer_dir(std::string_view shape) {
+  // Decoder shapes tokenise with a byte-level BPE carrying Qwen's chat markers, the others
+  // with bert-base-uncased WordPiece.
+  const bool qwen = strip_prefix(shape).rfind("qwen", 0) == 0;
+  const fs::path rel = qwen ? fs::path("reference") / "tokenizers" / "qwen-bpe" : fs::path("vocab") / "bert-base-uncased";
   std::vector<fs::path> tried;
   std::error_code ec;
   if (const char* env = std::getenv("RERANK_SHARED_DIR"); env && *env) tried.push_back(fs::path(env) / rel);
@@ -125,8 +147,7 @@ fs::path shape_tokenizer_dir() {
     if (fs::exists(p / "tokenizer.json", ec)) return fs::weakly_canonical(p, ec);
   }
   throw Error(ErrorCode::NotFound,
-              "shape models use the bert-base-uncased tokenizer from shared/vocab/bert-base-uncased, which was "
-              "not found (looked in $RERANK_SHARED_DIR, ../shared from the working directory and from the rerank "
+              "shape models use the tokenizer from shared/" + rel.string() + ", which was not found (looked in $RERANK_SHARED_DIR, ../shared from the working directory and from the rerank "
               "executable); set RERANK_SHARED_DIR to the shared/ folder");
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/types.hpp"
 #include "models/load_model.hpp"
+#include "rankers/prompt_template.hpp"
 #include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
@@ -15,25 +16,6 @@ namespace {
 std::string param(const LoadOptions& options, const std::string& key, const std::string& fallback) {
   const auto it = options.params.find(key);
   return it == options.params.end() ? fallback : it->second;
-}
-
-// Every {key} of `tmpl` replaced by `value` (a document may itself contain "{query}": it is
-// inserted after the query was, so it is never substituted).
-std::string fill(const std::string& tmpl, std::string_view query, std::string_view document) {
-  std::string out;
-  out.reserve(tmpl.size() + query.size() + document.size());
-  for (std::size_t i = 0; i < tmpl.size();) {
-    if (tmpl.compare(i, 7, "{query}") == 0) {
-      out.append(query);
-      i += 7;
-    } else if (tmpl.compare(i, 10, "{document}") == 0) {
-      out.append(document);
-      i += 10;
-    } else {
-      out.push_back(tmpl[i++]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -52,7 +34,7 @@ T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
     }
   }
   template_ = param(options, "template", "Query: {query} Document: {document} Relevant:");
-  if (template_.find("{document}") == std::string::npos) {
+  if (!template_has(template_, "document")) {
     throw Error(ErrorCode::InvalidArgument, "--param template=... must contain {document}");
   }
   auto token_id = [&](const std::string& key, const std::string& fallback) {
@@ -65,8 +47,8 @@ T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
     }
     return *id;
   };
-  true_id_ = token_id("true_token", "\xE2\x96\x81true");   // ▁true
-  false_id_ = token_id("false_token", "\xE2\x96\x81false");  // ▁false
+  true_id_ = token_id("true_token", "\xE2\x96\x81" "true");   // ▁true
+  false_id_ = token_id("false_token", "\xE2\x96\x81" "false");  // ▁false
   const std::string rule = param(options, "score", "difference");
   if (rule == "difference") {
     rule_ = ScoreRule::Difference;
@@ -109,7 +91,7 @@ PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::s
         document = cut;
       }
     }
-    text::Encoding raw = tokenizer_->encode_raw(fill(template_, query, document));
+    text::Encoding raw = tokenizer_->encode_raw(fill_template(template_, {{"query", query}, {"document", document}}));
     const std::size_t full = raw.size() + specials;
     PreparedSequence seq;
     seq.truncated = full > max_length_;

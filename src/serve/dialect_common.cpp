@@ -72,6 +72,8 @@ void read_documents(const nlohmann::json& items, const std::vector<std::string>&
 
 void read_common_fields(const nlohmann::json& body, RerankCall& call) {
   call.raw_scores = optional_bool(body, "raw_scores").value_or(false);
+  // Instruction-following rerankers' task (Qwen3-Reranker's <Instruct>); others ignore it.
+  call.options.instruction = optional_string(body, "instruction");
 }
 
 std::size_t search_units(std::size_t documents) { return documents == 0 ? 1 : (documents + 99) / 100; }

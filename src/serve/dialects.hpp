@@ -34,7 +34,7 @@ nlohmann::json render_mixedbread(const RerankCall& call, const RerankOutcome& ou
 void read_documents(const nlohmann::json& items, const std::vector<std::string>& rank_fields,
                     const char* field, RerankCall& call);
 std::vector<std::string> read_rank_fields(const nlohmann::json& body);
-// Fields every dialect accepts: raw_scores.
+// Fields every dialect accepts: raw_scores, instruction.
 void read_common_fields(const nlohmann::json& body, RerankCall& call);
 // Cohere's billing unit: one search per query and up to 100 documents.
 std::size_t search_units(std::size_t documents);

@@ -45,6 +45,34 @@ TEST(LogitsCli, T5FixtureTokensAndFirstStepLogits) {
   EXPECT_GT(checked, 0u);
 }
 
+// Qwen3-Reranker prompts (chat markup included) cut to 300 tokens: transformers' ids exactly,
+// the last position's vocabulary logits within 1e-4.
+TEST(LogitsCli, Qwen3FixtureTokensAndLastLogits) {
+  RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
+  std::ifstream in(dir / "cases.json");
+  const nlohmann::json cases = nlohmann::json::parse(in)["cases"];
+  std::string input;
+  for (const nlohmann::json& c : cases) input += nlohmann::json{{"text", c["text"]}}.dump() + "\n";
+  const CommandResult r = run_cli("logits -m " + dir.string() + " --max-length 300", input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::size_t i = 0;
+  while (std::getline(lines, line)) {
+    ASSERT_LT(i, cases.size());
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["input_ids"], cases[i]["input_ids"]) << "case " << i;
+    const auto got = j["logits"].get<std::vector<double>>();
+    const auto want = cases[i]["last_logits"].get<std::vector<double>>();
+    ASSERT_EQ(got.size(), want.size());
+    double worst = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) worst = std::max(worst, std::fabs(got[k] - want[k]));
+    EXPECT_LT(worst, 1e-4) << "case " << i;
+    ++i;
+  }
+  EXPECT_EQ(i, cases.size());
+}
+
 TEST(LogitsCli, TypedErrors) {
   RERANK_REQUIRE_SHARED(dir, "reference/t5-mono");
   const CommandResult bad = run_cli("logits -m " + dir.string(), "{not json\n");

@@ -55,7 +55,7 @@ TEST_F(NewOps, GatedActivationIsActOfTheFirstHalfTimesTheSecond) {
     const std::int64_t rows = 13;
     const auto v = random_values(static_cast<std::size_t>(rows * 2 * m), 3 + static_cast<std::uint32_t>(m), 2.0f);
     Matrix x = put(v, rows, 2 * m), out = s_->alloc(rows, m);
-    for (const Activation act : {Activation::GeluErf, Activation::GeluTanh, Activation::Relu}) {
+    for (const Activation act : {Activation::GeluErf, Activation::GeluTanh, Activation::Relu, Activation::Silu}) {
       s_->gated_activation(x, out, act);
       std::vector<double> want(static_cast<std::size_t>(rows * m));
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -66,6 +66,7 @@ TEST_F(NewOps, GatedActivationIsActOfTheFirstHalfTimesTheSecond) {
           if (act == Activation::GeluTanh)
             a = 0.5 * in * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (in + 0.044715 * in * in * in)));
           if (act == Activation::Relu) a = std::max(0.0, in);
+          if (act == Activation::Silu) a = in / (1 + std::exp(-in));  // SwiGLU (Qwen3MLP)
           want[r * m + c] = a * gate;
         }
       }
@@ -114,6 +115,60 @@ TEST_F(NewOps, RmsNormScalesByTheRootMeanSquare) {
   EXPECT_LE(relative(want, x.data), 1e-6);
   auto short_gamma = dev_->upload(std::vector<float>(3, 1.0f));
   EXPECT_THROW(s_->rms_norm(x, *short_gamma, 1e-6f), Error);
+}
+
+TEST_F(NewOps, RmsNormHeadsNormalisesEachHeadOfTheNamedColumns) {
+  // A fused Q|K|V of 3 query heads and 2 KV heads of width 8: normalise K's heads only.
+  const std::int64_t rows = 5, d = 8, q_heads = 3, kv_heads = 2, cols = (q_heads + 2 * kv_heads) * d;
+  const auto v = random_values(rows * cols, 41, 3.0f);
+  const auto g = random_values(d, 42);
+  Matrix x = put(v, rows, cols);
+  auto gamma = dev_->upload(g);
+  s_->rms_norm_heads(x, q_heads * d, kv_heads, *gamma, 1e-6f);
+  std::vector<double> want(v.begin(), v.end());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t h = 0; h < kv_heads; ++h) {
+      const std::int64_t first = r * cols + (q_heads + h) * d;
+      double ms = 0;
+      for (std::int64_t c = 0; c < d; ++c) ms += double(v[first + c]) * v[first + c];
+      ms /= d;
+      for (std::int64_t c = 0; c < d; ++c) want[first + c] = v[first + c] / std::sqrt(ms + 1e-6) * g[c];
+    }
+  }
+  EXPECT_LE(relative(want, x.data), 1e-6);
+  // Q's and V's columns are untouched, bit for bit.
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      if (c >= q_heads * d && c < (q_heads + kv_heads) * d) continue;
+      ASSERT_EQ(x.data[r * cols + c], v[r * cols + c]) << r << "," << c;
+    }
+  }
+  // Heads past the row's end are refused.
+  EXPECT_THROW(s_->rms_norm_heads(x, q_heads * d, 5, *gamma, 1e-6f), Error);
+  EXPECT_THROW(s_->rms_norm_heads(x, -1, 1, *gamma, 1e-6f), Error);
+}
+
+TEST_F(NewOps, SiluLinearEpilogueAndActivationMatchXTimesSigmoid) {
+  const std::int64_t rows = 6, in = 16, out_f = 12;
+  const auto xv = random_values(rows * in, 51, 2.0f);
+  const auto wv = random_values(out_f * in, 52, 0.5f);
+  Matrix x = put(xv, rows, in), y = s_->alloc(rows, out_f);
+  auto w = dev_->make_linear(wv, {}, out_f, in, Precision::F32);
+  s_->linear(x, *w, y, {Activation::Silu, false});
+  std::vector<double> want(static_cast<std::size_t>(rows * out_f));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t o = 0; o < out_f; ++o) {
+      double z = 0;
+      for (std::int64_t k = 0; k < in; ++k) z += double(xv[r * in + k]) * wv[o * in + k];
+      want[r * out_f + o] = z / (1 + std::exp(-z));
+    }
+  }
+  EXPECT_LE(relative(want, y.data), 1e-5);  // oneDNN's GEMM sums in its own order
+  Matrix a = put(xv, rows, in);
+  s_->activation(a, Activation::Silu);
+  std::vector<double> want_a(xv.size());
+  for (std::size_t i = 0; i < xv.size(); ++i) want_a[i] = xv[i] / (1 + std::exp(-double(xv[i])));
+  EXPECT_LE(relative(want_a, a.data), 1e-6);
 }
 
 TEST_F(NewOps, MeanRowsAveragesEachSequence) {

@@ -86,18 +86,29 @@ class CpuSession final : public Session {
   }
 
   void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) override {
-    const float* g = gamma.data();
+    parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
+      for (std::int64_t r = b; r < e; ++r) rms_norm_span(x.data + r * x.cols, x.cols, gamma.data(), eps);
+    });
+  }
+
+  void rms_norm_heads_primitive(Matrix& x, std::int64_t first_col, std::int64_t heads, const DeviceBuffer& gamma,
+                                float eps) override {
+    const auto d = static_cast<std::int64_t>(gamma.size());
     parallel_for(x.rows, [&](std::int64_t b, std::int64_t e, int) {
       for (std::int64_t r = b; r < e; ++r) {
-        float* row = x.data + r * x.cols;
-        double squares = 0.0;
-        for (std::int64_t c = 0; c < x.cols; ++c) squares += static_cast<double>(row[c]) * row[c];
-        // As transformers: rsqrt of the fp32 variance, then x * rsqrt, then * weight.
-        const auto variance = static_cast<float>(squares / static_cast<double>(x.cols));
-        const float inv = 1.0f / std::sqrt(variance + eps);
-        for (std::int64_t c = 0; c < x.cols; ++c) row[c] = g[c] * (row[c] * inv);
+        for (std::int64_t h = 0; h < heads; ++h) rms_norm_span(x.data + r * x.cols + first_col + h * d, d, gamma.data(), eps);
       }
     });
+  }
+
+  // One RMSNorm: the mean of squares summed in double; then, as transformers, rsqrt of the
+  // fp32 variance, x * rsqrt, then * weight.
+  static void rms_norm_span(float* v, std::int64_t n, const float* g, float eps) {
+    double squares = 0.0;
+    for (std::int64_t c = 0; c < n; ++c) squares += static_cast<double>(v[c]) * v[c];
+    const auto variance = static_cast<float>(squares / static_cast<double>(n));
+    const float inv = 1.0f / std::sqrt(variance + eps);
+    for (std::int64_t c = 0; c < n; ++c) v[c] = g[c] * (v[c] * inv);
   }
 
   void activation_primitive(Matrix& x, Activation act) override {

@@ -114,6 +114,10 @@ void activation_inplace(float* x, std::int64_t n, Activation act) {
     case Activation::Tanh:
       for (std::int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
       return;
+    case Activation::Silu:
+      // torch's silu: x / (1 + exp(-x)), which is 0 (not NaN) where exp overflows.
+      for (std::int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
+      return;
   }
 }
 

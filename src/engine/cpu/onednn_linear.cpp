@@ -31,10 +31,14 @@ dnnl::algorithm eltwise_of(Activation a) {
     case Activation::GeluTanh: return dnnl::algorithm::eltwise_gelu_tanh;
     case Activation::Relu: return dnnl::algorithm::eltwise_relu;
     case Activation::Tanh: return dnnl::algorithm::eltwise_tanh;
+    case Activation::Silu: return dnnl::algorithm::eltwise_swish;  // x * sigmoid(alpha x), alpha 1
     case Activation::None: break;
   }
   return dnnl::algorithm::undef;
 }
+
+// oneDNN's swish is x * sigmoid(alpha x); the other activations here take no alpha.
+float eltwise_alpha(Activation a) { return a == Activation::Silu ? 1.0f : 0.0f; }
 
 dt src_type(Precision p, bool emulated) {
   if (p == Precision::Int8) return dt::u8;
@@ -61,7 +65,7 @@ dnnl::primitive_attr make_attr(Precision p, const LinearEpilogue& e, memory::dim
     // attribute: the plain u8s8 kernel). A binary-add post-op sends AVX2 to the slow ref_int8.
   }
   if (e.accumulate) ops.append_sum(1.0f);
-  if (e.activation != Activation::None) ops.append_eltwise(1.0f, eltwise_of(e.activation), 0.0f, 0.0f);
+  if (e.activation != Activation::None) ops.append_eltwise(1.0f, eltwise_of(e.activation), eltwise_alpha(e.activation), 0.0f);
   attr.set_post_ops(ops);
   return attr;
 }

@@ -162,6 +162,10 @@ void CudaSession::rms_norm_primitive(Matrix&, const DeviceBuffer&, float) {
   throw Error(ErrorCode::NotSupported, "CUDA: RMS norm is not implemented yet; use --device cpu");
 }
 
+void CudaSession::rms_norm_heads_primitive(Matrix&, std::int64_t, std::int64_t, const DeviceBuffer&, float) {
+  throw Error(ErrorCode::NotSupported, "CUDA: per-head RMS norm is not implemented yet; use --device cpu");
+}
+
 void CudaSession::gated_activation_primitive(const Matrix&, Matrix&, Activation) {
   throw Error(ErrorCode::NotSupported, "CUDA: gated activations (GeGLU, SwiGLU) are not implemented yet; use --device cpu");
 }

@@ -43,6 +43,8 @@ class CudaSession final : public Session {
   void activation_primitive(Matrix& x, Activation act) override;
   // Not implemented on CUDA yet: Error(NotSupported) (the families that need them are CPU-only).
   void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) override;
+  void rms_norm_heads_primitive(Matrix& x, std::int64_t first_col, std::int64_t heads, const DeviceBuffer& gamma,
+                                float eps) override;
   void gated_activation_primitive(const Matrix& x, Matrix& out, Activation act) override;
   void mean_rows_primitive(const Matrix& x, std::span<const std::int32_t> seq_starts, Matrix& out) override;
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override;

@@ -27,6 +27,8 @@ __device__ __forceinline__ float apply_activation(float x, Activation act) {
       return x > 0.0f ? x : 0.0f;
     case Activation::Tanh:
       return tanhf(x);
+    case Activation::Silu:
+      return x / (1.0f + expf(-x));
   }
   return x;
 }

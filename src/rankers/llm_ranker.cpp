@@ -1,0 +1,159 @@
+#include "rankers/llm_ranker.hpp"
+
+#include <algorithm>
+
+#include "engine/types.hpp"
+#include "models/load_model.hpp"
+#include "rankers/cross_encoder_ranker.hpp"
+#include "rankers/prompt_template.hpp"
+#include "rankers/shape_models.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank {
+
+namespace {
+
+const std::vector<std::string> kParams = {"recipe", "instruction", "yes_token", "no_token",
+                                          "prefix", "body",        "suffix"};
+
+std::string param(const LoadOptions& options, const std::string& key, const std::string& fallback) {
+  const auto it = options.params.find(key);
+  return it == options.params.end() ? fallback : it->second;
+}
+
+}  // namespace
+
+LlmRanker::LlmRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
+                     std::shared_ptr<const models::Model> model, const LoadOptions& options)
+    : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)) {
+  for (const auto& [key, value] : options.params) {
+    if (std::find(kParams.begin(), kParams.end(), key) == kParams.end()) {
+      throw Error(ErrorCode::InvalidArgument, "unknown llm parameter '" + key +
+                                                  "' (recipe, instruction, yes_token, no_token, prefix, body, suffix)");
+    }
+  }
+  const models::ModelTraits& traits = model_->traits();
+  const auto recipe = options.params.find("recipe");
+  recipe_ = recipe != options.params.end() ? llm_recipe(recipe->second) : llm_recipe_for_family(traits.family);
+  recipe_.default_instruction = param(options, "instruction", recipe_.default_instruction);
+  recipe_.yes_token = param(options, "yes_token", recipe_.yes_token);
+  recipe_.no_token = param(options, "no_token", recipe_.no_token);
+  recipe_.prefix = param(options, "prefix", recipe_.prefix);
+  recipe_.body = param(options, "body", recipe_.body);
+  recipe_.suffix = param(options, "suffix", recipe_.suffix);
+  if (!template_has(recipe_.body, "document")) {
+    throw Error(ErrorCode::InvalidArgument, "the llm prompt body must contain {document}");
+  }
+
+  vocabulary_head_ = traits.output == models::OutputKind::VocabularyLogits;
+  if (!vocabulary_head_ && traits.output != models::OutputKind::SequenceLogits) {
+    throw Error(ErrorCode::NotSupported, "'" + traits.architecture + "' outputs neither vocabulary logits nor a "
+                                                                     "classifier's, so it cannot run as an llm ranker");
+  }
+  if (vocabulary_head_) {
+    auto token_id = [&](const std::string& key, const std::string& token) {
+      const std::optional<std::int32_t> id = tokenizer_->token_to_id(token);
+      if (!id || *id < 0 || static_cast<std::size_t>(*id) >= traits.outputs_per_sequence) {
+        throw Error(ErrorCode::ModelFormat, "the " + key + " '" + token +
+                                                "' is not in this model's vocabulary; name the checkpoint's token "
+                                                "with --param " + key + "=TOKEN");
+      }
+      return *id;
+    };
+    yes_id_ = token_id("yes_token", recipe_.yes_token);
+    no_id_ = token_id("no_token", recipe_.no_token);
+  }
+  info_.score_kind = ScoreKind::Logit;  // sigmoid(l_yes - l_no) = P(yes); a converted head likewise
+
+  prefix_ = tokenizer_->encode_raw(recipe_.prefix);
+  suffix_ = tokenizer_->encode_raw(recipe_.suffix);
+  max_length_ = options.max_length > 0 ? options.max_length : recipe_.default_max_length;
+  max_length_ = std::min<std::size_t>(max_length_, static_cast<std::size_t>(model_->max_sequence_length()));
+  if (max_length_ <= prefix_.size() + suffix_.size() + tokenizer_->num_special_tokens(false)) {
+    throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) + " leaves no room for the " +
+                                                std::to_string(prefix_.size() + suffix_.size()) +
+                                                " tokens of the prompt's prefix and suffix");
+  }
+  info_.device = model_->device().describe();
+  info_.precision = std::string(engine::precision_name(model_->precision()));
+  info_.max_length = max_length_;
+}
+
+PreparedRequest LlmRanker::prepare(std::string_view query, std::span<const std::string_view> documents,
+                                   const ScoreOptions& options, bool token_strings) const {
+  const std::string_view instruction = options.instruction ? std::string_view(*options.instruction)
+                                                           : std::string_view(recipe_.default_instruction);
+  const std::size_t budget = max_length_ - prefix_.size() - suffix_.size();
+  text::TruncationOptions trunc;
+  trunc.max_length = budget;
+  trunc.strategy = text::TruncationStrategy::LongestFirst;  // one text: a right cut
+  trunc.direction = options.truncate_left ? text::TruncationDirection::Left : text::TruncationDirection::Right;
+  const std::size_t specials = tokenizer_->num_special_tokens(false);
+  PreparedRequest out;
+  out.sequences.reserve(documents.size());
+  for (std::size_t d = 0; d < documents.size(); ++d) {
+    std::string_view document = documents[d];
+    std::string cut;
+    if (options.max_tokens_per_doc) {
+      // The document's own budget (Cohere's max_tokens_per_doc): its text up to the end of
+      // its Nth token, before it goes into the prompt.
+      const text::Encoding doc = tokenizer_->encode_raw(document);
+      if (doc.size() > *options.max_tokens_per_doc && *options.max_tokens_per_doc > 0 && !doc.offsets.empty()) {
+        cut = std::string(document.substr(0, doc.offsets[*options.max_tokens_per_doc - 1].second));
+        document = cut;
+      }
+    }
+    text::Encoding body = tokenizer_->encode_raw(
+        fill_template(recipe_.body, {{"instruction", instruction}, {"query", query}, {"document", document}}));
+    PreparedSequence seq;
+    seq.truncated = body.size() + specials > budget;
+    if (seq.truncated && !options.truncate) {
+      throw Error(ErrorCode::InvalidInput, "query + document " + std::to_string(d) + " is " +
+                                               std::to_string(body.size() + specials + prefix_.size() + suffix_.size()) +
+                                               " tokens in the prompt, over the maximum of " +
+                                               std::to_string(max_length_) + " and truncation is off");
+    }
+    body = tokenizer_->combine(std::move(body), std::nullopt, /*add_special_tokens=*/true, trunc);
+    seq.input_ids.reserve(prefix_.size() + body.size() + suffix_.size());
+    const text::Encoding& cut_body = body;
+    for (const text::Encoding* piece : {&prefix_, &cut_body, &suffix_}) {
+      seq.input_ids.insert(seq.input_ids.end(), piece->ids.begin(), piece->ids.end());
+      if (token_strings) seq.tokens.insert(seq.tokens.end(), piece->tokens.begin(), piece->tokens.end());
+    }
+    seq.token_type_ids.assign(seq.input_ids.size(), 0);
+    out.tokens += seq.length();
+    out.sequences.push_back(std::move(seq));
+  }
+  return out;
+}
+
+double LlmRanker::score(std::span<const float> outputs) const {
+  if (!vocabulary_head_) return score_from_logits(outputs.data(), outputs.size());
+  return static_cast<double>(outputs[static_cast<std::size_t>(yes_id_)]) -
+         static_cast<double>(outputs[static_cast<std::size_t>(no_id_)]);
+}
+
+std::unique_ptr<ModelRanker> make_llm_ranker(const ModelSource& source, const LoadOptions& options,
+                                             const models::ArchitectureTable& architectures) {
+  const models::ModelLoadOptions load = model_load_options(options);
+  RankerInfo info;
+  info.type = "llm";
+  info.spec = source.spec;
+  if (is_shape_spec(source.model) && source.directory.empty()) {
+    info.model = source.model + " (random weights)";
+    return std::make_unique<LlmRanker>(std::move(info),
+                                       text::Tokenizer::from_directory(shape_tokenizer_dir(source.model)),
+                                       load_shape_model(source.model, load, architectures), options);
+  }
+  if (source.directory.empty()) {
+    throw Error(ErrorCode::NotSupported, "the llm ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
+  }
+  const models::CheckpointInfo checkpoint =
+      source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
+  std::shared_ptr<const models::Model> model = models::load_model(checkpoint, load, architectures);
+  info.model = source.model.empty() ? source.directory.filename().string() : source.model;
+  return std::make_unique<LlmRanker>(std::move(info), text::Tokenizer::from_directory(source.directory),
+                                     std::move(model), options);
+}
+
+}  // namespace rerank
