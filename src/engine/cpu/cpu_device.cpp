@@ -149,11 +149,11 @@ class CpuSession final : public Session {
 
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override {
     // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
-    // small share of its time. Bidirectional multi-head self-attention, with rotary positions,
-    // a symmetric window or a relative bias (BERT, ModernBERT, T5's encoder), runs on the
-    // fused kernel; every other spec on the general one.
-    const bool fused = in.qkv && !in.prefix_kv && !in.kv_out && spec.kv_heads_or_heads() == spec.heads &&
-                       !spec.causal && spec.softcap == 0.0f && spec.scale > 0.0f &&
+    // small share of its time. Self-attention on a fused Q|K|V, multi-head or grouped, causal
+    // or not, with rotary positions, a symmetric window or a relative bias (BERT, ModernBERT,
+    // T5's encoder, Qwen3) runs on the fused kernel; every other spec (cross-attention, a KV
+    // cache, soft-capping, causal-left windows) on the general one.
+    const bool fused = in.qkv && !in.prefix_kv && !in.kv_out && spec.softcap == 0.0f && spec.scale > 0.0f &&
                        (spec.window.kind == AttentionWindow::Kind::None ||
                         spec.window.kind == AttentionWindow::Kind::Symmetric);
     if (!fused) {
@@ -177,7 +177,8 @@ class CpuSession final : public Session {
         for (std::int64_t t = starts[s]; t < starts[s + 1]; ++t) {
           float* row = rotated.data + t * qkv.cols;
           std::memcpy(row, qkv.data + t * qkv.cols, static_cast<std::size_t>(qkv.cols) * sizeof(float));
-          rotate(row, 2 * spec.heads, spec.head_dim, t - starts[s], spec.rotary, inv_freq);  // Q and K heads
+          rotate(row, spec.heads + spec.kv_heads_or_heads(), spec.head_dim, t - starts[s], spec.rotary,
+                 inv_freq);  // Q and K heads
         }
       }
     });
@@ -188,8 +189,10 @@ class CpuSession final : public Session {
                        std::int64_t window, Matrix& out) {
     const std::int64_t num_heads = spec.heads;
     const float scale = spec.scale;
-    const std::int64_t hidden = out.cols;
-    const std::int64_t d = hidden / num_heads;
+    const std::int64_t hidden = out.cols;  // heads * d: Q's width and the output's
+    const std::int64_t d = spec.head_dim;
+    const std::int64_t kv_hidden = spec.kv_heads_or_heads() * d;
+    const std::int64_t group = num_heads / spec.kv_heads_or_heads();  // query heads per KV head
     const std::int64_t nseq = static_cast<std::int64_t>(starts.size()) - 1;
     std::int64_t tmax = 0;
     for (std::int64_t s = 0; s < nseq; ++s) tmax = std::max<std::int64_t>(tmax, starts[s + 1] - starts[s]);
@@ -213,12 +216,14 @@ class CpuSession final : public Session {
       a.d = d;
       a.ld = qkv.cols;
       a.q = qkv.data + first * qkv.cols + head * d;
-      a.k = a.q + hidden;
-      a.v = a.q + 2 * hidden;
+      const float* kv_row = qkv.data + first * qkv.cols + hidden + (head / group) * d;
+      a.k = kv_row;
+      a.v = kv_row + kv_hidden;
       a.out = out.data + first * hidden + head * d;
       a.ldo = hidden;
       a.scale = scale;
       a.window = window;
+      a.causal = spec.causal;
       if (spec.bias.values) {
         a.bias = spec.bias.values->data + head;  // column `head` of [(2D + 1) x heads]
         a.bias_stride = spec.bias.values->cols;

@@ -21,7 +21,7 @@ void attention_head_generic(const AttentionHeadArgs& a) {
   float* s = a.scratch;  // one row of scores
   for (std::int64_t i = 0; i < a.t; ++i) {
     const std::int64_t lo = a.window >= 0 ? std::max<std::int64_t>(0, i - a.window) : 0;
-    const std::int64_t hi = a.window >= 0 ? std::min(a.t, i + a.window + 1) : a.t;
+    const std::int64_t hi = std::min(a.window >= 0 ? std::min(a.t, i + a.window + 1) : a.t, a.causal ? i + 1 : a.t);
     const float* qi = a.q + i * a.ld;
     float m = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = lo; j < hi; ++j) {

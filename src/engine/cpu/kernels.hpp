@@ -15,7 +15,7 @@ struct AttentionHeadArgs {
   const float* q = nullptr;  // first token of the sequence, at this head's first column
   const float* k = nullptr;
   const float* v = nullptr;
-  std::int64_t ld = 0;       // row stride of q, k, v (3 * hidden for a packed QKV matrix)
+  std::int64_t ld = 0;       // row stride of q, k, v (the packed Q|K|V matrix's width)
   float* out = nullptr;      // first token of the sequence, at this head's first column
   std::int64_t ldo = 0;      // row stride of out
   std::int64_t t = 0;        // tokens in the sequence
@@ -24,6 +24,8 @@ struct AttentionHeadArgs {
   // >= 0: query i sees only keys j with |i - j| <= window (ModernBERT's local layers); the
   // kernel then computes only the scores inside the band.
   std::int64_t window = -1;
+  // Query i sees only keys j <= i (decoders); with a window, both limits apply.
+  bool causal = false;
   // Optional additive bias by relative position (T5): score(i, j) = scale * q.k +
   // bias[(clamp(j - i, -bias_max_distance, bias_max_distance) + bias_max_distance) * bias_stride].
   const float* bias = nullptr;

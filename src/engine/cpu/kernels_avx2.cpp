@@ -168,7 +168,8 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
     // The keys any of these rows sees: all, or the window's band around them, from a
     // multiple of 16 (the micro-kernel's width).
     const std::int64_t band_lo = windowed ? std::max<std::int64_t>(0, i0 - a.window) / 16 * 16 : 0;
-    const std::int64_t band_hi = windowed ? std::min(t, i0 + rows + a.window) : t;
+    const std::int64_t band_hi =
+        std::min(windowed ? std::min(t, i0 + rows + a.window) : t, a.causal ? i0 + rows : t);
     const std::int64_t band_hi16 = std::min(t16, (band_hi + 15) / 16 * 16);
     for (std::int64_t j = band_lo; j < band_hi16; j += 16) kernel_x16(rows, q, a.ld, kt + j, t16, s + j, t16, d);
     float inv_sum[4];
@@ -177,7 +178,7 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
       // This row's keys; the band's others get probability 0.
       const std::int64_t i = i0 + r;
       const std::int64_t lo = windowed ? std::max<std::int64_t>(0, i - a.window) : 0;
-      const std::int64_t hi = windowed ? std::min(t, i + a.window + 1) : t;
+      const std::int64_t hi = std::min(windowed ? std::min(t, i + a.window + 1) : t, a.causal ? i + 1 : t);
       if (a.bias) {
         const std::int64_t dmax = a.bias_max_distance;
         for (std::int64_t jj = lo; jj < hi; ++jj) {
