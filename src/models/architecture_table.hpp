@@ -20,11 +20,22 @@
 
 namespace rerank::models {
 
+// What a loader is asked for besides the checkpoint and the device.
+struct LoadSettings {
+  engine::Precision precision = engine::Precision::F32;  // of the large GEMMs
+  // Models with a vocabulary head (T5, decoders): the only rows a caller reads (an LLM
+  // reranker's yes/no tokens), in this order. The head is then those rows alone and the
+  // model outputs OutputKind::SelectedLogits: the full head of a 150K-token vocabulary is
+  // 0.6-2.5 GB of fp32 weights and a GEMM per sequence that a reranker does not need.
+  // Empty: the whole vocabulary. Models with a classifier head ignore it.
+  std::vector<std::int32_t> vocabulary_rows;
+};
+
 // Builds a family's model: parses the family's typed config from checkpoint.config and
 // loads its weights onto `device`.
 using ModelLoader = std::function<std::shared_ptr<const Model>(
     const CheckpointInfo& checkpoint, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-    engine::Precision precision)>;
+    const LoadSettings& settings)>;
 
 struct ArchitectureRow {
   std::string architecture;  // config.json architectures[0]

@@ -50,9 +50,9 @@ EncoderSpec electra_spec() {
 
 ModelLoader encoder_classifier_loader(EncoderSpec spec) {
   return [spec = std::move(spec)](const CheckpointInfo& checkpoint, const WeightSource& weights,
-                                  std::shared_ptr<const engine::Device> device, engine::Precision precision) {
+                                  std::shared_ptr<const engine::Device> device, const LoadSettings& settings) {
     return std::make_shared<const EncoderClassifier>(parse_encoder_config(checkpoint.config, checkpoint.where), spec,
-                                                     weights, std::move(device), precision);
+                                                     weights, std::move(device), settings.precision);
   };
 }
 

@@ -70,6 +70,24 @@ std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& s
   return dev.make_linear(std::move(weight), std::move(b), out, in, precision, int8_scales);
 }
 
+std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, const std::vector<float>& head,
+                                                            std::int64_t vocab, std::int64_t width,
+                                                            const std::vector<std::int32_t>& rows) {
+  if (rows.empty()) return dev.make_linear(head, {}, vocab, width, engine::Precision::F32);
+  std::vector<float> selected;
+  selected.reserve(rows.size() * static_cast<std::size_t>(width));
+  for (const std::int32_t r : rows) {
+    if (r < 0 || r >= vocab) {
+      throw Error(ErrorCode::ModelFormat, "token id " + std::to_string(r) + " is outside the model's vocabulary of " +
+                                              std::to_string(vocab));
+    }
+    const auto first = head.begin() + static_cast<std::ptrdiff_t>(r) * width;
+    selected.insert(selected.end(), first, first + width);
+  }
+  return dev.make_linear(std::move(selected), {}, static_cast<std::int64_t>(rows.size()), width,
+                         engine::Precision::F32);
+}
+
 Embeddings Embeddings::load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
                             const std::string& project_prefix, const EncoderConfig& cfg) {
   Embeddings e;

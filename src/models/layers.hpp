@@ -53,6 +53,13 @@ std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& s
                                                            engine::Precision precision, bool bias,
                                                            engine::ActivationScales int8_scales);
 
+// A language-model head over `head` [vocab x width], always fp32 (rerankers subtract two of
+// its logits): every row, or only `rows` in their order (LoadSettings::vocabulary_rows).
+// Error(ModelFormat) naming a row outside the vocabulary.
+std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, const std::vector<float>& head,
+                                                            std::int64_t vocab, std::int64_t width,
+                                                            const std::vector<std::int32_t>& rows);
+
 struct Embeddings {
   std::unique_ptr<engine::DeviceBuffer> word, position, token_type;
   LayerNorm norm;

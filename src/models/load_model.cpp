@@ -54,10 +54,18 @@ std::shared_ptr<const engine::Device> make_model_device(const ModelLoadOptions& 
 }
 
 std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                        std::shared_ptr<const engine::Device> device, const LoadSettings& settings,
+                                        const ArchitectureTable& table) {
+  const ArchitectureRow& row = runnable_row(checkpoint, table, "", settings.precision);
+  return checked(row.load(checkpoint, weights, std::move(device), settings), checkpoint);
+}
+
+std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const WeightSource& weights,
                                         std::shared_ptr<const engine::Device> device, engine::Precision precision,
                                         const ArchitectureTable& table) {
-  const ArchitectureRow& row = runnable_row(checkpoint, table, "", precision);
-  return checked(row.load(checkpoint, weights, std::move(device), precision), checkpoint);
+  LoadSettings settings;
+  settings.precision = precision;
+  return load_model(checkpoint, weights, std::move(device), settings, table);
 }
 
 std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const ModelLoadOptions& options,
@@ -68,7 +76,10 @@ std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const 
     throw Error(ErrorCode::Internal, checkpoint.where + ": no checkpoint folder to read weights from");
   }
   const CheckpointWeights weights(checkpoint.weights());
-  return checked(row.load(checkpoint, weights, make_model_device(options), precision), checkpoint);
+  LoadSettings settings;
+  settings.precision = precision;
+  settings.vocabulary_rows = options.vocabulary_rows;
+  return checked(row.load(checkpoint, weights, make_model_device(options), settings), checkpoint);
 }
 
 std::shared_ptr<const Model> load_model(const std::filesystem::path& dir, std::shared_ptr<const engine::Device> device,

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/device.hpp"
 #include "models/architecture_table.hpp"
@@ -19,6 +20,7 @@ struct ModelLoadOptions {
   int threads = 0;                 // CPU threads; 0: one per core
   std::string precision = "fp32";  // "fp32", "bf16", "int8"
   std::string cuda_attention = "auto";  // engine::parse_cuda_attention_kernel
+  std::vector<std::int32_t> vocabulary_rows;  // LoadSettings::vocabulary_rows
 };
 
 // The device `options` name. Error(NotSupported/InvalidArgument) from the engine.
@@ -27,6 +29,9 @@ std::shared_ptr<const engine::Device> make_model_device(const ModelLoadOptions& 
 // The checkpoint's model with `weights` on `device`: Error(NotSupported) naming the
 // architecture when its row has no loader, or the family does not run at `precision` or on
 // the device; ModelFormat errors name the key or tensor at fault.
+std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const WeightSource& weights,
+                                        std::shared_ptr<const engine::Device> device, const LoadSettings& settings,
+                                        const ArchitectureTable& table = architecture_table());
 std::shared_ptr<const Model> load_model(const CheckpointInfo& checkpoint, const WeightSource& weights,
                                         std::shared_ptr<const engine::Device> device, engine::Precision precision,
                                         const ArchitectureTable& table = architecture_table());

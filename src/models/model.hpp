@@ -21,6 +21,7 @@ namespace rerank::models {
 enum class OutputKind {
   SequenceLogits,    // [sequences x outputs_per_sequence]: a classification head (cross-encoders)
   VocabularyLogits,  // [sequences x vocabulary]: the LM head at one position (monoT5, LLM yes/no)
+  SelectedLogits,    // [sequences x rows]: the LM head's rows LoadSettings::vocabulary_rows named, in order
   TokenVectors,      // [tokens x width]: per-token embeddings (ColBERT)
 };
 

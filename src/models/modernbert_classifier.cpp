@@ -12,7 +12,8 @@ using engine::Matrix;
 
 ModelLoader modernbert_classifier_loader(ModernBertHeadLayout layout) {
   return [layout](const CheckpointInfo& checkpoint, const WeightSource& weights,
-                  std::shared_ptr<const engine::Device> device, engine::Precision precision) {
+                  std::shared_ptr<const engine::Device> device, const LoadSettings& settings) {
+    const engine::Precision precision = settings.precision;
     std::optional<ModularHead> modular;
     if (layout == ModernBertHeadLayout::SentenceTransformers) {
       modular = read_modular_cross_encoder_head(checkpoint.directory);

@@ -12,15 +12,16 @@ using engine::Matrix;
 
 ModelLoader qwen3_model_loader() {
   return [](const CheckpointInfo& checkpoint, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-            engine::Precision precision) {
+            const LoadSettings& settings) {
     return std::make_shared<const Qwen3Model>(parse_qwen3_config(checkpoint.config, checkpoint.where), weights,
-                                              std::move(device), precision);
+                                              std::move(device), settings);
   };
 }
 
 Qwen3Model::Qwen3Model(Qwen3Config config, const WeightSource& w, std::shared_ptr<const engine::Device> device,
-                       engine::Precision precision)
+                       const LoadSettings& settings)
     : config_(std::move(config)), device_(std::move(device)) {
+  const engine::Precision precision = settings.precision;
   const engine::Device& dev = *device_;
   const std::int64_t h = config_.hidden_size, hd = config_.head_dim, ff = config_.intermediate_size;
   const std::int64_t q_rows = config_.num_heads * hd, kv_rows = config_.num_kv_heads * hd;
@@ -50,10 +51,9 @@ Qwen3Model::Qwen3Model(Qwen3Config config, const WeightSource& w, std::shared_pt
   // the reranker's score is a difference of two of its logits (recipes §0.1.6).
   if (config_.sequence_classification) {
     head_ = load_linear(w, dev, "score", config_.num_labels, h, engine::Precision::F32, false);
-  } else if (config_.tie_word_embeddings) {
-    head_ = dev.make_linear(embed, {}, config_.vocab_size, h, engine::Precision::F32);
   } else {
-    head_ = load_linear(w, dev, "lm_head", config_.vocab_size, h, engine::Precision::F32, false);
+    head_ = make_vocabulary_head(dev, config_.tie_word_embeddings ? embed : w.get("lm_head.weight", {config_.vocab_size, h}),
+                                 config_.vocab_size, h, settings.vocabulary_rows);
   }
   embed_tokens_ = dev.upload(std::move(embed));
 
@@ -61,9 +61,16 @@ Qwen3Model::Qwen3Model(Qwen3Config config, const WeightSource& w, std::shared_pt
   traits_.family = "qwen3";
   traits_.max_sequence_length = config_.max_position_embeddings;
   traits_.pad_token_id = 0;  // unused: sequences run unpadded
-  traits_.output = config_.sequence_classification ? OutputKind::SequenceLogits : OutputKind::VocabularyLogits;
-  traits_.outputs_per_sequence =
-      static_cast<std::size_t>(config_.sequence_classification ? config_.num_labels : config_.vocab_size);
+  if (config_.sequence_classification) {
+    traits_.output = OutputKind::SequenceLogits;
+    traits_.outputs_per_sequence = static_cast<std::size_t>(config_.num_labels);
+  } else if (!settings.vocabulary_rows.empty()) {
+    traits_.output = OutputKind::SelectedLogits;
+    traits_.outputs_per_sequence = settings.vocabulary_rows.size();
+  } else {
+    traits_.output = OutputKind::VocabularyLogits;
+    traits_.outputs_per_sequence = static_cast<std::size_t>(config_.vocab_size);
+  }
   traits_.precision = precision;
 }
 

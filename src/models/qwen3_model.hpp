@@ -5,7 +5,8 @@
 // causal grouped-query attention, the output projection, pre-norm RMSNorm and SwiGLU
 // (down(silu(gate x) * up x)); the final RMSNorm and a head on each sequence's last token.
 // forward() returns one row per sequence: the vocabulary logits at the last position (causal
-// LM: lm_head, or embed_tokens when tied) or the `score` head's outputs (classification).
+// LM: lm_head, or embed_tokens when tied; only LoadSettings::vocabulary_rows when given) or
+// the `score` head's outputs (classification).
 // Sequences run unpadded with positions 0..n-1 (rotary positions are relative, so the
 // reference's left padding changes nothing but rounding).
 #pragma once
@@ -26,7 +27,7 @@ namespace rerank::models {
 class Qwen3Model final : public Model {
  public:
   Qwen3Model(Qwen3Config config, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-             engine::Precision precision);
+             const LoadSettings& settings);
 
   const Qwen3Config& config() const { return config_; }
   const ModelTraits& traits() const override { return traits_; }
@@ -51,7 +52,7 @@ class Qwen3Model final : public Model {
   std::unique_ptr<engine::DeviceBuffer> embed_tokens_;  // [vocab x hidden]
   std::vector<Layer> layers_;
   std::unique_ptr<engine::DeviceBuffer> final_norm_;
-  std::unique_ptr<engine::LinearWeights> head_;  // fp32: [vocab or labels x hidden]
+  std::unique_ptr<engine::LinearWeights> head_;  // fp32: [vocab, selected rows or labels x hidden]
 };
 
 ModelLoader qwen3_model_loader();

@@ -22,9 +22,9 @@ constexpr std::int64_t kMaxT5Tokens = 1 << 16;
 
 ModelLoader t5_model_loader() {
   return [](const CheckpointInfo& checkpoint, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-            engine::Precision precision) {
+            const LoadSettings& settings) {
     return std::make_shared<const T5Model>(parse_t5_config(checkpoint.config, checkpoint.where), weights,
-                                           std::move(device), precision);
+                                           std::move(device), settings);
   };
 }
 
@@ -45,8 +45,9 @@ T5Model::FeedForward T5Model::load_ff(const WeightSource& w, const std::string& 
 }
 
 T5Model::T5Model(T5Config config, const WeightSource& w, std::shared_ptr<const engine::Device> device,
-                 engine::Precision precision)
+                 const LoadSettings& settings)
     : config_(std::move(config)), device_(std::move(device)) {
+  const engine::Precision precision = settings.precision;
   const engine::Device& dev = *device_;
   const std::int64_t d = config_.d_model, inner = config_.inner_dim(), heads = config_.num_heads;
   const auto scales = engine::ActivationScales::PerToken;
@@ -88,15 +89,16 @@ T5Model::T5Model(T5Config config, const WeightSource& w, std::shared_ptr<const e
     const float scale = static_cast<float>(std::pow(static_cast<double>(d), -0.5));
     for (float& v : head) v *= scale;
   }
-  lm_head_ = dev.make_linear(std::move(head), {}, config_.vocab_size, d, engine::Precision::F32);
+  lm_head_ = make_vocabulary_head(dev, head, config_.vocab_size, d, settings.vocabulary_rows);
   shared_ = dev.upload(std::move(shared));
 
   traits_.architecture = config_.architecture;
   traits_.family = "t5";
   traits_.max_sequence_length = kMaxT5Tokens;
   traits_.pad_token_id = 0;
-  traits_.output = OutputKind::VocabularyLogits;
-  traits_.outputs_per_sequence = static_cast<std::size_t>(config_.vocab_size);
+  const bool selected = !settings.vocabulary_rows.empty();
+  traits_.output = selected ? OutputKind::SelectedLogits : OutputKind::VocabularyLogits;
+  traits_.outputs_per_sequence = selected ? settings.vocabulary_rows.size() : static_cast<std::size_t>(config_.vocab_size);
   traits_.precision = precision;
 }
 
@@ -110,7 +112,7 @@ double T5Model::flops(std::size_t tokens) const {
   // products over t keys; then the head.
   const double decoder = static_cast<double>(config_.num_decoder_layers) *
                          (2 * (4 * d * inner + d * ff) + 2 * 2 * d * inner * t + 4 * inner * t);
-  return encoder + decoder + 2 * d * static_cast<double>(config_.vocab_size);
+  return encoder + decoder + 2 * d * static_cast<double>(traits_.outputs_per_sequence);
 }
 
 void T5Model::append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
@@ -224,7 +226,7 @@ std::vector<float> T5Model::forward(engine::Session& s, const engine::PackedBatc
     run_ff(s, l.ff, dec, decoder_ff);
   }
   s.rms_norm(dec, *decoder_norm_, eps);
-  Matrix logits = s.alloc(sequences, config_.vocab_size);
+  Matrix logits = s.alloc(sequences, static_cast<std::int64_t>(traits_.outputs_per_sequence));
   s.linear(dec, *lm_head_, logits);
   std::vector<float> out(static_cast<std::size_t>(logits.rows * logits.cols));
   s.to_host(logits, out.data());

@@ -24,14 +24,14 @@ namespace rerank::models {
 class T5Model final : public Model {
  public:
   T5Model(T5Config config, const WeightSource& weights, std::shared_ptr<const engine::Device> device,
-          engine::Precision precision);
+          const LoadSettings& settings);
 
   const T5Config& config() const { return config_; }
   const ModelTraits& traits() const override { return traits_; }
   const engine::Device& device() const override { return *device_; }
   void append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
                        std::span<const std::int32_t> type_ids) const override;
-  // [sequences x vocab_size]: the logits of the first decoder step.
+  // [sequences x vocab_size] (or the selected rows): the logits of the first decoder step.
   std::vector<float> forward(engine::Session& session, const engine::PackedBatch& batch) const override;
   double flops(std::size_t tokens) const override;
 

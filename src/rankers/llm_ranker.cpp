@@ -6,6 +6,7 @@
 #include "models/load_model.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
 #include "rankers/prompt_template.hpp"
+#include "rankers/scoring_tokens.hpp"
 #include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
@@ -16,58 +17,45 @@ namespace {
 const std::vector<std::string> kParams = {"recipe", "instruction", "yes_token", "no_token",
                                           "prefix", "body",        "suffix"};
 
-std::string param(const LoadOptions& options, const std::string& key, const std::string& fallback) {
-  const auto it = options.params.find(key);
-  return it == options.params.end() ? fallback : it->second;
-}
-
 }  // namespace
 
-LlmRanker::LlmRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
-                     std::shared_ptr<const models::Model> model, const LoadOptions& options)
-    : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)) {
+LlmRecipe llm_recipe_from(const LoadOptions& options, const std::string& family) {
   for (const auto& [key, value] : options.params) {
     if (std::find(kParams.begin(), kParams.end(), key) == kParams.end()) {
       throw Error(ErrorCode::InvalidArgument, "unknown llm parameter '" + key +
                                                   "' (recipe, instruction, yes_token, no_token, prefix, body, suffix)");
     }
   }
-  const models::ModelTraits& traits = model_->traits();
-  const auto recipe = options.params.find("recipe");
-  recipe_ = recipe != options.params.end() ? llm_recipe(recipe->second) : llm_recipe_for_family(traits.family);
-  recipe_.default_instruction = param(options, "instruction", recipe_.default_instruction);
-  recipe_.yes_token = param(options, "yes_token", recipe_.yes_token);
-  recipe_.no_token = param(options, "no_token", recipe_.no_token);
-  recipe_.prefix = param(options, "prefix", recipe_.prefix);
-  recipe_.body = param(options, "body", recipe_.body);
-  recipe_.suffix = param(options, "suffix", recipe_.suffix);
-  if (!template_has(recipe_.body, "document")) {
+  const auto named = options.params.find("recipe");
+  LlmRecipe recipe = named != options.params.end() ? llm_recipe(named->second) : llm_recipe_for_family(family);
+  recipe.default_instruction = param_or(options, "instruction", recipe.default_instruction);
+  recipe.yes_token = param_or(options, "yes_token", recipe.yes_token);
+  recipe.no_token = param_or(options, "no_token", recipe.no_token);
+  recipe.prefix = param_or(options, "prefix", recipe.prefix);
+  recipe.body = param_or(options, "body", recipe.body);
+  recipe.suffix = param_or(options, "suffix", recipe.suffix);
+  if (!template_has(recipe.body, "document")) {
     throw Error(ErrorCode::InvalidArgument, "the llm prompt body must contain {document}");
   }
+  return recipe;
+}
 
-  vocabulary_head_ = traits.output == models::OutputKind::VocabularyLogits;
-  if (!vocabulary_head_ && traits.output != models::OutputKind::SequenceLogits) {
-    throw Error(ErrorCode::NotSupported, "'" + traits.architecture + "' outputs neither vocabulary logits nor a "
+LlmRanker::LlmRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
+                     std::shared_ptr<const models::Model> model, LlmRecipe recipe, std::size_t max_length)
+    : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)), recipe_(std::move(recipe)) {
+  const models::ModelTraits& traits = model_->traits();
+  // A causal LM was loaded with only the yes and no rows of its head (make_llm_ranker); a
+  // -seq-cls conversion has its classifier.
+  classifier_ = traits.output == models::OutputKind::SequenceLogits;
+  if (!classifier_ && !(traits.output == models::OutputKind::SelectedLogits && traits.outputs_per_sequence == 2)) {
+    throw Error(ErrorCode::NotSupported, "'" + traits.architecture + "' outputs neither its yes/no logits nor a "
                                                                      "classifier's, so it cannot run as an llm ranker");
-  }
-  if (vocabulary_head_) {
-    auto token_id = [&](const std::string& key, const std::string& token) {
-      const std::optional<std::int32_t> id = tokenizer_->token_to_id(token);
-      if (!id || *id < 0 || static_cast<std::size_t>(*id) >= traits.outputs_per_sequence) {
-        throw Error(ErrorCode::ModelFormat, "the " + key + " '" + token +
-                                                "' is not in this model's vocabulary; name the checkpoint's token "
-                                                "with --param " + key + "=TOKEN");
-      }
-      return *id;
-    };
-    yes_id_ = token_id("yes_token", recipe_.yes_token);
-    no_id_ = token_id("no_token", recipe_.no_token);
   }
   info_.score_kind = ScoreKind::Logit;  // sigmoid(l_yes - l_no) = P(yes); a converted head likewise
 
   prefix_ = tokenizer_->encode_raw(recipe_.prefix);
   suffix_ = tokenizer_->encode_raw(recipe_.suffix);
-  max_length_ = options.max_length > 0 ? options.max_length : recipe_.default_max_length;
+  max_length_ = max_length > 0 ? max_length : recipe_.default_max_length;
   max_length_ = std::min<std::size_t>(max_length_, static_cast<std::size_t>(model_->max_sequence_length()));
   if (max_length_ <= prefix_.size() + suffix_.size() + tokenizer_->num_special_tokens(false)) {
     throw Error(ErrorCode::InvalidArgument, "max length " + std::to_string(max_length_) + " leaves no room for the " +
@@ -128,32 +116,44 @@ PreparedRequest LlmRanker::prepare(std::string_view query, std::span<const std::
 }
 
 double LlmRanker::score(std::span<const float> outputs) const {
-  if (!vocabulary_head_) return score_from_logits(outputs.data(), outputs.size());
-  return static_cast<double>(outputs[static_cast<std::size_t>(yes_id_)]) -
-         static_cast<double>(outputs[static_cast<std::size_t>(no_id_)]);
+  if (classifier_) return score_from_logits(outputs.data(), outputs.size());
+  return static_cast<double>(outputs[0]) - static_cast<double>(outputs[1]);  // the yes row, then the no row
 }
 
 std::unique_ptr<ModelRanker> make_llm_ranker(const ModelSource& source, const LoadOptions& options,
                                              const models::ArchitectureTable& architectures) {
-  const models::ModelLoadOptions load = model_load_options(options);
-  RankerInfo info;
-  info.type = "llm";
-  info.spec = source.spec;
-  if (is_shape_spec(source.model) && source.directory.empty()) {
-    info.model = source.model + " (random weights)";
-    return std::make_unique<LlmRanker>(std::move(info),
-                                       text::Tokenizer::from_directory(shape_tokenizer_dir(source.model)),
-                                       load_shape_model(source.model, load, architectures), options);
-  }
-  if (source.directory.empty()) {
+  const bool shape = is_shape_spec(source.model) && source.directory.empty();
+  if (!shape && source.directory.empty()) {
     throw Error(ErrorCode::NotSupported, "the llm ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
   }
   const models::CheckpointInfo checkpoint =
-      source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
-  std::shared_ptr<const models::Model> model = models::load_model(checkpoint, load, architectures);
-  info.model = source.model.empty() ? source.directory.filename().string() : source.model;
-  return std::make_unique<LlmRanker>(std::move(info), text::Tokenizer::from_directory(source.directory),
-                                     std::move(model), options);
+      shape ? models::checkpoint_from_config(shape_model_config(source.model), source.model, {})
+            : (source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory));
+  const LlmRecipe recipe = llm_recipe_from(options, architectures.require(checkpoint).family);
+  std::unique_ptr<text::Tokenizer> tokenizer =
+      text::Tokenizer::from_directory(shape ? shape_tokenizer_dir(source.model) : source.directory);
+  // Only the yes and no rows of a causal LM's head are loaded; a classifier ignores them.
+  models::ModelLoadOptions load = model_load_options(options);
+  const std::optional<std::int32_t> yes = scoring_token_id(*tokenizer, recipe.yes_token);
+  const std::optional<std::int32_t> no = scoring_token_id(*tokenizer, recipe.no_token);
+  if (yes && no) load.vocabulary_rows = {*yes, *no};
+  RankerInfo info;
+  info.type = "llm";
+  info.spec = source.spec;
+  std::shared_ptr<const models::Model> model;
+  if (shape) {
+    info.model = source.model + " (random weights)";
+    model = load_shape_model(source.model, load, architectures);
+  } else {
+    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
+    model = models::load_model(checkpoint, load, architectures);
+  }
+  if (model->traits().output != models::OutputKind::SequenceLogits) {
+    if (!yes) missing_scoring_token("yes_token", recipe.yes_token);
+    if (!no) missing_scoring_token("no_token", recipe.no_token);
+  }
+  return std::make_unique<LlmRanker>(std::move(info), std::move(tokenizer), std::move(model), recipe,
+                                     options.max_length);
 }
 
 }  // namespace rerank

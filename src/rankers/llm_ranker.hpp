@@ -27,8 +27,10 @@ namespace rerank {
 
 class LlmRanker final : public ModelRanker {
  public:
+  // `model` loaded with only the yes and no rows of its head (outputs 0 and 1), or a
+  // classifier; max_length 0: the recipe's.
   LlmRanker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer, std::shared_ptr<const models::Model> model,
-            const LoadOptions& options);
+            LlmRecipe recipe, std::size_t max_length);
 
   const RankerInfo& info() const override { return info_; }
   const models::Model& model() const override { return *model_; }
@@ -40,12 +42,15 @@ class LlmRanker final : public ModelRanker {
   RankerInfo info_;
   std::unique_ptr<text::Tokenizer> tokenizer_;
   std::shared_ptr<const models::Model> model_;
-  LlmRecipe recipe_;        // with the params' overrides applied
+  LlmRecipe recipe_;                // with the params' overrides applied
   text::Encoding prefix_, suffix_;  // tokenised once
-  bool vocabulary_head_ = true;     // l_yes - l_no; false: a classifier head's logits
-  std::int32_t yes_id_ = 0, no_id_ = 0;
+  bool classifier_ = false;         // a -seq-cls head's logits; else l_yes - l_no
   std::size_t max_length_ = 0;
 };
+
+// The recipe the params select (recipe=, else the family's default) with their overrides;
+// Error(InvalidArgument) for an unknown param or recipe, a body without {document}.
+LlmRecipe llm_recipe_from(const LoadOptions& options, const std::string& family);
 
 std::unique_ptr<ModelRanker> make_llm_ranker(const ModelSource& source, const LoadOptions& options,
                                              const models::ArchitectureTable& architectures);

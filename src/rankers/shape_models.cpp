@@ -156,8 +156,10 @@ std::shared_ptr<const models::Model> load_shape_model(std::string_view name, con
   const models::CheckpointInfo checkpoint =
       models::checkpoint_from_config(shape_model_config(name), "shape:" + strip_prefix(name), {});
   const models::RandomWeights weights(/*seed=*/0);
-  return models::load_model(checkpoint, weights, models::make_model_device(options),
-                            engine::parse_precision(options.precision), architectures);
+  models::LoadSettings settings;
+  settings.precision = engine::parse_precision(options.precision);
+  settings.vocabulary_rows = options.vocabulary_rows;
+  return models::load_model(checkpoint, weights, models::make_model_device(options), settings, architectures);
 }
 
 }  // namespace rerank

@@ -6,6 +6,7 @@
 #include "engine/types.hpp"
 #include "models/load_model.hpp"
 #include "rankers/prompt_template.hpp"
+#include "rankers/scoring_tokens.hpp"
 #include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
@@ -13,19 +14,18 @@ namespace rerank {
 
 namespace {
 
-std::string param(const LoadOptions& options, const std::string& key, const std::string& fallback) {
-  const auto it = options.params.find(key);
-  return it == options.params.end() ? fallback : it->second;
-}
+const std::string kDefaultTrue = "\xE2\x96\x81" "true";    // ▁true
+const std::string kDefaultFalse = "\xE2\x96\x81" "false";  // ▁false
 
 }  // namespace
 
 T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
                    std::shared_ptr<const models::Model> model, const LoadOptions& options)
     : info_(std::move(info)), tokenizer_(std::move(tokenizer)), model_(std::move(model)) {
-  if (model_->traits().output != models::OutputKind::VocabularyLogits) {
+  // make_t5_ranker loads the model with the true and false rows of its head only.
+  if (model_->traits().output != models::OutputKind::SelectedLogits || model_->traits().outputs_per_sequence != 2) {
     throw Error(ErrorCode::NotSupported, "'" + model_->traits().architecture +
-                                             "' does not output vocabulary logits, so it cannot run as a t5 ranker");
+                                             "' does not output its vocabulary logits, so it cannot run as a t5 ranker");
   }
   for (const auto& [key, value] : options.params) {
     if (key != "template" && key != "true_token" && key != "false_token" && key != "score") {
@@ -33,23 +33,11 @@ T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
                   "unknown t5 parameter '" + key + "' (template, true_token, false_token, score)");
     }
   }
-  template_ = param(options, "template", "Query: {query} Document: {document} Relevant:");
+  template_ = param_or(options, "template", "Query: {query} Document: {document} Relevant:");
   if (!template_has(template_, "document")) {
     throw Error(ErrorCode::InvalidArgument, "--param template=... must contain {document}");
   }
-  auto token_id = [&](const std::string& key, const std::string& fallback) {
-    const std::string token = param(options, key, fallback);
-    const std::optional<std::int32_t> id = tokenizer_->token_to_id(token);
-    if (!id || *id < 0 || static_cast<std::size_t>(*id) >= model_->traits().outputs_per_sequence) {
-      throw Error(ErrorCode::ModelFormat, "the " + key + " '" + token +
-                                              "' is not in this model's vocabulary; name the checkpoint's token with "
-                                              "--param " + key + "=TOKEN");
-    }
-    return *id;
-  };
-  true_id_ = token_id("true_token", "\xE2\x96\x81" "true");   // ▁true
-  false_id_ = token_id("false_token", "\xE2\x96\x81" "false");  // ▁false
-  const std::string rule = param(options, "score", "difference");
+  const std::string rule = param_or(options, "score", "difference");
   if (rule == "difference") {
     rule_ = ScoreRule::Difference;
     info_.score_kind = ScoreKind::Logit;  // its sigmoid is P(true)
@@ -111,8 +99,8 @@ PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::s
 }
 
 double T5Ranker::score(std::span<const float> outputs) const {
-  const double t = outputs[static_cast<std::size_t>(true_id_)];
-  const double f = outputs[static_cast<std::size_t>(false_id_)];
+  const double t = outputs[0];  // the true row, then the false row (make_t5_ranker)
+  const double f = outputs[1];
   switch (rule_) {
     case ScoreRule::Difference: return t - f;
     case ScoreRule::Logit: return t;
@@ -126,33 +114,35 @@ double T5Ranker::score(std::span<const float> outputs) const {
 
 std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const LoadOptions& options,
                                             const models::ArchitectureTable& architectures) {
-  if (is_shape_spec(source.model) && source.directory.empty()) {
-    // Random weights for benchmarks, with the shape models' bert-base-uncased tokenizer,
-    // whose "true"/"false" stand in for T5's ▁true/▁false.
-    const models::ModelLoadOptions load = model_load_options(options);
-    LoadOptions with_tokens = options;
-    with_tokens.params.emplace("true_token", "true");
-    with_tokens.params.emplace("false_token", "false");
-    RankerInfo info;
-    info.type = "t5";
-    info.spec = source.spec;
-    info.model = source.model + " (random weights)";
-    return std::make_unique<T5Ranker>(std::move(info), text::Tokenizer::from_directory(shape_tokenizer_dir()),
-                                      load_shape_model(source.model, load, architectures), with_tokens);
-  }
-  if (source.directory.empty()) {
+  // Shape models (random weights for benchmarks) tokenise with the shape tokenizer, whose
+  // "true"/"false" stand in for T5's ▁true/▁false.
+  const bool shape = is_shape_spec(source.model) && source.directory.empty();
+  if (!shape && source.directory.empty()) {
     throw Error(ErrorCode::NotSupported, "the t5 ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
   }
-  const models::ModelLoadOptions load = model_load_options(options);
-  const models::CheckpointInfo checkpoint =
-      source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
-  std::shared_ptr<const models::Model> model = models::load_model(checkpoint, load, architectures);
+  std::unique_ptr<text::Tokenizer> tokenizer =
+      text::Tokenizer::from_directory(shape ? shape_tokenizer_dir(source.model) : source.directory);
+  models::ModelLoadOptions load = model_load_options(options);
+  for (const auto& [key, fallback] : {std::pair{std::string("true_token"), shape ? std::string("true") : kDefaultTrue},
+                                      std::pair{std::string("false_token"), shape ? std::string("false") : kDefaultFalse}}) {
+    const std::string token = param_or(options, key, fallback);
+    const std::optional<std::int32_t> id = scoring_token_id(*tokenizer, token);
+    if (!id) missing_scoring_token(key, token);
+    load.vocabulary_rows.push_back(*id);
+  }
   RankerInfo info;
   info.type = "t5";
   info.spec = source.spec;
-  info.model = source.model.empty() ? source.directory.filename().string() : source.model;
-  return std::make_unique<T5Ranker>(std::move(info), text::Tokenizer::from_directory(source.directory),
-                                    std::move(model), options);
+  std::shared_ptr<const models::Model> model;
+  if (shape) {
+    info.model = source.model + " (random weights)";
+    model = load_shape_model(source.model, load, architectures);
+  } else {
+    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
+    model = models::load_model(source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory), load,
+                               architectures);
+  }
+  return std::make_unique<T5Ranker>(std::move(info), std::move(tokenizer), std::move(model), options);
 }
 
 }  // namespace rerank

@@ -10,7 +10,8 @@
 //   score=difference l_true - l_false (default; its sigmoid is P(true), the softmax over
 //                    the two tokens, as monoT5/InRanker/rerankers report) | logprob
 //                    (pygaggle: log_softmax([l_false, l_true])[1]) | logit (RankT5: l_true)
-// A token missing from the vocabulary is Error(ModelFormat) naming it.
+// A token missing from the vocabulary is Error(ModelFormat) naming it. The model is loaded with
+// only the true and false rows of its head (outputs 0 and 1).
 #pragma once
 
 #include <memory>
@@ -44,7 +45,6 @@ class T5Ranker final : public ModelRanker {
   std::unique_ptr<text::Tokenizer> tokenizer_;
   std::shared_ptr<const models::Model> model_;
   std::string template_;
-  std::int32_t true_id_ = 0, false_id_ = 0;
   ScoreRule rule_ = ScoreRule::Difference;
   std::size_t max_length_ = 512;
 };

@@ -15,6 +15,7 @@
 
 #include "engine/device_factory.hpp"
 #include "models/load_model.hpp"
+#include "rerank/error.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"
 
@@ -83,6 +84,34 @@ TEST(Qwen3Parity, Bf16StaysNearFp32) {
   std::printf("[ precision ] qwen3-pointwise bf16: max |logit - fp32| = %.5f of max |logit| %.3f\n", worst, scale);
   EXPECT_LE(worst, 2e-2 * scale);
   EXPECT_GT(worst, 0.0) << "a bf16 run identical to fp32 did not run in bf16";
+}
+
+// LoadSettings::vocabulary_rows: the head holds only the rows asked for, in that order, and
+// they are the full head's values (the llm ranker loads yes and no this way).
+TEST(Qwen3Parity, SelectedVocabularyRowsAreTheFullHeadsRows) {
+  RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
+  const nlohmann::json cases = read_cases(dir);
+  const auto full = run_cases(dir, cases, engine::Precision::F32, false);
+  const CheckpointInfo checkpoint = read_checkpoint(dir);
+  const CheckpointWeights weights(checkpoint.weights());
+  LoadSettings settings;
+  settings.vocabulary_rows = {3919, 17, 8258};
+  auto model = load_model(checkpoint, weights, engine::make_device({"cpu", 2}), settings);
+  EXPECT_EQ(model->traits().output, OutputKind::SelectedLogits);
+  ASSERT_EQ(model->traits().outputs_per_sequence, 3u);
+  auto session = model->make_session();
+  engine::PackedBatch b;
+  for (const auto& c : cases) model->append_sequence(b, c["input_ids"].get<std::vector<std::int32_t>>(), {});
+  const auto got = model->forward(*session, b);
+  ASSERT_EQ(got.size(), 3 * cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    for (std::size_t k = 0; k < 3; ++k) {
+      EXPECT_NEAR(got[i * 3 + k], full[i][static_cast<std::size_t>(settings.vocabulary_rows[k])], 1e-6) << i << "," << k;
+    }
+  }
+  settings.vocabulary_rows = {8259};  // one past the vocabulary
+  EXPECT_EQ(rerank::testing::code_of([&] { load_model(checkpoint, weights, engine::make_device({"cpu", 2}), settings); }),
+            ErrorCode::ModelFormat);
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ std::shared_ptr<const models::ArchitectureTable> table_with_toy_row() {
   row.precisions = {engine::Precision::F32};
   row.devices = {"cpu"};
   row.load = [](const models::CheckpointInfo& checkpoint, const models::WeightSource& weights,
-                std::shared_ptr<const engine::Device> device, engine::Precision) {
+                std::shared_ptr<const engine::Device> device, const models::LoadSettings&) {
     const float weight = weights.get("toy.weight", {1}).at(0);
     return std::make_shared<const ToyCounter>(weight, checkpoint.config.at("counted_id").get<std::int32_t>(),
                                               checkpoint.config.at("max_positions").get<std::int64_t>(),
