@@ -183,5 +183,24 @@ TEST(EvalCli, ScifactTwentyQueriesWithBertCrossEncoder) {
   EXPECT_GE(ce["latency_ms"]["p99"].get<double>(), ce["latency_ms"]["p50"].get<double>());
 }
 
+// A Qwen3-Reranker (the reduced fixture, its yes token named through the llm-scoped param)
+// beside a BM25 reranker: every pair scored, metrics and latency reported.
+TEST(EvalCli, ScifactWithBm25AndQwen3Reranker) {
+  RERANK_REQUIRE_SHARED(dataset, "datasets/scifact");
+  RERANK_REQUIRE_SHARED(model, "reference/qwen3-pointwise");
+  TempDir out;
+  const auto r = run_cached_cli("eval --dataset " + dataset.string() + " --top-k 20 --max-queries 10 -m bm25 -m " +
+                                model.string() + " --param llm.yes_token=\xC4\xA0yes --format json --output " +
+                                out.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["systems"].size(), 3u);
+  const auto& llm = j["systems"][2];
+  EXPECT_EQ(llm["type"], "llm");
+  EXPECT_EQ(llm["pairs"], 200);
+  EXPECT_TRUE(llm["metrics"].contains("ndcg_cut_10"));
+  EXPECT_GT(llm["pairs_per_s"].get<double>(), 0);
+}
+
 }  // namespace
 }  // namespace rerank::eval
