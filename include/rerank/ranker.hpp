@@ -11,18 +11,16 @@
 #include <vector>
 
 #include "rerank/document.hpp"
+#include "rerank/score_rule.hpp"
 
 namespace rerank {
 
-// How a ranker's raw scores may be post-processed by front ends (the project's one score
-// rule): model logits may be passed through a sigmoid; BM25 and hosted-API scores never are.
-enum class ScoreKind { Logit, Passthrough };
 
 struct RankerInfo {
   std::string type;   // registry type, e.g. "bm25", "cross-encoder"
   std::string spec;   // the spec it was loaded from
   std::string model;  // a human-readable model name
-  ScoreKind score_kind = ScoreKind::Passthrough;
+  ScoreKind score_kind = ScoreKind::RankingScore;  // of its raw scores (rerank/score_rule.hpp)
   // Where a model runs; empty or 0 for rankers without a local model (BM25, hosted APIs).
   std::string device;            // the engine's one-line description (backend, ISA, threads)
   std::string precision;         // "fp32", "bf16", "int8"

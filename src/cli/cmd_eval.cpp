@@ -29,6 +29,7 @@ struct EvalArgs {
   std::string retriever = "bm25";
   std::size_t top_k = 100;
   std::vector<std::string> models;
+  std::vector<std::string> labels;  // --label: the i-th names the i-th --model
   std::string output;
   std::size_t max_queries = 0;
   std::string index;
@@ -71,10 +72,16 @@ void run_eval(const EvalArgs& args) {
 
   // Load every model before the long part starts, so a bad spec fails fast.
   const LoadOptions load_options = args.flags.to_load_options();
+  if (args.labels.size() > args.models.size()) {
+    throw CliError(kExitUsage, "--label names the --model of the same position: " + std::to_string(args.labels.size()) +
+                                   " labels for " + std::to_string(args.models.size()) + " models");
+  }
   std::vector<eval::RerankerSpec> rerankers;
-  for (const std::string& spec : args.models) {
+  for (std::size_t m = 0; m < args.models.size(); ++m) {
+    const std::string& spec = args.models[m];
     if (log) *log << "model: loading " << spec << "\n";
-    rerankers.push_back({spec, std::shared_ptr<const Ranker>(load_ranker(spec, load_options))});
+    rerankers.push_back({spec, std::shared_ptr<const Ranker>(load_ranker(spec, load_options)),
+                         m < args.labels.size() ? args.labels[m] : ""});
   }
 
   const std::filesystem::path index_dir =
@@ -148,6 +155,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--retriever", args->retriever, "First stage (bm25)")->capture_default_str();
   cmd->add_option("--top-k,-k", args->top_k, "Candidates retrieved and reranked per query")->capture_default_str();
   cmd->add_option("--model,-m", args->models, "Reranker spec (repeatable): bm25, a model folder, shape:NAME, ...");
+  cmd->add_option("--label", args->labels,
+                  "Report name of the --model in the same position (repeatable; default: the folder's name or the "
+                  "spec)");
   cmd->add_option("--output,-o", args->output, "Output folder (default: rerank-eval/<dataset>)");
   cmd->add_option("--max-queries", args->max_queries, "Evaluate only the first N judged queries (0 = all)");
   cmd->add_option("--index", args->index, "Index folder to use or build (default: a cache keyed by corpus and analyzer)");

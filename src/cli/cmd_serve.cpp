@@ -30,6 +30,7 @@ constexpr std::size_t kRankerWorkers = 8;
 
 struct ServeArgs {
   std::vector<std::string> models;
+  std::vector<std::string> served_model_names;  // NAME (the first model) or SPEC=NAME
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string api_key;
@@ -67,6 +68,24 @@ void raise_descriptor_limit(std::size_t connections) {
     limit.rlim_cur = want;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// --served-model-name values: NAME names the first (default) model, SPEC=NAME the model
+// loaded from SPEC. Usage error for a SPEC that no --model gave or an empty name.
+std::vector<std::vector<std::string>> served_names(const ServeArgs& args) {
+  std::vector<std::vector<std::string>> names(args.models.size());
+  for (const std::string& value : args.served_model_names) {
+    const auto eq = value.rfind('=');
+    const std::string spec = eq == std::string::npos ? args.models.front() : value.substr(0, eq);
+    const std::string name = eq == std::string::npos ? value : value.substr(eq + 1);
+    const auto it = std::find(args.models.begin(), args.models.end(), spec);
+    if (name.empty() || it == args.models.end()) {
+      throw CliError(kExitUsage, "--served-model-name " + value + ": give NAME (the first --model) or SPEC=NAME for "
+                                 "a SPEC given with --model");
+    }
+    names[static_cast<std::size_t>(it - args.models.begin())].push_back(name);
+  }
+  return names;
 }
 
 std::string read_key_file(const std::string& path) {
@@ -129,21 +148,26 @@ void run_serve(const ServeArgs& args) {
   scheduling.max_queue = args.max_queue;
   if (args.flags.max_length > 0) scheduling.max_pair_tokens = args.flags.max_length;
 
+  const std::vector<std::vector<std::string>> aliases = served_names(args);
   std::vector<serve::ServedModel> served;
-  for (const std::string& spec : args.models) {
+  for (std::size_t m = 0; m < args.models.size(); ++m) {
+    const std::string& spec = args.models[m];
     std::shared_ptr<const Ranker> ranker = load_ranker(spec, load_options);
     // A model's requests are merged into shared forward passes that use every core: one
     // worker feeds it. Rankers without a model (hosted APIs, BM25) do not batch and mostly
     // wait on the network: several requests run at once.
     const bool runs_a_model = runtime::served_runtime(*ranker) != nullptr;
     scheduling.workers = args.workers > 0 ? args.workers : runs_a_model ? kModelWorkers : kRankerWorkers;
-    served.push_back({spec, std::make_shared<runtime::BatchScheduler>(ranker, scheduling)});
+    served.push_back({spec, std::make_shared<runtime::BatchScheduler>(ranker, scheduling), aliases[m]});
   }
   serve::Server server(serve::ModelTable(std::move(served)), options);
   const int port = server.bind();
   std::cout << "rerank serve: listening on http://" << args.host << ":" << port << " (" << server.http_threads()
             << " handler threads; models:";
-  for (const auto& m : server.models().models()) std::cout << " " << m.name;
+  for (const auto& m : server.models().models()) {
+    std::cout << " " << m.name;
+    for (const std::string& alias : m.aliases) std::cout << " (as " << alias << ")";
+  }
   std::cout << ")" << std::endl;
 
   std::atomic<bool> stopped{false};
@@ -177,6 +201,9 @@ void run_serve(const ServeArgs& args) {
 void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve reranking over HTTP (Cohere, Jina, TEI, Mixedbread APIs)");
+  cmd->add_option("--served-model-name", args->served_model_names,
+                  "Another name clients may send as `model`: NAME for the first --model, SPEC=NAME for another "
+                  "(repeatable)");
   cmd->add_option("--model,-m", args->models, "Model spec to load (repeatable; the first is the default)")
       ->required();
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();

@@ -55,8 +55,8 @@ void require_activation_name(const std::string& activation) {
 }
 
 double apply_activation(const std::string& activation, ScoreKind kind, double raw_score) {
-  if (activation == "none" || kind != ScoreKind::Logit) return raw_score;
-  if (activation == "sigmoid") return 1.0 / (1.0 + std::exp(-raw_score));
+  if (activation == "none") return raw_score;
+  if (activation == "sigmoid") return shown_score(kind, raw_score, /*raw_requested=*/false);
   throw Error(ErrorCode::InvalidArgument, "unknown activation '" + activation + "' (use none or sigmoid)");
 }
 

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "rerank/error.hpp"
+#include "rerank/score_rule.hpp"
 
 namespace rerank {
 
@@ -15,15 +16,7 @@ RankedResults RankedResults::from_scores(std::vector<Document> documents,
                 "ranker returned " + std::to_string(scores.size()) + " scores for " +
                     std::to_string(documents.size()) + " documents");
   }
-  std::vector<std::size_t> order(documents.size());
-  std::iota(order.begin(), order.end(), 0);
-  // NaN compares false with everything, which would break strict weak ordering: rank it last.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const bool a_nan = std::isnan(scores[a]);
-    const bool b_nan = std::isnan(scores[b]);
-    if (a_nan || b_nan) return !a_nan && b_nan;
-    return scores[a] > scores[b];
-  });
+  const std::vector<std::size_t> order = ranking_order(scores);
   RankedResults out;
   out.results_.reserve(documents.size());
   for (std::size_t pos = 0; pos < order.size(); ++pos) {

@@ -115,7 +115,7 @@ std::unique_ptr<Ranker> make_bm25_ranker(const ModelSource& source, const LoadOp
   info.type = "bm25";
   info.spec = source.spec;
   info.model = "bm25";
-  info.score_kind = ScoreKind::Passthrough;
+  info.score_kind = ScoreKind::Bm25;
   return std::make_unique<Bm25Ranker>(std::move(info), params, std::move(corpus_stats));
 }
 

@@ -43,10 +43,10 @@ T5Ranker::T5Ranker(RankerInfo info, std::unique_ptr<text::Tokenizer> tokenizer,
     info_.score_kind = ScoreKind::Logit;  // its sigmoid is P(true)
   } else if (rule == "logprob") {
     rule_ = ScoreRule::LogProb;
-    info_.score_kind = ScoreKind::Passthrough;
+    info_.score_kind = ScoreKind::LogProbability;
   } else if (rule == "logit") {
     rule_ = ScoreRule::Logit;
-    info_.score_kind = ScoreKind::Passthrough;
+    info_.score_kind = ScoreKind::RankingScore;
   } else {
     throw Error(ErrorCode::InvalidArgument, "--param score must be difference, logprob or logit, not '" + rule + "'");
   }

@@ -14,6 +14,7 @@ namespace rerank::serve {
 struct ServedModel {
   std::string name;  // what clients send as `model` (the spec it was loaded from)
   std::shared_ptr<runtime::BatchScheduler> scheduler;
+  std::vector<std::string> aliases;  // --served-model-name: more names it answers to
 };
 
 class ModelTable {
@@ -21,10 +22,11 @@ class ModelTable {
   // The first model is the default. Throws Error(InvalidArgument) when empty.
   explicit ModelTable(std::vector<ServedModel> models);
 
-  // Empty: the default model. A loaded model's name, spec or model id: that model. A hosted
-  // vendor's model name (rerank-v3.5, jina-reranker-*, mxbai-rerank-*, BAAI/bge-reranker-*,
-  // ...; see is_vendor_model_name): the default model, so clients with a hard-coded model
-  // work unchanged. Anything else: Error(NotFound) listing the loaded models.
+  // Empty: the default model. A loaded model's name, spec, model id or alias: that model. The
+  // name of a hosted API's model that its SDK sends by default (is_hosted_api_model_name):
+  // the default model, since the server stands in for that API. Anything else, an open-weight
+  // Hub id (org/name) above all, names specific weights: Error(NotFound) listing the loaded
+  // names, never another model's answer.
   const ServedModel& resolve(std::string_view requested) const;
 
   const std::vector<ServedModel>& models() const { return models_; }
@@ -33,7 +35,9 @@ class ModelTable {
   std::vector<ServedModel> models_;
 };
 
-// Names hosted rerank APIs and model hubs use for rerankers.
-bool is_vendor_model_name(std::string_view name);
+// Names of hosted rerank APIs' models: Cohere and Voyage rerank-*, Jina's hosted
+// jina-reranker-* / jina-colbert-*, Mixedbread's API names (mixedbread-ai/mxbai-rerank-*,
+// mxbai-rerank-*), Pinecone's pinecone-rerank-* and cohere-rerank-*. Case-insensitive.
+bool is_hosted_api_model_name(std::string_view name);
 
 }  // namespace rerank::serve

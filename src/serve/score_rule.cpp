@@ -7,6 +7,7 @@
 #include <random>
 
 #include "rerank/error.hpp"
+#include "rerank/score_rule.hpp"
 
 namespace rerank::serve {
 
@@ -31,16 +32,12 @@ RerankOutcome make_outcome(const RerankCall& call, const Scores& scores, ScoreKi
   out.id = new_request_id();
   out.model = std::move(model_name);
   out.tokens = reported_tokens(scores.usage, estimated_tokens);
-  const bool sigmoid = kind == ScoreKind::Logit && !raw_scores && !call.raw_scores;
   out.scores.reserve(scores.values.size());
   for (const double raw : scores.values) {
     if (!std::isfinite(raw)) throw Error(ErrorCode::Backend, "the ranker produced a non-finite score");
-    out.scores.push_back(sigmoid ? 1.0 / (1.0 + std::exp(-raw)) : raw);
+    out.scores.push_back(shown_score(kind, raw, raw_scores || call.raw_scores));
   }
-  out.order.resize(out.scores.size());
-  std::iota(out.order.begin(), out.order.end(), std::size_t{0});
-  std::stable_sort(out.order.begin(), out.order.end(),
-                   [&](std::size_t a, std::size_t b) { return out.scores[a] > out.scores[b]; });
+  out.order = ranking_order(out.scores);
   if (call.top_n && *call.top_n < out.order.size()) out.order.resize(*call.top_n);
   return out;
 }

@@ -1,6 +1,6 @@
-// The project's one score rule, applied once for every dialect: model logits go through a
-// sigmoid unless raw scores were asked for (raw_scores:true or --raw-scores); BM25 and API
-// scores are passed through unchanged. Then sort (ties keep input order) and cut to top_n.
+// A rerank response's scores, for every dialect: the one score rule (rerank/score_rule.hpp:
+// sigmoid of logits unless raw_scores:true or --raw-scores; other kinds unchanged; ranked
+// with ties in input order), cut to top_n.
 #pragma once
 
 #include <string>

@@ -95,7 +95,8 @@ struct Server::Impl {
             {"created", 0},
             {"type", info.type},
             {"model", info.model},
-            {"score_kind", info.score_kind == ScoreKind::Logit ? "logit" : "passthrough"},
+            {"score_kind", score_kind_name(info.score_kind)},
+            {"aliases", m.aliases},
             {"workers", m.scheduler->options().workers}};
   }
 

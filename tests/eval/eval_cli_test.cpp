@@ -68,12 +68,13 @@ TEST(EvalCli, TinyCollectionWithBm25Reranker) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["systems"].size(), 2u);
-  EXPECT_EQ(j["systems"][0]["name"], "bm25");
+  EXPECT_EQ(j["systems"][0]["name"], "bm25-first-stage");
   EXPECT_EQ(j["systems"][1]["name"], "bm25");
-  EXPECT_EQ(j["systems"][1]["slug"], "bm25-2");
+  EXPECT_EQ(j["systems"][1]["slug"], "bm25");
   EXPECT_DOUBLE_EQ(j["systems"][0]["metrics"]["ndcg_cut_10"].get<double>(), 1.0);
   EXPECT_EQ(j["dataset"]["queries"], 2);
-  for (const char* f : {"metrics.json", "report.html", "runs/bm25.run", "runs/bm25-2.run", "per_query/bm25.tsv"}) {
+  for (const char* f : {"metrics.json", "report.html", "runs/bm25-first-stage.run", "runs/bm25.run",
+                        "per_query/bm25-first-stage.tsv", "per_query/bm25.tsv"}) {
     EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
   }
   EXPECT_NE(r.err.find("eval: 2/2 queries"), std::string::npos) << r.err;
@@ -185,6 +186,31 @@ TEST(EvalCli, ScifactTwentyQueriesWithBertCrossEncoder) {
 
 // A Qwen3-Reranker (the reduced fixture, its yes token named through the llm-scoped param)
 // beside a BM25 reranker: every pair scored, metrics and latency reported.
+// `-m bm25 -m bm25 -m DIR`: three distinct short labels beside the first stage (a folder
+// by its name, a repeated spec numbered), and --label overrides.
+TEST(EvalCli, EverySystemHasAShortUniqueLabel) {
+  RERANK_REQUIRE_SHARED(model, "reference/bert-ce");
+  TempDir dir;
+  rerank::testing::write_tiny_collection(dir.path());
+  const std::string collection = "eval --corpus " + (dir / "corpus.jsonl").string() + " --queries " +
+                                 (dir / "queries.jsonl").string() + " --qrels " + (dir / "qrels.tsv").string() +
+                                 " --format json --index " + (dir / "idx").string();
+  auto names_of = [&](const std::string& extra, const std::string& out) {
+    const auto r = run_cached_cli(collection + " --output " + (dir / out).string() + " " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> names;
+    if (r.exit_code != 0) return names;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& s : j["systems"]) names.push_back(s["name"]);
+    return names;
+  };
+  EXPECT_EQ(names_of("-m bm25 -m bm25 -m " + model.string() + "/", "a"),
+            (std::vector<std::string>{"bm25-first-stage", "bm25", "bm25-2", "bert-ce"}));
+  EXPECT_EQ(names_of("-m bm25 -m " + model.string() + " --label lexical --label minilm", "b"),
+            (std::vector<std::string>{"bm25-first-stage", "lexical", "minilm"}));
+  EXPECT_EQ(run_cached_cli(collection + " -m bm25 --label a --label b").exit_code, 2);
+}
+
 TEST(EvalCli, ScifactWithBm25AndQwen3Reranker) {
   RERANK_REQUIRE_SHARED(dataset, "datasets/scifact");
   RERANK_REQUIRE_SHARED(model, "reference/qwen3-pointwise");

@@ -100,7 +100,7 @@ TEST(EvalRunner, RerankersReorderFirstStageCandidates) {
   ASSERT_EQ(systems.size(), 2u);
   const SystemRun& bm25 = systems[0];
   EXPECT_TRUE(bm25.first_stage);
-  EXPECT_EQ(bm25.name, "bm25");
+  EXPECT_EQ(bm25.name, "bm25-first-stage");
   // q1 "apple": d2 (tf 3) above d1.
   ASSERT_EQ(bm25.run.at("q1").size(), 2u);
   EXPECT_EQ(bm25.run.at("q1")[0].docid, "d2");
@@ -187,7 +187,7 @@ TEST(EvalReport, MetricsFromTrecEvalAndOutputs) {
   ASSERT_EQ(files.run_files.size(), 2u);
   const std::string run = rerank::testing::read_file(out / "runs" / "table_x_y.run");
   EXPECT_EQ(run.rfind("q1 Q0 d1 1 ", 0), 0u) << run;
-  const std::string pq = rerank::testing::read_file(out / "per_query" / "bm25.tsv");
+  const std::string pq = rerank::testing::read_file(out / "per_query" / "bm25-first-stage.tsv");
   const std::string header = pq.substr(0, pq.find('\n'));
   EXPECT_EQ(header.rfind("qid\t", 0), 0u) << pq;
   EXPECT_NE(header.find("\tndcg_cut_10"), std::string::npos) << header;

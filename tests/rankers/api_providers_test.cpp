@@ -29,7 +29,7 @@ TEST_P(ApiProviders, ScoresComeBackInInputOrderWithUsage) {
   LoadOptions options = fake_options(server, {}, self_hosted ? "" : "test-secret-key");
   auto ranker = load(c.spec, options);
   EXPECT_EQ(ranker->info().type, c.dialect);
-  EXPECT_EQ(ranker->info().score_kind, ScoreKind::Passthrough);
+  EXPECT_EQ(ranker->info().score_kind, ScoreKind::ApiRelevance);
 
   const auto docs = numbered_documents(7, "passage about topic ");
   Scores scores = ranker->score_documents("which topic?", docs);

@@ -92,7 +92,7 @@ TEST(Bm25Ranker, RanksAndReportsProvenance) {
   EXPECT_EQ(ranked.ranker, "bm25");
   EXPECT_EQ(ranked[0].document.id, "d1");
   EXPECT_EQ(ranked[2].document.id, "d0");
-  EXPECT_EQ(r->info().score_kind, ScoreKind::Passthrough);
+  EXPECT_EQ(r->info().score_kind, ScoreKind::Bm25);
   EXPECT_DOUBLE_EQ(r->score("dog", Document{"x", "dog", nlohmann::json::object()}),
                    r->score_documents("dog", docs({"dog"})).values[0]);
 }

@@ -146,7 +146,9 @@ TEST_F(Endpoints, NullOptionalFieldsUnknownFieldsObjectsAndRankFields) {
 
 TEST_F(Endpoints, ModelSelectionAndVendorAliases) {
   // The default (first) model is the word-count ranker: sigmoid scores in (0, 1).
-  for (const char* model : {"", "rerank-english-v3.0", "jina-reranker-v2-base-multilingual", "BAAI/bge-reranker-base"}) {
+  // Hosted APIs' default names stand for the default model (the server stands in for the API).
+  for (const char* model : {"", "rerank-english-v3.0", "rerank-v3.5", "rerank-2", "jina-reranker-v2-base-multilingual",
+                            "mixedbread-ai/mxbai-rerank-large-v1"}) {
     json body = {{"query", "red fox"}, {"documents", kDocs}};
     if (*model) body["model"] = model;
     auto res = post("/v1/rerank", body);
@@ -156,6 +158,15 @@ TEST_F(Endpoints, ModelSelectionAndVendorAliases) {
   auto res = post("/v1/rerank", {{"model", "bm25"}, {"query", "red fox"}, {"documents", kDocs}});
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(parse(res->body)["model"], "bm25");
+  // An open-weight Hub id names specific weights: never answered by another model.
+  for (const char* model : {"BAAI/bge-reranker-v2-m3", "cross-encoder/ms-marco-MiniLM-L6-v2", "my-model"}) {
+    for (const char* route : {"/v1/rerank", "/v2/rerank"}) {
+      res = post(route, {{"model", model}, {"query", "red fox"}, {"documents", kDocs}});
+      EXPECT_EQ(res->status, 404) << model << " " << route << " " << res->body;
+      EXPECT_NE(res->body.find("word-count"), std::string::npos) << res->body;  // lists what is loaded
+      EXPECT_NE(res->body.find("bm25"), std::string::npos) << res->body;
+    }
+  }
 }
 
 TEST_F(Endpoints, EmptyDocumentListIsAnEmptyResult) {
@@ -216,7 +227,7 @@ TEST_F(Endpoints, MetricsArePrometheusText) {
   EXPECT_NE(m.find("rerank_batch_tokens_count{model=\"word-count\"} 1"), std::string::npos);
 }
 
-TEST(ServeScores, RawScoresFlagAndPassthroughRankers) {
+TEST(ServeScores, RawScoresFlagAndBm25Rankers) {
   // --raw-scores: logits come back unchanged in every dialect.
   ServerOptions raw;
   raw.raw_scores = true;
@@ -225,8 +236,8 @@ TEST(ServeScores, RawScoresFlagAndPassthroughRankers) {
   auto res = c.Post("/v2/rerank", json{{"query", "red fox"}, {"documents", kDocs}}.dump(), "application/json");
   ASSERT_EQ(res->status, 200);
   EXPECT_DOUBLE_EQ(parse(res->body)["results"][0]["relevance_score"].get<double>(), 1.0);
-  // A Passthrough ranker (BM25, APIs) is never put through the sigmoid.
-  auto pass = start_server({{"p", std::make_shared<WordCountRanker>(std::chrono::milliseconds(0), ScoreKind::Passthrough)}});
+  // A BM25 (or API) ranker is never put through the sigmoid.
+  auto pass = start_server({{"p", std::make_shared<WordCountRanker>(std::chrono::milliseconds(0), ScoreKind::Bm25)}});
   auto c2 = pass->client();
   res = c2.Post("/v1/rerank", json{{"query", "red fox"}, {"documents", kDocs}}.dump(), "application/json");
   ASSERT_EQ(res->status, 200);

@@ -35,7 +35,7 @@ json respond(const std::string& route, const std::string& body, RerankCall* pars
   RerankCall call = parse_rerank_request(route, body);
   Scores scores;
   for (std::size_t i = 0; i < call.documents.size(); ++i) scores.values.push_back(static_cast<double>(i + 1) / 10);
-  const RerankOutcome outcome = make_outcome(call, scores, ScoreKind::Passthrough, false, 7, "bm25");
+  const RerankOutcome outcome = make_outcome(call, scores, ScoreKind::Bm25, false, 7, "bm25");
   if (parsed) *parsed = call;
   switch (call.dialect) {
     case Dialect::CohereV2: return render_cohere_v2(call, outcome);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <numeric>
 
@@ -30,13 +31,7 @@ struct Candidates {
 // Orders candidates by the reranker's scores (descending); ties keep first-stage order.
 // NaN scores sort last.
 std::vector<trec_eval::RunEntry> rerank_order(const Candidates& c, const std::vector<double>& scores) {
-  std::vector<std::size_t> order(c.docs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const bool na = std::isnan(scores[a]), nb = std::isnan(scores[b]);
-    if (na != nb) return nb;
-    return !na && scores[a] > scores[b];
-  });
+  const std::vector<std::size_t> order = ranking_order(scores);
   std::vector<trec_eval::RunEntry> out;
   out.reserve(order.size());
   for (std::size_t i : order) out.push_back({c.docs[i].id, scores[i]});
@@ -130,16 +125,39 @@ std::vector<Topic> topics_to_evaluate(const Dataset& dataset, std::size_t max_qu
   return topics;
 }
 
+std::vector<std::string> system_names(const std::vector<RerankerSpec>& rerankers) {
+  std::vector<std::string> names = {"bm25-first-stage"};
+  for (const RerankerSpec& r : rerankers) {
+    std::string name = r.label;
+    if (name.empty()) {
+      std::error_code ec;
+      std::filesystem::path path(r.spec);
+      if (std::filesystem::is_directory(path, ec)) {
+        if (!path.has_filename()) path = path.parent_path();  // "DIR/"
+        name = path.filename().string();
+      }
+      if (name.empty()) name = r.spec;
+    }
+    const std::string base = name;
+    for (int n = 2; std::find(names.begin(), names.end(), name) != names.end(); ++n) {
+      name = base + "-" + std::to_string(n);
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
 std::vector<SystemRun> run_systems(const std::vector<Topic>& topics, const Bm25Searcher& searcher,
                                    const std::vector<RerankerSpec>& rerankers, const RunnerOptions& options) {
   if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be at least 1");
   std::vector<SystemRun> systems(1 + rerankers.size());
-  systems[0].name = "bm25";
+  const std::vector<std::string> names = system_names(rerankers);
+  systems[0].name = names[0];
   systems[0].model = "xapian-bm25";
   systems[0].type = "first-stage";
   systems[0].first_stage = true;
   for (std::size_t i = 0; i < rerankers.size(); ++i) {
-    systems[i + 1].name = rerankers[i].spec;
+    systems[i + 1].name = names[i + 1];
     systems[i + 1].model = rerankers[i].ranker->info().model;
     systems[i + 1].type = rerankers[i].ranker->info().type;
   }

@@ -19,7 +19,7 @@ namespace rerank::eval {
 
 // One system under evaluation: the first stage itself, or a reranker of its candidates.
 struct SystemRun {
-  std::string name;          // "bm25" for the first stage, else the model spec
+  std::string name;          // unique in the report (system_names)
   std::string model;         // RankerInfo::model (or "xapian-bm25")
   std::string type;          // RankerInfo::type (or "first-stage")
   bool first_stage = false;
@@ -32,7 +32,13 @@ struct SystemRun {
 struct RerankerSpec {
   std::string spec;                // as given with --model
   std::shared_ptr<const Ranker> ranker;
+  std::string label;               // --label; empty: derived from the spec (system_names)
 };
+
+// The systems' names in the report, first stage first: "bm25-first-stage", then each
+// reranker's label, else its folder's basename (a local checkpoint), else its spec (bm25,
+// org/name, shape:NAME); a name already taken gets "-2", "-3", ... so every name is unique.
+std::vector<std::string> system_names(const std::vector<RerankerSpec>& rerankers);
 
 struct RunnerOptions {
   std::size_t top_k = 100;         // candidates retrieved and reranked per query

@@ -223,7 +223,7 @@ std::unique_ptr<Ranker> make_api_ranker(const ModelSource& source, const LoadOpt
   info.type = source.type;
   info.spec = source.spec;
   info.model = settings.model.empty() ? url_origin(settings.url) : settings.model;
-  info.score_kind = ScoreKind::Passthrough;
+  info.score_kind = ScoreKind::ApiRelevance;
   return std::make_unique<ApiRanker>(std::move(info), std::move(dialect), std::move(settings));
 }
 

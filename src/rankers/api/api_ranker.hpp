@@ -1,7 +1,7 @@
 // A Ranker backed by a hosted reranking API (or a self-hosted server speaking one):
 // client-side truncation, splitting into the provider's limits, a rate limiter, retries
 // with backoff honouring Retry-After, a circuit breaker, and validation of every
-// response. Scores pass through unchanged (ScoreKind::Passthrough); provider-reported
+// response. Scores pass through unchanged (ScoreKind::ApiRelevance); provider-reported
 // usage is summed into Scores::usage.
 #pragma once
 
