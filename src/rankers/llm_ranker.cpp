@@ -80,17 +80,9 @@ PreparedRequest LlmRanker::prepare(std::string_view query, std::span<const std::
   PreparedRequest out;
   out.sequences.reserve(documents.size());
   for (std::size_t d = 0; d < documents.size(); ++d) {
-    std::string_view document = documents[d];
     std::string cut;
-    if (options.max_tokens_per_doc) {
-      // The document's own budget (Cohere's max_tokens_per_doc): its text up to the end of
-      // its Nth token, before it goes into the prompt.
-      const text::Encoding doc = tokenizer_->encode_raw(document);
-      if (doc.size() > *options.max_tokens_per_doc && *options.max_tokens_per_doc > 0 && !doc.offsets.empty()) {
-        cut = std::string(document.substr(0, doc.offsets[*options.max_tokens_per_doc - 1].second));
-        document = cut;
-      }
-    }
+    const std::string_view document =
+        document_within_tokens(*tokenizer_, documents[d], options.max_tokens_per_doc, cut);
     text::Encoding body = tokenizer_->encode_raw(
         fill_template(recipe_.body, {{"instruction", instruction}, {"query", query}, {"document", document}}));
     PreparedSequence seq;

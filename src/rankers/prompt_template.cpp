@@ -23,6 +23,16 @@ std::string fill_template(std::string_view tmpl, const std::vector<TemplateField
   return out;
 }
 
+std::string_view document_within_tokens(const text::Tokenizer& tokenizer, std::string_view document,
+                                        std::optional<std::size_t> max_tokens, std::string& storage) {
+  if (!max_tokens) return document;
+  if (*max_tokens == 0) return {};
+  const text::Encoding doc = tokenizer.encode_raw(document);
+  if (doc.size() <= *max_tokens || doc.offsets.size() < *max_tokens) return document;
+  storage = std::string(document.substr(0, doc.offsets[*max_tokens - 1].second));
+  return storage;
+}
+
 bool template_has(std::string_view tmpl, std::string_view name) {
   return tmpl.find("{" + std::string(name) + "}") != std::string_view::npos;
 }

@@ -70,15 +70,9 @@ PreparedRequest T5Ranker::prepare(std::string_view query, std::span<const std::s
   PreparedRequest out;
   out.sequences.reserve(documents.size());
   for (std::size_t d = 0; d < documents.size(); ++d) {
-    std::string_view document = documents[d];
     std::string cut;
-    if (options.max_tokens_per_doc) {
-      text::Encoding doc = tokenizer_->encode_raw(document);
-      if (doc.size() > *options.max_tokens_per_doc && !doc.offsets.empty()) {
-        cut = std::string(document.substr(0, doc.offsets[*options.max_tokens_per_doc - 1].second));
-        document = cut;
-      }
-    }
+    const std::string_view document =
+        document_within_tokens(*tokenizer_, documents[d], options.max_tokens_per_doc, cut);
     text::Encoding raw = tokenizer_->encode_raw(fill_template(template_, {{"query", query}, {"document", document}}));
     const std::size_t full = raw.size() + specials;
     PreparedSequence seq;

@@ -113,6 +113,28 @@ TEST(LlmRanker, LongBodiesAreCutFromTheRightBeforeTheSuffix) {
   EXPECT_EQ(q.sequences[0].input_ids, concat({prefix, cut, suffix}));
 }
 
+// A request's max_tokens_per_doc cuts the document to its first N tokens before it goes into
+// the prompt (0: an empty document), not the prompt.
+TEST(LlmRanker, MaxTokensPerDocCutsTheDocumentNotThePrompt) {
+  RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
+  const auto tk = text::Tokenizer::from_directory(dir);
+  const auto ranker = make(dir, {{"yes_token", kYes}});
+  const std::string doc = "alpha beta gamma delta epsilon";
+  const text::Encoding e = tk->encode_raw(doc);
+  ASSERT_GT(e.size(), 3u);
+  const std::string first_three = doc.substr(0, e.offsets[2].second);
+  const std::vector<std::string_view> views = {doc};
+  for (const auto& [budget, kept] : {std::pair<std::size_t, std::string>{3, first_three}, {0, ""}, {1000, doc}}) {
+    ScoreOptions options;
+    options.max_tokens_per_doc = budget;
+    const PreparedRequest p = ranker->prepare("q", views, options);
+    EXPECT_EQ(p.sequences[0].input_ids, concat({tk->encode_raw(kPrefix).ids,
+                                                tk->encode_raw(body(kDefaultInstruction, "q", kept)).ids,
+                                                tk->encode_raw(kSuffix).ids}))
+        << "budget " << budget;
+  }
+}
+
 TEST(LlmRanker, MtebRecipeRendersTheChatTemplateThenTheSuffix) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
   const auto tk = text::Tokenizer::from_directory(dir);
