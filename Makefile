@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build deps configure clean fuzz-smoke test-sanitize
+.PHONY: demo test build deps configure clean fuzz-smoke test-sanitize python
 
 deps:
 	@scripts/install-deps
@@ -25,6 +25,10 @@ demo: build
 # (CI) turns every skip for missing ../shared data or tools into a failure (README, Testing).
 test: build
 	tests/run_ctest.sh $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The Python package as an importable build tree: PYTHONPATH=$(BUILD_DIR)/python (docs/python.md).
+python: build
+	cmake --build $(BUILD_DIR) --target rerank_python_package
 
 clean:
 	rm -rf $(BUILD_DIR)
