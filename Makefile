@@ -67,7 +67,7 @@ MODEL_CONFIG_SRCS := src/models/encoder_config.cpp src/models/modernbert_config.
   src/models/qwen3_config.cpp src/models/config_json.cpp src/models/checkpoint.cpp
 fuzz-smoke: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF \
+	  -DRERANK_BUILD_TESTS=OFF -DRERANK_BUILD_BENCH=OFF -DRERANK_CUDA=OFF -DRERANK_PYTHON=OFF \
 	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DCMAKE_C_FLAGS="$(FUZZ_FLAGS)" >/dev/null
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target rerank_io rerank_text
 	for t in $(FUZZ_LIB_TARGETS); do $(FUZZ_LINK) fuzz/$$t.cpp -o $(FUZZ_BUILD_DIR)/$$t $(FUZZ_LIBS) || exit 1; done
