@@ -6,6 +6,8 @@ it resolves exactly as ``rerank rank -m NAME`` does. Scores are raw, as reranker
 them (a cross-encoder's logit; see docs/scores.md).
 """
 
+import asyncio
+import functools
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from rerank import _rerank
@@ -93,6 +95,14 @@ class Reranker:
         order = _rerank.ranking_order(raw)
         results = [Result(documents[i], raw[i], position + 1) for position, i in enumerate(order)]
         return RankedResults(results, query=query, has_scores=True)
+
+    async def rank_async(self, query: str, docs: Union[str, Document, Sequence[Union[str, Document]]],
+                         doc_ids: Optional[Sequence[Union[str, int]]] = None,
+                         metadata: Optional[Sequence[Dict[str, Any]]] = None) -> RankedResults:
+        """rank() on the event loop's executor: the engine runs with the GIL released, so the loop
+        (and other rank_async calls, which the runtime merges) keep going meanwhile."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self.rank, query, docs, doc_ids, metadata))
 
     def score(self, query: str, doc: Union[str, Document]) -> float:
         text = doc.text if isinstance(doc, Document) else doc
