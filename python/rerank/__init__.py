@@ -26,9 +26,10 @@ from rerank._rerank import (  # noqa: F401  (re-exported)
 from rerank.results import Document, RankedResults, Result  # noqa: F401
 from rerank.reranker import Reranker  # noqa: F401
 from rerank.cross_encoder import CrossEncoder  # noqa: F401
+from rerank.client import Client  # noqa: F401
 
 __all__ = [
-    "Reranker", "CrossEncoder", "Document", "Result", "RankedResults",
+    "Reranker", "CrossEncoder", "Client", "Document", "Result", "RankedResults",
     "RerankError", "InputError", "NotFoundError", "NotSupportedError", "ModelError", "NetworkError",
     "UnauthorizedError", "OverloadedError", "TimeoutError", "BackendError",
 ]
