@@ -3,45 +3,34 @@
 #include <nlohmann/json.hpp>
 
 #include "models/checkpoint.hpp"
+#include "models/config_json.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
 
 namespace {
 
-[[noreturn]] void config_error(const std::string& where, const std::string& what) {
-  throw Error(ErrorCode::ModelFormat, where + ": " + what);
-}
+namespace cj = config_json;
 
-std::int64_t get_int(const nlohmann::json& c, const std::string& key, const std::string& where, bool required,
+// BERT-family sizes: at least `min_value`, at most 2^40 (an absurd size is a corrupt config).
+std::int64_t get_int(const nlohmann::json& c, const char* key, const std::string& where, bool required,
                      std::int64_t fallback, std::int64_t min_value) {
-  if (!c.contains(key) || c[key].is_null()) {
-    if (required) config_error(where, "config.json lacks the required key '" + key + "'");
-    return fallback;
-  }
-  if (!c[key].is_number_integer()) config_error(where, "config.json key '" + key + "' must be an integer");
-  const auto v = c[key].get<std::int64_t>();
-  if (v < min_value) {
-    config_error(where, "config.json key '" + key + "' is " + std::to_string(v) + ", expected at least " +
-                            std::to_string(min_value));
-  }
-  return v;
+  return cj::integer(c, key, where, required, fallback, min_value, std::int64_t{1} << 40);
 }
 
 }  // namespace
 
 EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& where) {
-  if (!c.is_object()) config_error(where, "config.json is not a JSON object");
+  if (!c.is_object()) cj::fail(where, "config.json is not a JSON object");
   EncoderConfig cfg;
   if (c.contains("architectures") && c["architectures"].is_array() && !c["architectures"].empty() &&
       c["architectures"][0].is_string()) {
     cfg.architecture = c["architectures"][0].get<std::string>();
   }
   if (!c.contains("model_type") || !c["model_type"].is_string()) {
-    config_error(where, "config.json lacks the required key 'model_type'");
+    cj::fail(where, "config.json lacks the required key 'model_type'");
   }
   cfg.model_type = c["model_type"].get<std::string>();
-  constexpr std::int64_t kBig = std::int64_t{1} << 40;
   cfg.vocab_size = get_int(c, "vocab_size", where, true, 0, 1);
   cfg.hidden_size = get_int(c, "hidden_size", where, true, 0, 1);
   cfg.num_hidden_layers = get_int(c, "num_hidden_layers", where, true, 0, 1);
@@ -51,17 +40,13 @@ EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& w
   cfg.type_vocab_size = get_int(c, "type_vocab_size", where, false, 2, 0);
   cfg.pad_token_id = get_int(c, "pad_token_id", where, false, 0, 0);
   cfg.embedding_size = get_int(c, "embedding_size", where, false, cfg.hidden_size, 1);
-  for (auto v : {cfg.vocab_size, cfg.hidden_size, cfg.num_hidden_layers, cfg.intermediate_size,
-                 cfg.max_position_embeddings, cfg.embedding_size}) {
-    if (v > kBig) config_error(where, "config.json has an absurd size (" + std::to_string(v) + ")");
-  }
   if (cfg.hidden_size % cfg.num_attention_heads != 0) {
-    config_error(where, "hidden_size " + std::to_string(cfg.hidden_size) + " is not a multiple of num_attention_heads " +
+    cj::fail(where, "hidden_size " + std::to_string(cfg.hidden_size) + " is not a multiple of num_attention_heads " +
                             std::to_string(cfg.num_attention_heads));
   }
   if (c.contains("layer_norm_eps") && !c["layer_norm_eps"].is_null()) {
     if (!c["layer_norm_eps"].is_number() || c["layer_norm_eps"].get<double>() < 0) {
-      config_error(where, "config.json key 'layer_norm_eps' must be a non-negative number");
+      cj::fail(where, "config.json key 'layer_norm_eps' must be a non-negative number");
     }
     cfg.layer_norm_eps = c["layer_norm_eps"].get<double>();
   }
@@ -80,7 +65,7 @@ EncoderConfig parse_encoder_config(const nlohmann::json& c, const std::string& w
                                              "' is not supported (only 'absolute')");
   }
   cfg.num_labels = num_labels_of(c);
-  if (cfg.num_labels == 0) config_error(where, "config.json declares zero labels (id2label is empty)");
+  if (cfg.num_labels == 0) cj::fail(where, "config.json declares zero labels (id2label is empty)");
   return cfg;
 }
 

@@ -70,10 +70,12 @@ std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& s
   return dev.make_linear(std::move(weight), std::move(b), out, in, precision, int8_scales);
 }
 
-std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, const std::vector<float>& head,
+std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, std::span<const float> head,
                                                             std::int64_t vocab, std::int64_t width,
                                                             const std::vector<std::int32_t>& rows) {
-  if (rows.empty()) return dev.make_linear(head, {}, vocab, width, engine::Precision::F32);
+  if (rows.empty()) {
+    return dev.make_linear(std::vector<float>(head.begin(), head.end()), {}, vocab, width, engine::Precision::F32);
+  }
   std::vector<float> selected;
   selected.reserve(rows.size() * static_cast<std::size_t>(width));
   for (const std::int32_t r : rows) {

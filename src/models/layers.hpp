@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ std::unique_ptr<engine::LinearWeights> load_stacked_linear(const WeightSource& s
 // A language-model head over `head` [vocab x width], always fp32 (rerankers subtract two of
 // its logits): every row, or only `rows` in their order (LoadSettings::vocabulary_rows).
 // Error(ModelFormat) naming a row outside the vocabulary.
-std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, const std::vector<float>& head,
+std::unique_ptr<engine::LinearWeights> make_vocabulary_head(const engine::Device& dev, std::span<const float> head,
                                                             std::int64_t vocab, std::int64_t width,
                                                             const std::vector<std::int32_t>& rows);
 

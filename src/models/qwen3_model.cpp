@@ -51,9 +51,11 @@ Qwen3Model::Qwen3Model(Qwen3Config config, const WeightSource& w, std::shared_pt
   // the reranker's score is a difference of two of its logits (recipes §0.1.6).
   if (config_.sequence_classification) {
     head_ = load_linear(w, dev, "score", config_.num_labels, h, engine::Precision::F32, false);
+  } else if (config_.tie_word_embeddings) {
+    head_ = make_vocabulary_head(dev, embed, config_.vocab_size, h, settings.vocabulary_rows);
   } else {
-    head_ = make_vocabulary_head(dev, config_.tie_word_embeddings ? embed : w.get("lm_head.weight", {config_.vocab_size, h}),
-                                 config_.vocab_size, h, settings.vocabulary_rows);
+    head_ = make_vocabulary_head(dev, w.get("lm_head.weight", {config_.vocab_size, h}), config_.vocab_size, h,
+                                 settings.vocabulary_rows);
   }
   embed_tokens_ = dev.upload(std::move(embed));
 

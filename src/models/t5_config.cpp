@@ -5,28 +5,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/config_json.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models {
 
 namespace {
 
-[[noreturn]] void config_error(const std::string& where, const std::string& what) {
-  throw Error(ErrorCode::ModelFormat, where + ": " + what);
-}
+namespace cj = config_json;
 
+// T5's sizes: at least `min_value` (1 unless said), at most 2^30.
 std::int64_t get_int(const nlohmann::json& c, const char* key, const std::string& where, bool required,
                      std::int64_t fallback, std::int64_t min_value = 1) {
-  if (!c.contains(key) || c[key].is_null()) {
-    if (required) config_error(where, std::string("config.json lacks the required key '") + key + "'");
-    return fallback;
-  }
-  if (!c[key].is_number_integer() || c[key].get<std::int64_t>() < min_value ||
-      c[key].get<std::int64_t>() > (1LL << 30)) {
-    config_error(where, std::string("config.json key '") + key + "' must be an integer of at least " +
-                            std::to_string(min_value));
-  }
-  return c[key].get<std::int64_t>();
+  return cj::integer(c, key, where, required, fallback, min_value, std::int64_t{1} << 30);
 }
 
 engine::Activation activation_named(const std::string& name, const std::string& where) {
@@ -40,14 +31,9 @@ engine::Activation activation_named(const std::string& name, const std::string& 
 }  // namespace
 
 T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
-  if (!c.is_object()) config_error(where, "config.json is not a JSON object");
+  if (!c.is_object()) cj::fail(where, "config.json is not a JSON object");
   T5Config cfg;
-  if (c.contains("architectures") && c["architectures"].is_array() && !c["architectures"].empty() &&
-      c["architectures"][0].is_string()) {
-    cfg.architecture = c["architectures"][0].get<std::string>();
-  } else if (c.contains("model_type") && c["model_type"].is_string()) {
-    cfg.architecture = c["model_type"].get<std::string>();
-  }
+  cfg.architecture = cj::architecture_name(c);
   cfg.vocab_size = get_int(c, "vocab_size", where, true, 0);
   cfg.d_model = get_int(c, "d_model", where, true, 0);
   cfg.d_kv = get_int(c, "d_kv", where, true, 0);
@@ -60,12 +46,7 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
   cfg.relative_attention_num_buckets = get_int(c, "relative_attention_num_buckets", where, false, 32, 4);
   cfg.relative_attention_max_distance = get_int(c, "relative_attention_max_distance", where, false, 128,
                                                 cfg.relative_attention_num_buckets / 2 + 1);
-  if (c.contains("layer_norm_epsilon") && !c["layer_norm_epsilon"].is_null()) {
-    if (!c["layer_norm_epsilon"].is_number() || c["layer_norm_epsilon"].get<double>() < 0) {
-      config_error(where, "config.json key 'layer_norm_epsilon' must be a non-negative number");
-    }
-    cfg.layer_norm_epsilon = c["layer_norm_epsilon"].get<double>();
-  }
+  cfg.layer_norm_epsilon = cj::number(c, "layer_norm_epsilon", where, cfg.layer_norm_epsilon, /*allow_zero=*/true);
   // 5.x writes dense_act_fn and is_gated_act; 4.x derives them from feed_forward_proj.
   const std::string proj =
       c.contains("feed_forward_proj") && c["feed_forward_proj"].is_string() ? c["feed_forward_proj"].get<std::string>()
@@ -76,10 +57,7 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
   if (c.contains("dense_act_fn") && c["dense_act_fn"].is_string()) act = c["dense_act_fn"].get<std::string>();
   if (c.contains("is_gated_act") && c["is_gated_act"].is_boolean()) cfg.gated = c["is_gated_act"].get<bool>();
   cfg.dense_act = activation_named(act, where);
-  if (c.contains("tie_word_embeddings") && !c["tie_word_embeddings"].is_null()) {
-    if (!c["tie_word_embeddings"].is_boolean()) config_error(where, "config.json key 'tie_word_embeddings' must be true or false");
-    cfg.tie_word_embeddings = c["tie_word_embeddings"].get<bool>();
-  }
+  cfg.tie_word_embeddings = cj::boolean(c, "tie_word_embeddings", where, cfg.tie_word_embeddings);
   cfg.scale_decoder_outputs = c.contains("scale_decoder_outputs") && c["scale_decoder_outputs"].is_boolean()
                                   ? c["scale_decoder_outputs"].get<bool>()
                                   : cfg.tie_word_embeddings;
@@ -87,7 +65,7 @@ T5Config parse_t5_config(const nlohmann::json& c, const std::string& where) {
       static_cast<std::int32_t>(get_int(c, "decoder_start_token_id", where, false,
                                         get_int(c, "pad_token_id", where, false, 0, 0), 0));
   if (cfg.decoder_start_token_id >= cfg.vocab_size) {
-    config_error(where, "decoder_start_token_id " + std::to_string(cfg.decoder_start_token_id) +
+    cj::fail(where, "decoder_start_token_id " + std::to_string(cfg.decoder_start_token_id) +
                             " is outside the vocabulary of " + std::to_string(cfg.vocab_size));
   }
   return cfg;

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "models/load_model.hpp"
-#include "rankers/shape_models.hpp"
+#include "rankers/model_files.hpp"
 #include "rerank/error.hpp"
 #include "text/truncation.hpp"
 
@@ -166,24 +166,10 @@ std::unique_ptr<ModelRanker> make_cross_encoder_ranker(const ModelSource& source
   info.spec = source.spec;
   info.score_kind = ScoreKind::Logit;
 
-  std::shared_ptr<const models::Model> model;
-  std::unique_ptr<text::Tokenizer> tokenizer;
-  if (is_shape_spec(source.model) && source.directory.empty()) {
-    model = load_shape_model(source.model, load, architectures);
-    tokenizer = text::Tokenizer::from_directory(shape_tokenizer_dir());
-    info.model = source.model + " (random weights)";
-  } else {
-    if (source.directory.empty()) {
-      throw Error(ErrorCode::Internal, "spec '" + source.spec + "' reached the cross-encoder without a checkpoint");
-    }
-    // The checkpoint as spec resolution read it; read here only when --type skipped detection.
-    const models::CheckpointInfo checkpoint =
-        source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory);
-    model = models::load_model(checkpoint, load, architectures);
-    tokenizer = text::Tokenizer::from_directory(source.directory);
-    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
-  }
-  return std::make_unique<CrossEncoderRanker>(std::move(info), std::move(tokenizer), std::move(model), ce);
+  const ModelFiles files(source, "cross-encoder");
+  info.model = files.display_name();
+  return std::make_unique<CrossEncoderRanker>(std::move(info), files.tokenizer(), files.load_model(load, architectures),
+                                              ce);
 }
 
 }  // namespace rerank

@@ -5,9 +5,9 @@
 #include "engine/types.hpp"
 #include "models/load_model.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
+#include "rankers/model_files.hpp"
 #include "rankers/prompt_template.hpp"
 #include "rankers/scoring_tokens.hpp"
-#include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank {
@@ -114,36 +114,23 @@ double LlmRanker::score(std::span<const float> outputs) const {
 
 std::unique_ptr<ModelRanker> make_llm_ranker(const ModelSource& source, const LoadOptions& options,
                                              const models::ArchitectureTable& architectures) {
-  const bool shape = is_shape_spec(source.model) && source.directory.empty();
-  if (!shape && source.directory.empty()) {
-    throw Error(ErrorCode::NotSupported, "the llm ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
-  }
-  const models::CheckpointInfo checkpoint =
-      shape ? models::checkpoint_from_config(shape_model_config(source.model), source.model, {})
-            : (source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory));
-  const LlmRecipe recipe = llm_recipe_from(options, architectures.require(checkpoint).family);
-  std::unique_ptr<text::Tokenizer> tokenizer =
-      text::Tokenizer::from_directory(shape ? shape_tokenizer_dir(source.model) : source.directory);
+  const ModelFiles files(source, "llm");
+  const LlmRecipe recipe = llm_recipe_from(options, architectures.require(files.checkpoint()).family);
+  std::unique_ptr<text::Tokenizer> tokenizer = files.tokenizer();
   // Only the yes and no rows of a causal LM's head are loaded; a classifier ignores them.
   models::ModelLoadOptions load = model_load_options(options);
   const std::optional<std::int32_t> yes = scoring_token_id(*tokenizer, recipe.yes_token);
   const std::optional<std::int32_t> no = scoring_token_id(*tokenizer, recipe.no_token);
   if (yes && no) load.vocabulary_rows = {*yes, *no};
-  RankerInfo info;
-  info.type = "llm";
-  info.spec = source.spec;
-  std::shared_ptr<const models::Model> model;
-  if (shape) {
-    info.model = source.model + " (random weights)";
-    model = load_shape_model(source.model, load, architectures);
-  } else {
-    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
-    model = models::load_model(checkpoint, load, architectures);
-  }
+  std::shared_ptr<const models::Model> model = files.load_model(load, architectures);
   if (model->traits().output != models::OutputKind::SequenceLogits) {
     if (!yes) missing_scoring_token("yes_token", recipe.yes_token);
     if (!no) missing_scoring_token("no_token", recipe.no_token);
   }
+  RankerInfo info;
+  info.type = "llm";
+  info.spec = source.spec;
+  info.model = files.display_name();
   return std::make_unique<LlmRanker>(std::move(info), std::move(tokenizer), std::move(model), recipe,
                                      options.max_length);
 }

@@ -151,10 +151,13 @@ fs::path shape_tokenizer_dir(std::string_view shape) {
               "executable); set RERANK_SHARED_DIR to the shared/ folder");
 }
 
+models::CheckpointInfo shape_checkpoint(std::string_view name) {
+  return models::checkpoint_from_config(shape_model_config(name), "shape:" + strip_prefix(name), {});
+}
+
 std::shared_ptr<const models::Model> load_shape_model(std::string_view name, const models::ModelLoadOptions& options,
                                                       const models::ArchitectureTable& architectures) {
-  const models::CheckpointInfo checkpoint =
-      models::checkpoint_from_config(shape_model_config(name), "shape:" + strip_prefix(name), {});
+  const models::CheckpointInfo checkpoint = shape_checkpoint(name);
   const models::RandomWeights weights(/*seed=*/0);
   models::LoadSettings settings;
   settings.precision = engine::parse_precision(options.precision);

@@ -34,6 +34,8 @@ nlohmann::json shape_model_config(std::string_view name);
 // Error(NotFound) saying where it looked.
 std::filesystem::path shape_tokenizer_dir(std::string_view shape = {});
 
+// The shape's config as a checkpoint without a folder (where = "shape:NAME").
+models::CheckpointInfo shape_checkpoint(std::string_view name);
 // The shape's model through the architecture table, with random weights.
 std::shared_ptr<const models::Model> load_shape_model(std::string_view name, const models::ModelLoadOptions& options,
                                                       const models::ArchitectureTable& architectures);

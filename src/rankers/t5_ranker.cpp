@@ -5,9 +5,9 @@
 
 #include "engine/types.hpp"
 #include "models/load_model.hpp"
+#include "rankers/model_files.hpp"
 #include "rankers/prompt_template.hpp"
 #include "rankers/scoring_tokens.hpp"
-#include "rankers/shape_models.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank {
@@ -108,17 +108,14 @@ double T5Ranker::score(std::span<const float> outputs) const {
 
 std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const LoadOptions& options,
                                             const models::ArchitectureTable& architectures) {
-  // Shape models (random weights for benchmarks) tokenise with the shape tokenizer, whose
-  // "true"/"false" stand in for T5's ▁true/▁false.
-  const bool shape = is_shape_spec(source.model) && source.directory.empty();
-  if (!shape && source.directory.empty()) {
-    throw Error(ErrorCode::NotSupported, "the t5 ranker needs a checkpoint folder or a Hub id ('" + source.spec + "')");
-  }
-  std::unique_ptr<text::Tokenizer> tokenizer =
-      text::Tokenizer::from_directory(shape ? shape_tokenizer_dir(source.model) : source.directory);
+  const ModelFiles files(source, "t5");
+  std::unique_ptr<text::Tokenizer> tokenizer = files.tokenizer();
+  // Shape models tokenise with the shape tokenizer, whose "true"/"false" stand in for T5's
+  // ▁true/▁false. Only the true and false rows of the head are loaded.
   models::ModelLoadOptions load = model_load_options(options);
-  for (const auto& [key, fallback] : {std::pair{std::string("true_token"), shape ? std::string("true") : kDefaultTrue},
-                                      std::pair{std::string("false_token"), shape ? std::string("false") : kDefaultFalse}}) {
+  for (const auto& [key, fallback] :
+       {std::pair{std::string("true_token"), files.shape() ? std::string("true") : kDefaultTrue},
+        std::pair{std::string("false_token"), files.shape() ? std::string("false") : kDefaultFalse}}) {
     const std::string token = param_or(options, key, fallback);
     const std::optional<std::int32_t> id = scoring_token_id(*tokenizer, token);
     if (!id) missing_scoring_token(key, token);
@@ -127,16 +124,9 @@ std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const Loa
   RankerInfo info;
   info.type = "t5";
   info.spec = source.spec;
-  std::shared_ptr<const models::Model> model;
-  if (shape) {
-    info.model = source.model + " (random weights)";
-    model = load_shape_model(source.model, load, architectures);
-  } else {
-    info.model = source.model.empty() ? source.directory.filename().string() : source.model;
-    model = models::load_model(source.checkpoint ? *source.checkpoint : models::read_checkpoint(source.directory), load,
-                               architectures);
-  }
-  return std::make_unique<T5Ranker>(std::move(info), std::move(tokenizer), std::move(model), options);
+  info.model = files.display_name();
+  return std::make_unique<T5Ranker>(std::move(info), std::move(tokenizer), files.load_model(load, architectures),
+                                    options);
 }
 
 }  // namespace rerank
