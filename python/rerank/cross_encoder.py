@@ -1,9 +1,8 @@
 """sentence-transformers' ``CrossEncoder`` API over rerank's engine.
 
 ``predict`` applies sentence-transformers' default activation through rerank's one score
-rule (docs/scores.md): the sigmoid of a 1-label model's logit. A 2-label model's score is
-``logit[1] - logit[0]``, whose sigmoid is sentence-transformers' softmax column 1 (it returns
-both logits; rerank returns their difference).
+rule (docs/scores.md): the sigmoid of a 1-label model's logit; an n-label model returns its n
+raw logits per pair (sentence-transformers' Identity), softmax rows with ``apply_softmax``.
 """
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -11,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from rerank import _rerank
+from rerank.progress import batches
 
 
 class CrossEncoder:
@@ -29,30 +29,56 @@ class CrossEncoder:
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
         self.model_name = model_name_or_path
+        self.num_labels = num_labels if num_labels is not None else 1  # the model's count after predict
         self.max_length = max_length
         self._ranker = _rerank.Ranker(model_name_or_path, options)
 
     def predict(self, sentences: Union[Tuple[str, str], Sequence[Tuple[str, str]]], batch_size: int = 32,
                 show_progress_bar: Optional[bool] = None, activation_fn: Optional[Callable] = None,
                 apply_softmax: bool = False, convert_to_numpy: bool = True, convert_to_tensor: bool = False):
-        single = len(sentences) == 2 and all(isinstance(s, str) for s in sentences)
+        """Scores of (query, document) pairs, as sentence-transformers returns them: a 1-label
+        model's sigmoid (the one score rule), an n-label model's n raw logits per pair (softmax
+        with ``apply_softmax``); ``activation_fn`` is applied to the (pairs, labels) logit array."""
+        single = isinstance(sentences, (list, tuple)) and len(sentences) > 0 and isinstance(sentences[0], str)
         pairs = [tuple(sentences)] if single else [tuple(p) for p in sentences]
         for i, p in enumerate(pairs):
             if len(p) != 2 or not all(isinstance(s, str) for s in p):
                 raise TypeError(f"pair {i} must be two str (query, document)")
-        raw = [0.0] * len(pairs)
-        # One engine call per distinct query (its documents share the query's tokens).
-        by_query: Dict[str, List[int]] = {}
-        for i, (q, _) in enumerate(pairs):
-            by_query.setdefault(q, []).append(i)
-        for q, indices in by_query.items():
-            scores = self._ranker.score(q, [pairs[i][1] for i in indices])
-            for i, s in zip(indices, scores):
-                raw[i] = s
-        shown = self._ranker.shown(raw, False) if activation_fn is None else [float(activation_fn(s)) for s in raw]
+        raw = [0.0] * len(pairs)  # the ranker's score (a 1-label model's logit)
+        logits: List[List[float]] = [[] for _ in pairs]
+        classifier = self._ranker.info()["type"] == "cross-encoder"
+        for start, end in batches(len(pairs), batch_size, bool(show_progress_bar)):
+            # One engine call per distinct query of the batch (its documents share the query's tokens).
+            by_query: Dict[str, List[int]] = {}
+            for i in range(start, end):
+                by_query.setdefault(pairs[i][0], []).append(i)
+            for q, indices in by_query.items():
+                texts = [pairs[i][1] for i in indices]
+                scores, outputs = self._ranker.score_outputs(q, texts)
+                for k, i in enumerate(indices):
+                    raw[i] = scores[k]
+                    # A classifier's logits are its labels; other rankers (T5, LLMs, BM25, APIs)
+                    # have one score per pair.
+                    logits[i] = list(outputs[k]) if classifier and outputs[k] else [scores[k]]
+        labels = len(logits[0]) if logits else 1
+        if any(len(row) != labels for row in logits):
+            raise _rerank.BackendError("the model returned a different number of outputs for different pairs")
+        if activation_fn is not None:
+            shown = np.asarray(activation_fn(np.asarray(logits, dtype=np.float32)), dtype=np.float32)
+            if shown.shape != (len(pairs), labels):
+                raise ValueError(f"activation_fn returned shape {shown.shape}, not {(len(pairs), labels)}")
+        elif labels == 1:
+            shown = np.asarray(self._ranker.shown(raw, False), dtype=np.float32).reshape(len(pairs), 1)
+        else:
+            shown = np.asarray(logits, dtype=np.float32)  # sentence-transformers' Identity for n labels
+        if apply_softmax and labels > 1:
+            shifted = np.exp(shown - shown.max(axis=1, keepdims=True))
+            shown = shifted / shifted.sum(axis=1, keepdims=True)
+        self.num_labels = labels
+        out = shown[:, 0] if labels == 1 else shown
         if single:
-            return np.float32(shown[0]) if convert_to_numpy else shown[0]
-        return np.asarray(shown, dtype=np.float32) if convert_to_numpy else shown
+            return out[0] if convert_to_numpy else out[0].tolist()
+        return out if convert_to_numpy else out.tolist()
 
     def rank(self, query: str, documents: Sequence[str], top_k: Optional[int] = None,
              return_documents: bool = False, batch_size: int = 32, show_progress_bar: Optional[bool] = None,
@@ -63,7 +89,12 @@ class CrossEncoder:
         documents = list(documents)
         if not documents:
             return []
-        scores = self.predict([(query, d) for d in documents], activation_fn=activation_fn, convert_to_numpy=False)
+        scores = self.predict([(query, d) for d in documents], batch_size=batch_size,
+                              show_progress_bar=show_progress_bar, activation_fn=activation_fn,
+                              convert_to_numpy=False)
+        if self.num_labels != 1:
+            raise ValueError("CrossEncoder.rank() only works for models with num_labels=1. "
+                             "Consider using CrossEncoder.predict() with input pairs instead.")
         order = _rerank.ranking_order([float(s) for s in scores])
         out = []
         for i in order[:top_k] if top_k is not None else order:

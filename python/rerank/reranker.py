@@ -11,6 +11,7 @@ import functools
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from rerank import _rerank
+from rerank.progress import batches
 from rerank.results import Document, RankedResults, Result
 
 # rerankers' model_type names that differ from rerank's ranker types.
@@ -87,11 +88,17 @@ class Reranker:
 
     def rank(self, query: str, docs: Union[str, Document, Sequence[Union[str, Document]]],
              doc_ids: Optional[Sequence[Union[str, int]]] = None,
-             metadata: Optional[Sequence[Dict[str, Any]]] = None) -> RankedResults:
+             metadata: Optional[Sequence[Dict[str, Any]]] = None, show_progress_bar: bool = False,
+             batch_size: int = 64) -> RankedResults:
+        """Documents best first with raw scores. ``show_progress_bar=True`` scores them in
+        ``batch_size``-document batches under a bar (without it, one engine call)."""
         if not isinstance(query, str):
             raise TypeError(f"query must be a str, not {type(query).__name__}")
         documents = _as_documents(docs, doc_ids, metadata)
-        raw = self._ranker.score(query, [d.text for d in documents])
+        texts = [d.text for d in documents]
+        raw: List[float] = []
+        for start, end in batches(len(texts), batch_size, show_progress_bar, desc="Documents"):
+            raw.extend(self._ranker.score(query, texts[start:end]))
         order = _rerank.ranking_order(raw)
         results = [Result(documents[i], raw[i], position + 1) for position, i in enumerate(order)]
         return RankedResults(results, query=query, has_scores=True)

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -86,13 +87,19 @@ class PyRanker {
   // Raw scores of `texts` for `query`, in input order.
   std::vector<double> score(const std::string& query, const std::vector<std::string>& texts, bool truncate,
                             std::optional<std::string> instruction) const {
-    std::vector<rerank::Document> docs(texts.size());
-    for (std::size_t i = 0; i < texts.size(); ++i) docs[i].text = texts[i];
-    rerank::ScoreOptions options;
-    options.truncate = truncate;
-    options.instruction = std::move(instruction);
-    py::gil_scoped_release release;
-    return ranker_->score_documents(query, docs, options).values;
+    return score_documents(query, texts, truncate, std::move(instruction)).values;
+  }
+
+  // Raw scores and the model outputs each came from (a classifier's logits), in input order;
+  // empty output lists for rankers without a local model (BM25, hosted APIs).
+  std::pair<std::vector<double>, std::vector<std::vector<float>>> score_outputs(
+      const std::string& query, const std::vector<std::string>& texts, bool truncate) const {
+    rerank::Scores scores = score_documents(query, texts, truncate, std::nullopt);
+    std::vector<std::vector<float>> outputs(texts.size());
+    for (std::size_t i = 0; i < scores.documents.size() && i < outputs.size(); ++i) {
+      outputs[i] = std::move(scores.documents[i].outputs);
+    }
+    return {std::move(scores.values), std::move(outputs)};
   }
 
   py::dict info() const {
@@ -117,6 +124,17 @@ class PyRanker {
   }
 
  private:
+  rerank::Scores score_documents(const std::string& query, const std::vector<std::string>& texts, bool truncate,
+                                 std::optional<std::string> instruction) const {
+    std::vector<rerank::Document> docs(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i) docs[i].text = texts[i];
+    rerank::ScoreOptions options;
+    options.truncate = truncate;
+    options.instruction = std::move(instruction);
+    py::gil_scoped_release release;
+    return ranker_->score_documents(query, docs, options);
+  }
+
   std::unique_ptr<rerank::Ranker> ranker_;
 };
 
@@ -160,6 +178,9 @@ PYBIND11_MODULE(_rerank, m) {
       .def(py::init<const std::string&, const py::dict&>(), py::arg("spec"), py::arg("options") = py::dict())
       .def("score", &PyRanker::score, py::arg("query"), py::arg("texts"), py::arg("truncate") = true,
            py::arg("instruction") = py::none(), "Raw scores of texts for query, in input order")
+      .def("score_outputs", &PyRanker::score_outputs, py::arg("query"), py::arg("texts"),
+           py::arg("truncate") = true,
+           "(raw scores, model outputs such as a classifier's logits) of texts for query, in input order")
       .def("info", &PyRanker::info)
       .def("shown", &PyRanker::shown, py::arg("raw"), py::arg("raw_requested") = false,
            "The one score rule (docs/scores.md) applied to raw scores of this ranker");
