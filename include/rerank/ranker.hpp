@@ -20,6 +20,9 @@ struct RankerInfo {
   std::string type;   // registry type, e.g. "bm25", "cross-encoder"
   std::string spec;   // the spec it was loaded from
   std::string model;  // a human-readable model name
+  // The local folder the model's files were read from (a checkpoint folder or its Hub cache
+  // snapshot); empty for rankers without one (BM25, hosted APIs, shape: models).
+  std::string directory;
   ScoreKind score_kind = ScoreKind::RankingScore;  // of its raw scores (rerank/score_rule.hpp)
   // Where a model runs; empty or 0 for rankers without a local model (BM25, hosted APIs).
   std::string device;            // the engine's one-line description (backend, ISA, threads)

@@ -2,15 +2,57 @@
 
 ``predict`` applies sentence-transformers' default activation through rerank's one score
 rule (docs/scores.md): the sigmoid of a 1-label model's logit; an n-label model returns its n
-raw logits per pair (sentence-transformers' Identity), softmax rows with ``apply_softmax``.
+raw logits per pair (sentence-transformers' Identity), softmax rows with ``apply_softmax``. A
+checkpoint whose config.json names an activation for sentence-transformers (Identity in older
+ms-marco cross-encoders) gets that one instead, as sentence-transformers applies it.
 """
 
+import json
+import pathlib
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from rerank import _rerank
 from rerank.progress import batches
+
+
+# The activations a checkpoint's config.json may name (sentence-transformers stores the class
+# path); sentence-transformers trusts only torch.* paths without trust_remote_code.
+_CONFIG_ACTIVATIONS = {
+    "torch.nn.modules.linear.Identity": "identity",
+    "torch.nn.modules.activation.Sigmoid": "sigmoid",
+    "torch.nn.modules.activation.Tanh": "tanh",
+}
+
+
+def _configured_activation(directory: str) -> Optional[str]:
+    """The activation the checkpoint's config.json names for sentence-transformers ("identity",
+    "sigmoid", "tanh"), or None for the default (sigmoid for 1 label, identity otherwise).
+    Read as sentence-transformers reads it: ``sentence_transformers.activation_fn``, else the
+    pre-4.0 key ``sbert_ce_default_activation_function``."""
+    if not directory:
+        return None
+    try:
+        config = json.loads((pathlib.Path(directory) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None  # the model loaded, so the engine read it; nothing more to learn here
+    section = config.get("sentence_transformers")
+    path = section.get("activation_fn") if isinstance(section, dict) else None
+    if path is None:
+        path = config.get("sbert_ce_default_activation_function")
+    if not isinstance(path, str):
+        return None
+    if not path.startswith("torch."):
+        warnings.warn(f"activation function '{path}' in {directory}/config.json is not trusted "
+                      "(sentence-transformers needs trust_remote_code for it); using the default")
+        return None
+    if path not in _CONFIG_ACTIVATIONS:
+        raise _rerank.NotSupportedError(f"activation function '{path}' in {directory}/config.json is not "
+                                        f"supported (supported: {', '.join(sorted(_CONFIG_ACTIVATIONS))}); "
+                                        "pass activation_fn= to predict")
+    return _CONFIG_ACTIVATIONS[path]
 
 
 class CrossEncoder:
@@ -32,6 +74,7 @@ class CrossEncoder:
         self.num_labels = num_labels if num_labels is not None else 1  # the model's count after predict
         self.max_length = max_length
         self._ranker = _rerank.Ranker(model_name_or_path, options)
+        self._configured_activation = _configured_activation(self._ranker.info()["directory"])
 
     def predict(self, sentences: Union[Tuple[str, str], Sequence[Tuple[str, str]]], batch_size: int = 32,
                 show_progress_bar: Optional[bool] = None, activation_fn: Optional[Callable] = None,
@@ -67,10 +110,16 @@ class CrossEncoder:
             shown = np.asarray(activation_fn(np.asarray(logits, dtype=np.float32)), dtype=np.float32)
             if shown.shape != (len(pairs), labels):
                 raise ValueError(f"activation_fn returned shape {shown.shape}, not {(len(pairs), labels)}")
+        elif self._configured_activation == "identity" or (self._configured_activation is None and labels > 1):
+            shown = np.asarray(logits, dtype=np.float32)  # sentence-transformers' Identity
+        elif self._configured_activation == "tanh":
+            shown = np.tanh(np.asarray(logits, dtype=np.float64)).astype(np.float32)
         elif labels == 1:
+            # The one score rule (docs/scores.md): the sigmoid of a logit.
             shown = np.asarray(self._ranker.shown(raw, False), dtype=np.float32).reshape(len(pairs), 1)
         else:
-            shown = np.asarray(logits, dtype=np.float32)  # sentence-transformers' Identity for n labels
+            shown = 1 / (1 + np.exp(-np.asarray(logits, dtype=np.float64)))  # configured Sigmoid, n labels
+            shown = shown.astype(np.float32)
         if apply_softmax and labels > 1:
             shifted = np.exp(shown - shown.max(axis=1, keepdims=True))
             shown = shifted / shifted.sum(axis=1, keepdims=True)

@@ -16,7 +16,7 @@ from rerank.results import Document, RankedResults, Result
 
 # rerankers' model_type names that differ from rerank's ranker types.
 _MODEL_TYPES = {"rankgpt": "listwise", "rankllm": "listwise", "transformer": "cross-encoder",
-                "TransformerRanker": "cross-encoder"}
+                "TransformerRanker": "cross-encoder", "flashrank": "cross-encoder"}
 
 
 def _precision(dtype) -> Optional[str]:
@@ -53,7 +53,8 @@ class Reranker:
     """``Reranker(model_name, model_type=None, lang=None, device=None, dtype=None, api_key=None, **kwargs)``.
 
     kwargs: ``max_length``, ``batch_size`` (accepted; the runtime sizes batches by tokens),
-    ``params`` (a dict of rerank ``--param`` settings), ``endpoint``, ``threads``.
+    ``params`` (a dict of rerank ``--param`` settings), ``endpoint``, ``threads``,
+    ``api_provider`` (a hosted API for a custom model name: ``provider:model_name``).
     """
 
     def __init__(self, model_name: str, model_type: Optional[str] = None, lang: Optional[str] = None,
@@ -75,12 +76,21 @@ class Reranker:
             "threads": kwargs.pop("threads", None),
             "params": params,
         }
+        api_provider = kwargs.pop("api_provider", None)
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
         self.model_name = model_name
         self.lang = lang
         self.verbose = verbose
-        self._ranker = _rerank.Ranker(model_name, options)
+        # rerankers' api_provider="cohere" with a custom model name is rerank's provider:model spec.
+        spec = f"{api_provider}:{model_name}" if api_provider else model_name
+        try:
+            self._ranker = _rerank.Ranker(spec, options)
+        except _rerank.NotSupportedError as e:
+            if model_type is not None and options["type"] != model_type:  # say the name the caller used
+                raise _rerank.NotSupportedError(f"model_type '{model_type}' (rerank's '{options['type']}' "
+                                                f"ranker): {e}") from None
+            raise
 
     @property
     def info(self) -> Dict[str, Any]:

@@ -108,6 +108,7 @@ class PyRanker {
     d["type"] = i.type;
     d["spec"] = i.spec;
     d["model"] = i.model;
+    d["directory"] = i.directory;
     d["score_kind"] = std::string(rerank::score_kind_name(i.score_kind));
     d["device"] = i.device;
     d["precision"] = i.precision;

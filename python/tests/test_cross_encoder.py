@@ -75,3 +75,33 @@ def test_progress_bar_counts_batches_and_scores_are_unchanged(capfd):
     assert [(r.doc_id, r.score) for r in ranked] == [(r.doc_id, r.score) for r in plain]
     with pytest.raises(ValueError):
         model.predict(pairs, batch_size=0, show_progress_bar=True)
+
+
+def checkpoint_with_config(tmp_path, **extra):
+    """The bert-ce fixture with keys added to its config.json (weights and tokenizer linked)."""
+    source = shared_path("reference/bert-ce")
+    target = tmp_path / "model"
+    target.mkdir(parents=True)
+    for f in source.iterdir():
+        if f.name != "config.json":
+            (target / f.name).symlink_to(f)
+    config = json.loads((source / "config.json").read_text())
+    config.update(extra)
+    (target / "config.json").write_text(json.dumps(config))
+    return target
+
+
+def test_the_activation_named_in_config_json_is_applied_as_sentence_transformers_does(tmp_path):
+    pair = ("what is a fox", "a fox is a small wild dog")
+    logit = float(rerank.CrossEncoder(str(shared_path("reference/bert-ce"))).predict(pair, activation_fn=lambda x: x))
+    identity = checkpoint_with_config(tmp_path / "a", sentence_transformers={"activation_fn": "torch.nn.modules.linear.Identity"})
+    assert float(rerank.CrossEncoder(str(identity)).predict(pair)) == pytest.approx(logit, abs=1e-6)
+    old_key = checkpoint_with_config(tmp_path / "b", sbert_ce_default_activation_function="torch.nn.modules.activation.Tanh")
+    assert float(rerank.CrossEncoder(str(old_key)).predict(pair)) == pytest.approx(math.tanh(logit), abs=1e-6)
+    untrusted = checkpoint_with_config(tmp_path / "c", sentence_transformers={"activation_fn": "mypackage.Custom"})
+    with pytest.warns(UserWarning, match="not trusted"):
+        model = rerank.CrossEncoder(str(untrusted))
+    assert float(model.predict(pair)) == pytest.approx(1 / (1 + math.exp(-logit)), abs=1e-6)
+    unknown = checkpoint_with_config(tmp_path / "d", sentence_transformers={"activation_fn": "torch.nn.modules.activation.GELU"})
+    with pytest.raises(NotImplementedError, match="GELU"):
+        rerank.CrossEncoder(str(unknown))

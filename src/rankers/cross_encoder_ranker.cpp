@@ -168,6 +168,7 @@ std::unique_ptr<ModelRanker> make_cross_encoder_ranker(const ModelSource& source
 
   const ModelFiles files(source, "cross-encoder");
   info.model = files.display_name();
+  info.directory = files.directory();
   return std::make_unique<CrossEncoderRanker>(std::move(info), files.tokenizer(), files.load_model(load, architectures),
                                               ce);
 }

@@ -131,6 +131,7 @@ std::unique_ptr<ModelRanker> make_llm_ranker(const ModelSource& source, const Lo
   info.type = "llm";
   info.spec = source.spec;
   info.model = files.display_name();
+  info.directory = files.directory();
   return std::make_unique<LlmRanker>(std::move(info), std::move(tokenizer), std::move(model), recipe,
                                      options.max_length);
 }

@@ -32,21 +32,24 @@ LoadOptions scoped_to(const LoadOptions& options, const std::string& type) {
 }  // namespace
 
 LoadedRanker load_unserved(std::string_view spec, const LoadOptions& options, const RankerRegistry& registry) {
-  if (!options.type.empty() && !registry.find(options.type)) {
-    throw Error(ErrorCode::NotSupported,
-                "unknown ranker type '" + options.type + "'; supported: " + registry.supported_summary());
-  }
+  // A type that cannot run is refused first, naming the type: an explicit --type before the
+  // spec is resolved (a listwise LLM's model name is no Hub id or alias), else the resolved one.
+  const auto runnable_type = [&](const std::string& name) {
+    const RankerType* type = registry.find(name);
+    if (!type) {
+      throw Error(ErrorCode::NotSupported,
+                  "unknown ranker type '" + name + "'; supported: " + registry.supported_summary());
+    }
+    if (!type->factory) {
+      throw Error(ErrorCode::NotSupported, "'" + name + "' rankers are not supported yet (spec '" +
+                                               std::string(spec) + "'); supported: " +
+                                               registry.supported_summary());
+    }
+    return type;
+  };
+  if (!options.type.empty()) runnable_type(options.type);
   ModelSource source = resolve_spec(spec, options, registry);
-  const RankerType* type = registry.find(source.type);
-  if (!type) {
-    throw Error(ErrorCode::NotSupported,
-                "unknown ranker type '" + source.type + "'; supported: " + registry.supported_summary());
-  }
-  if (!type->factory) {
-    throw Error(ErrorCode::NotSupported, "'" + source.type + "' rankers are not supported yet (spec '" +
-                                             std::string(spec) + "'); supported: " +
-                                             registry.supported_summary());
-  }
+  const RankerType* type = runnable_type(source.type);
   // An alias names a Hub model only now that its type is known to run: locate it (the
   // same lookup and download as a Hub id spec).
   if (type->takes_checkpoint) locate_checkpoint(source, options, registry);

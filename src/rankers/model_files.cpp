@@ -25,6 +25,8 @@ std::shared_ptr<const models::Model> ModelFiles::load_model(const models::ModelL
   return models::load_model(checkpoint_, options, architectures);
 }
 
+std::string ModelFiles::directory() const { return shape_ ? std::string() : source_.directory.string(); }
+
 std::string ModelFiles::display_name() const {
   if (shape_) return source_.model + " (random weights)";
   return source_.model.empty() ? source_.directory.filename().string() : source_.model;

@@ -30,6 +30,8 @@ class ModelFiles {
                                                   const models::ArchitectureTable& architectures) const;
   // RankerInfo::model: the model id, the folder's name, or "shape:NAME (random weights)".
   std::string display_name() const;
+  // RankerInfo::directory: the checkpoint folder, empty for a shape.
+  std::string directory() const;
 
  private:
   const ModelSource& source_;

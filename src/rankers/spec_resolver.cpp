@@ -25,6 +25,12 @@ const std::vector<RankerAlias>& ranker_aliases() {
       {"cross-encoder", "cross-encoder", "cross-encoder/ms-marco-MiniLM-L6-v2"},
       {"crossencoder", "cross-encoder", "cross-encoder/ms-marco-MiniLM-L6-v2"},
       {"flashrank", "cross-encoder", "cross-encoder/ms-marco-TinyBERT-L2-v2"},
+      // FlashRank's model names whose ONNX files are exports of a Hub checkpoint (its README's
+      // model cards): rerank runs the checkpoint. Its own-only models (MultiBERT, rank-T5-flan's
+      // graph, miniReranker_arabic) have no checkpoint to run.
+      {"ms-marco-TinyBERT-L-2-v2", "cross-encoder", "cross-encoder/ms-marco-TinyBERT-L2-v2"},
+      {"ms-marco-MiniLM-L-12-v2", "cross-encoder", "cross-encoder/ms-marco-MiniLM-L12-v2"},
+      {"ce-esci-MiniLM-L12-v2", "cross-encoder", "metarank/ce-esci-MiniLM-L12-v2"},
       {"t5", "t5", "unicamp-dl/InRanker-base"},
       {"monot5", "t5", "castorini/monot5-base-msmarco-10k"},
       {"colbert", "colbert", "colbert-ir/colbertv2.0"},
@@ -33,6 +39,7 @@ const std::vector<RankerAlias>& ranker_aliases() {
       {"mxbaiv2", "llm", "mixedbread-ai/mxbai-rerank-base-v2"},
       {"llm-layerwise", "llm-layerwise", "BAAI/bge-reranker-v2-minicpm-layerwise"},
       {"rankgpt", "listwise", "gpt-4o-mini"},
+      {"rankgpt3", "listwise", "gpt-3.5-turbo"},  // rerankers' name
       {"rankllm", "listwise", "castorini/rank_zephyr_7b_v1_full"},
       {"listwise", "listwise", "gpt-4o-mini"},
       {"monovlm", "monovlm", "lightonai/MonoQwen2-VL-v0.1"},

@@ -125,6 +125,7 @@ std::unique_ptr<ModelRanker> make_t5_ranker(const ModelSource& source, const Loa
   info.type = "t5";
   info.spec = source.spec;
   info.model = files.display_name();
+  info.directory = files.directory();
   return std::make_unique<T5Ranker>(std::move(info), std::move(tokenizer), files.load_model(load, architectures),
                                     options);
 }

@@ -199,6 +199,26 @@ TEST(ApiSettings, ParamsAreValidated) {
   EXPECT_THROW(resolve_api_settings(*dialect, source, options), Error);
 }
 
+TEST(ApiSettings, BaseUrlFromTheEnvironmentSitsBelowEndpoint) {
+  auto dialect = make_dialect("cohere");
+  ModelSource source;
+  source.type = "cohere";
+  source.model = "rerank-v3.5";
+  LoadOptions options;
+  options.api_key = "k";
+  EXPECT_EQ(base_url_variable("cohere"), "RERANK_COHERE_BASE_URL");
+  EXPECT_EQ(base_url_variable("mixedbread.ai"), "RERANK_MIXEDBREAD_AI_BASE_URL");
+  ::setenv("RERANK_COHERE_BASE_URL", "http://127.0.0.1:9/gateway", 1);
+  EXPECT_EQ(resolve_api_settings(*dialect, source, options).url, "http://127.0.0.1:9/gateway/v2/rerank");
+  options.endpoint = "http://127.0.0.1:10";
+  EXPECT_EQ(resolve_api_settings(*dialect, source, options).url, "http://127.0.0.1:10/v2/rerank");
+  options.endpoint.clear();
+  ::setenv("RERANK_COHERE_BASE_URL", "not a url", 1);
+  EXPECT_THROW(resolve_api_settings(*dialect, source, options), Error);
+  ::unsetenv("RERANK_COHERE_BASE_URL");
+  EXPECT_EQ(resolve_api_settings(*dialect, source, options).url, "https://api.cohere.com/v2/rerank");
+}
+
 TEST(ApiStatusErrors, MapToTypedCodes) {
   EXPECT_EQ(error_for_status(401, "", "X", "K").code(), ErrorCode::Unauthorized);
   EXPECT_EQ(error_for_status(403, "", "X", "K").code(), ErrorCode::Unauthorized);

@@ -48,6 +48,10 @@ TEST(SpecResolver, AnswerDotAiNamesAreAccepted) {
   EXPECT_EQ(resolve_spec("mixedbread.ai", {}).type, "mixedbread");
   EXPECT_EQ(resolve_spec("text-embeddings-inference", {}).type, "tei");
   EXPECT_EQ(resolve_spec("flashrank", {}).type, "cross-encoder");
+  // FlashRank's model names for exports of Hub checkpoints name those checkpoints.
+  EXPECT_EQ(resolve_spec("ce-esci-MiniLM-L12-v2", {}).model, "metarank/ce-esci-MiniLM-L12-v2");
+  EXPECT_EQ(resolve_spec("ms-marco-MiniLM-L-12-v2", {}).model, "cross-encoder/ms-marco-MiniLM-L12-v2");
+  EXPECT_EQ(resolve_spec("rankgpt3", {}).type, "listwise");
 }
 
 TEST(SpecResolver, ProviderSpecsSplitAtTheFirstColon) {
@@ -161,6 +165,12 @@ TEST(SpecResolver, UnknownAndUnsupportedErrorsListSupportedTypes) {
     EXPECT_NE(load_message(spec).find("supported: bm25"), std::string::npos) << load_message(spec);
   }
   EXPECT_EQ(load_error(""), ErrorCode::InvalidArgument);
+  // An explicit type that cannot run is named before the spec is looked up: a listwise LLM's
+  // model name is no alias or Hub id, and "unknown spec" would hide the real reason.
+  LoadOptions listwise;
+  listwise.type = "listwise";
+  EXPECT_EQ(load_error("MY_LLM_NAME", listwise), ErrorCode::NotSupported);
+  EXPECT_NE(load_message("MY_LLM_NAME", listwise).find("'listwise' rankers are not supported yet"), std::string::npos);
 }
 
 TEST(SpecResolver, ReferenceFixturesAreDetected) {

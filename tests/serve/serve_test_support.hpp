@@ -285,7 +285,7 @@ inline httplib::Client ServerHandle::client() const {
 inline std::unique_ptr<ServerHandle> start_server(std::vector<TestModel> models, ServerOptions options,
                                            runtime::BatchSchedulerOptions scheduling) {
   std::vector<ServedModel> served;
-  for (auto& m : models) served.push_back({m.name, std::make_shared<runtime::BatchScheduler>(m.ranker, scheduling)});
+  for (auto& m : models) served.push_back({m.name, std::make_shared<runtime::BatchScheduler>(m.ranker, scheduling), {}});
   options.host = "127.0.0.1";
   options.port = 0;
   auto handle = std::make_unique<ServerHandle>();

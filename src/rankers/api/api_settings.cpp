@@ -1,5 +1,6 @@
 #include "rankers/api/api_settings.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -70,15 +71,26 @@ std::string endpoint_url(const std::string& base, const std::string& dialect_pat
   return url + dialect_path;
 }
 
+std::string base_url_variable(std::string_view provider) {
+  std::string name = "RERANK_";
+  for (const char c : provider) {
+    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
+  }
+  return name + "_BASE_URL";
+}
+
 ApiSettings resolve_api_settings(const Dialect& dialect, const ModelSource& source, const LoadOptions& options) {
   const DialectInfo& info = dialect.info();
   ApiSettings s;
 
   std::string base;
+  const std::string base_env = base_url_variable(info.name);
   if (!options.endpoint.empty()) {
     base = options.endpoint;
   } else if (!info.model_in_spec) {
     base = source.model;  // tei:http://host:port
+  } else if (const char* env = std::getenv(base_env.c_str()); env && *env) {
+    base = env;  // a gateway or proxy for every process on the machine (also: tests' fake servers)
   } else {
     base = info.default_base_url;
   }

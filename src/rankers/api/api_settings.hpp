@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "rankers/registry.hpp"
 #include "rankers/api/dialect.hpp"
@@ -43,6 +44,10 @@ ApiSettings resolve_api_settings(const Dialect& dialect, const ModelSource& sour
 // The request URL for a base URL: used as given when its path already ends with the
 // dialect's path ("/v2/rerank"), else the dialect's path is appended.
 std::string endpoint_url(const std::string& base, const std::string& dialect_path);
+
+// The environment variable that replaces a provider's default base URL (below --endpoint):
+// RERANK_COHERE_BASE_URL, RERANK_JINA_BASE_URL, ... (the provider name upper-cased).
+std::string base_url_variable(std::string_view provider);
 
 // `text` with every occurrence of `secret` replaced by "***" (secret empty: unchanged).
 std::string redact(std::string text, const std::string& secret);
