@@ -16,6 +16,7 @@ import numpy as np
 
 from rerank import _rerank
 from rerank.progress import batches
+from rerank.reranker import _precision
 
 
 # The activations a checkpoint's config.json may name (sentence-transformers stores the class
@@ -59,21 +60,37 @@ class CrossEncoder:
     """``CrossEncoder(model_name_or_path, num_labels=None, max_length=None, device=None, ...)``."""
 
     def __init__(self, model_name_or_path: str, num_labels: Optional[int] = None, max_length: Optional[int] = None,
-                 device: Optional[str] = None, **kwargs):
+                 activation_fn: Optional[Callable] = None, device: Optional[str] = None,
+                 revision: Optional[str] = None, model_kwargs: Optional[Dict[str, Any]] = None, **kwargs):
         if not isinstance(model_name_or_path, str):
             raise TypeError(f"model_name_or_path must be a str, not {type(model_name_or_path).__name__}")
         options: Dict[str, Any] = {"device": device, "max_length": max_length,
                                    "truncation": "longest_first"}  # sentence-transformers' pair truncation
-        for accepted in ("trust_remote_code", "revision", "local_files_only", "automodel_args", "tokenizer_args",
-                         "config_args", "cache_folder", "default_activation_function", "backend", "model_kwargs",
-                         "tokenizer_kwargs", "config_kwargs", "activation_fn"):
-            kwargs.pop(accepted, None)
+        model_kwargs = dict(model_kwargs or {})
+        if "torch_dtype" in model_kwargs or "dtype" in model_kwargs:
+            options["precision"] = _precision(model_kwargs.pop("torch_dtype", None) or model_kwargs.pop("dtype", None))
+        model_kwargs.pop("attn_implementation", None)  # how torch computes attention; rerank has one kernel
+        if model_kwargs:
+            raise TypeError(f"model_kwargs not supported by rerank: {', '.join(sorted(model_kwargs))}")
+        if "cache_folder" in kwargs:
+            raise _rerank.NotSupportedError("cache_folder: rerank reads the Hugging Face cache that HF_HUB_CACHE "
+                                            "or HF_HOME names; set it there")
+        # Arguments that change nothing in rerank's results: remote code (rerank runs its own
+        # implementation), offline mode (HF_HUB_OFFLINE decides), torch/ONNX/OpenVINO backends.
+        for no_effect in ("trust_remote_code", "local_files_only", "backend", "tokenizer_kwargs", "config_kwargs",
+                          "automodel_args", "tokenizer_args", "config_args", "token", "use_auth_token"):
+            kwargs.pop(no_effect, None)
+        activation_fn = kwargs.pop("default_activation_function", None) or activation_fn  # its pre-4.0 name
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        spec = model_name_or_path
+        if revision is not None and not pathlib.Path(model_name_or_path).is_dir():
+            spec = f"{model_name_or_path}@{revision}"  # rerank's Hub id spelling of a revision
         self.model_name = model_name_or_path
         self.num_labels = num_labels if num_labels is not None else 1  # the model's count after predict
         self.max_length = max_length
-        self._ranker = _rerank.Ranker(model_name_or_path, options)
+        self.activation_fn = activation_fn  # None: the checkpoint's configured one, else the default
+        self._ranker = _rerank.Ranker(spec, options)
         self._configured_activation = _configured_activation(self._ranker.info()["directory"])
 
     def predict(self, sentences: Union[Tuple[str, str], Sequence[Tuple[str, str]]], batch_size: int = 32,
@@ -106,6 +123,7 @@ class CrossEncoder:
         labels = len(logits[0]) if logits else 1
         if any(len(row) != labels for row in logits):
             raise _rerank.BackendError("the model returned a different number of outputs for different pairs")
+        activation_fn = activation_fn if activation_fn is not None else self.activation_fn
         if activation_fn is not None:
             shown = np.asarray(activation_fn(np.asarray(logits, dtype=np.float32)), dtype=np.float32)
             if shown.shape != (len(pairs), labels):

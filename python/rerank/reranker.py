@@ -54,6 +54,7 @@ class Reranker:
 
     kwargs: ``max_length``, ``batch_size`` (accepted; the runtime sizes batches by tokens),
     ``params`` (a dict of rerank ``--param`` settings), ``endpoint``, ``threads``,
+    ``fallbacks`` (specs tried in order when this one fails: ``["cohere:rerank-v3.5", "bm25"]``),
     ``api_provider`` (a hosted API for a custom model name: ``provider:model_name``).
     """
 
@@ -74,6 +75,7 @@ class Reranker:
             "truncation": kwargs.pop("truncation", "longest_first"),
             "endpoint": kwargs.pop("endpoint", None),
             "threads": kwargs.pop("threads", None),
+            "fallbacks": kwargs.pop("fallbacks", None),
             "params": params,
         }
         api_provider = kwargs.pop("api_provider", None)

@@ -53,5 +53,21 @@ def test_text_that_is_not_utf8_is_a_typed_error_not_a_crash():
 def test_many_documents_and_empty_lists():
     ranker = rerank.Reranker("bm25")
     assert len(ranker.rank("q", [])) == 0
-    results = ranker.rank("doc 7", [f"doc {i}" for i in range(20000)])
-    assert len(results) == 20000
+    results = ranker.rank("doc 7", [f"doc {i}" for i in range(100000)])
+    assert len(results) == 100000
+    assert results.top_k(1)[0].text == "doc 7"
+
+
+def test_a_fallback_chain_answers_when_the_primary_is_unreachable(monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("RERANK_COHERE_BASE_URL", f"http://127.0.0.1:{port}")
+    docs = ["a red fox", "a blue whale"]
+    chained = rerank.Reranker("cohere", api_key="k", fallbacks=["bm25"], params={"retries": "0"})
+    results = chained.rank("red fox", docs)
+    assert [r.score for r in results] == [r.score for r in rerank.Reranker("bm25").rank("red fox", docs)]
+    with pytest.raises(rerank.NetworkError):
+        rerank.Reranker("cohere", api_key="k", params={"retries": "0"}).rank("red fox", docs)

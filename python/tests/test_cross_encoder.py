@@ -105,3 +105,20 @@ def test_the_activation_named_in_config_json_is_applied_as_sentence_transformers
     unknown = checkpoint_with_config(tmp_path / "d", sentence_transformers={"activation_fn": "torch.nn.modules.activation.GELU"})
     with pytest.raises(NotImplementedError, match="GELU"):
         rerank.CrossEncoder(str(unknown))
+
+
+def test_constructor_arguments_are_honoured_or_refused_never_dropped(monkeypatch):
+    directory = str(shared_path("reference/bert-ce"))
+    pair = ("what is a fox", "a fox is a small wild dog")
+    logit = float(rerank.CrossEncoder(directory, activation_fn=lambda x: x).predict(pair))
+    assert float(rerank.CrossEncoder(directory).predict(pair)) == pytest.approx(1 / (1 + math.exp(-logit)), abs=1e-6)
+    bf16 = rerank.CrossEncoder(directory, model_kwargs={"torch_dtype": "bfloat16"})
+    assert bf16._ranker.info()["precision"] == "bf16"
+    with pytest.raises(TypeError, match="low_cpu_mem_usage"):
+        rerank.CrossEncoder(directory, model_kwargs={"low_cpu_mem_usage": True})
+    with pytest.raises(NotImplementedError, match="HF_HUB_CACHE"):
+        rerank.CrossEncoder(directory, cache_folder="/tmp/elsewhere")
+    # A revision is part of the Hub id rerank looks up (offline here: not cached, so NotFound naming it).
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(rerank.NotFoundError, match="v9"):
+        rerank.CrossEncoder("org/not-cached-model", revision="v9")
