@@ -112,8 +112,10 @@ class Reranker:
         for start, end in batches(len(texts), batch_size, show_progress_bar, desc="Documents"):
             raw.extend(self._ranker.score(query, texts[start:end]))
         order = _rerank.ranking_order(raw)
-        results = [Result(documents[i], raw[i], position + 1) for position, i in enumerate(order)]
-        return RankedResults(results, query=query, has_scores=True)
+        by_input = [Result(d, raw[i]) for i, d in enumerate(documents)]
+        for position, i in enumerate(order):
+            by_input[i].rank = position + 1
+        return RankedResults([by_input[i] for i in order], query=query, has_scores=True, input_order=by_input)
 
     async def rank_async(self, query: str, docs: Union[str, Document, Sequence[Union[str, Document]]],
                          doc_ids: Optional[Sequence[Union[str, int]]] = None,

@@ -43,15 +43,22 @@ class Result:
 
 
 class RankedResults:
-    """Results best first (ties keep input order, as rerank's one ranking rule orders them)."""
+    """Results best first (ties keep input order, as rerank's one ranking rule orders them).
+    ``results[i]`` is the result of the i-th document as passed (rerankers >= 0.5.2), not the
+    i-th best: use ``top_k`` for that."""
 
-    def __init__(self, results: List[Result], query: str, has_scores: bool = True):
+    def __init__(self, results: List[Result], query: str, has_scores: bool = True,
+                 input_order: Optional[List[Result]] = None):
         self.results = results
         self.query = query
         self.has_scores = has_scores
+        self._input_order = input_order if input_order is not None else results
 
     def __iter__(self):
         return iter(self.results)
+
+    def __getitem__(self, index):
+        return self._input_order[index]
 
     def __len__(self) -> int:
         return len(self.results)

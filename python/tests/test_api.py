@@ -15,6 +15,9 @@ def test_bm25_ranks_documents_with_ids_and_metadata():
     assert results.get_score_by_docid("b") == min(r.score for r in results.results)
     assert results.get_result_by_docid("c").metadata == {"n": 3}
     assert ranker.info["score_kind"] == "bm25"
+    # results[i] is the i-th document as passed (rerankers >= 0.5.2); iteration is best first.
+    assert [results[i].doc_id for i in range(3)] == ["a", "b", "c"]
+    assert [r.rank for r in results] == [1, 2, 3]
     # Document objects are accepted as they are.
     again = ranker.rank("red fox", [rerank.Document(d, doc_id=i) for i, d in enumerate(docs)])
     assert sorted(r.doc_id for r in again.results) == [0, 1, 2]
