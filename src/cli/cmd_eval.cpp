@@ -34,7 +34,7 @@ struct EvalArgs {
   std::size_t max_queries = 0;
   std::string index;
   std::vector<std::string> measures;
-  std::size_t queries_per_call = 1;
+  std::size_t concurrency = 1;
   std::string format = "table";
   bool quiet = false;
   eval::IndexSettings settings;
@@ -98,7 +98,7 @@ void run_eval(const EvalArgs& args) {
 
   eval::RunnerOptions options;
   options.top_k = args.top_k;
-  options.queries_per_call = args.queries_per_call;
+  options.concurrency = args.concurrency;
   options.progress = log;
   if (log) {
     *log << fmt::format("eval: {} queries, BM25 top-{} (k1={:g} b={:g}), {} reranker(s)\n", topics.size(), args.top_k,
@@ -120,7 +120,7 @@ void run_eval(const EvalArgs& args) {
   }
   report.dataset_path = args.dataset.empty() ? args.corpus : args.dataset;
   report.top_k = args.top_k;
-  report.queries_per_call = std::max<std::size_t>(1, args.queries_per_call);
+  report.concurrency = std::max<std::size_t>(1, args.concurrency);
   report.index = info;
   report.index.settings.k1 = args.settings.k1;
   report.index.settings.b = args.settings.b;
@@ -162,7 +162,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--max-queries", args->max_queries, "Evaluate only the first N judged queries (0 = all)");
   cmd->add_option("--index", args->index, "Index folder to use or build (default: a cache keyed by corpus and analyzer)");
   cmd->add_option("--measure", args->measures, "trec_eval measure (repeatable; default map, ndcg_cut.10, recip_rank, P.10, recall.100, recall.1000)");
-  cmd->add_option("--queries-per-call", args->queries_per_call, "Queries per score_many call (latency is shared among them)")
+  cmd->add_option("--concurrency", args->concurrency,
+                  "Queries scored at once, each its own call; the runtime merges them into shared forward passes")
       ->capture_default_str();
   cmd->add_option("--format,-f", args->format, "stdout: table or json")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");

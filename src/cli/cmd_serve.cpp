@@ -146,7 +146,6 @@ void run_serve(const ServeArgs& args) {
   scheduling.max_batch_tokens = args.max_batch_tokens;
   scheduling.max_batch_requests = args.max_batch_requests;
   scheduling.max_queue = args.max_queue;
-  if (args.flags.max_length > 0) scheduling.max_pair_tokens = args.flags.max_length;
 
   const std::vector<std::vector<std::string>> aliases = served_names(args);
   std::vector<serve::ServedModel> served;

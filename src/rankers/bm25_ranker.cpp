@@ -56,6 +56,11 @@ Scores Bm25Ranker::score_documents(std::string_view query, std::span<const Docum
   std::vector<std::vector<std::string>> doc_terms;
   doc_terms.reserve(documents.size());
   for (const Document& d : documents) doc_terms.push_back(analyzer_.analyze(d.text));
+  // Usage in the analyzer's terms, BM25's tokens: the query's once per document, as a model
+  // reads the query with each document.
+  std::size_t tokens = query_terms.size() * documents.size();
+  for (const auto& terms : doc_terms) tokens += terms.size();
+  out.usage["tokens"] = tokens;
 
   Bm25Stats candidate_stats;
   const Bm25Stats* stats = corpus_stats_ ? &*corpus_stats_ : nullptr;

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "rerank/error.hpp"
-#include "runtime/token_estimate.hpp"
 
 namespace rerank::runtime {
 
@@ -105,14 +104,7 @@ std::shared_ptr<Ticket> BatchScheduler::submit(Job job) {
       throw;
     }
     ticket->tokens_ = ticket->prepared_->tokens;
-  } else {
-    // No tokenizer: an estimate for usage reports only (the query measured once).
-    const std::size_t query_tokens = estimate_tokens(job.query);
-    const std::size_t max_doc = job.options.max_tokens_per_doc.value_or(0);
-    for (const Document& d : job.documents) {
-      ticket->tokens_ += estimate_pair_tokens(query_tokens, estimate_tokens(d.text), max_doc, options_.max_pair_tokens);
-    }
-  }
+  }  // Rankers without a model report their own usage with their scores (Scores::usage).
   ticket->job_ = std::move(job);
   ticket->submitted_ = Clock::now();
   stats_.tokenize_seconds.observe(seconds_between(start, ticket->submitted_));

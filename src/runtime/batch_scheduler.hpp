@@ -40,7 +40,6 @@ struct BatchSchedulerOptions {
   std::size_t max_batch_tokens = 16384;  // real tokens of the requests merged into one run
   std::size_t max_batch_requests = 0;    // requests merged into one run; 0 = no limit, 1 = no batching
   std::size_t max_queue = 256;           // requests admitted and not finished (waiting + running)
-  std::size_t max_pair_tokens = 512;     // cap of one pair's usage estimate for rankers without a tokenizer
   std::size_t lookahead = 64;            // pending requests scanned for ones that fit the budget
   std::size_t workers = 1;               // threads calling the ranker: for rankers without a model,
                                          // the requests run at once (they do not batch)
@@ -73,8 +72,8 @@ class Ticket {
   // Call once, after done().
   Scores take();
   const JobTiming& timing() const { return timing_; }
-  // Real tokens of the prepared model input for a model ranker; for rankers without a
-  // tokenizer an estimate (about 4 bytes a token), used only to report usage.
+  // Real tokens of the prepared model input for a model ranker; 0 for rankers without a
+  // model (BM25, hosted APIs), which report their usage with their scores (Scores::usage).
   std::size_t tokens() const { return tokens_; }
   // The submitted request, documents included (they are handed back after scoring). Read it
   // only after done().

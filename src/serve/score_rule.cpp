@@ -12,9 +12,11 @@
 namespace rerank::serve {
 
 namespace {
+// The ranker's token count: a provider's or a model's real count, else a hosted API
+// ranker's own estimate (rankers/api/token_budget.hpp), else the scheduler's prepared count.
 std::size_t reported_tokens(const nlohmann::json& usage, std::size_t fallback) {
   if (!usage.is_object()) return fallback;
-  for (const char* key : {"total_tokens", "prompt_tokens", "tokens", "input_tokens"}) {
+  for (const char* key : {"total_tokens", "prompt_tokens", "tokens", "input_tokens", "estimated_tokens"}) {
     const auto it = usage.find(key);
     if (it != usage.end() && it->is_number_unsigned()) return it->get<std::size_t>();
   }

@@ -1,5 +1,6 @@
 // The eval runner and report: candidates flow from BM25 to rerankers, rankings follow the
 // reranker's scores, metrics come from trec_eval, outputs are written.
+#include <atomic>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -34,10 +35,17 @@ class TableRanker final : public Ranker {
     }
     return s;
   }
-  mutable int calls = 0;
+  mutable std::atomic<int> calls = 0;  // concurrent calls (RunnerOptions::concurrency)
 
  private:
-  RankerInfo info_{.type = "table", .spec = "table", .model = "table-model", .score_kind = ScoreKind::Logit};
+  RankerInfo info_ = [] {
+    RankerInfo i;
+    i.type = "table";
+    i.spec = "table";
+    i.model = "table-model";
+    i.score_kind = ScoreKind::Logit;
+    return i;
+  }();
   std::map<std::string, double> scores_;
   bool fail_;
 };
@@ -96,7 +104,7 @@ TEST(EvalRunner, RerankersReorderFirstStageCandidates) {
   RunnerOptions options;
   options.top_k = 2;
   const auto topics = topics_to_evaluate(f.ds, 0);
-  const auto systems = run_systems(topics, *f.searcher, {{"table", table}}, options);
+  const auto systems = run_systems(topics, *f.searcher, {{"table", table, ""}}, options);
   ASSERT_EQ(systems.size(), 2u);
   const SystemRun& bm25 = systems[0];
   EXPECT_TRUE(bm25.first_stage);
@@ -120,15 +128,17 @@ TEST(EvalRunner, RerankersReorderFirstStageCandidates) {
   EXPECT_EQ(reranked.pairs, 4u);
 }
 
-TEST(EvalRunner, BatchedCallsGiveTheSameRankings) {
+TEST(EvalRunner, ConcurrentQueriesGiveTheSameRankingsAndOneCallEach) {
   Fixture f;
   auto table = std::make_shared<TableRanker>(std::map<std::string, double>{{"d1", 5}, {"d2", 1}, {"d3", 9}});
   const auto topics = topics_to_evaluate(f.ds, 0);
   RunnerOptions one;
   RunnerOptions three;
-  three.queries_per_call = 3;
-  const auto a = run_systems(topics, *f.searcher, {{"table", table}}, one);
-  const auto b = run_systems(topics, *f.searcher, {{"table", table}}, three);
+  three.concurrency = 3;
+  const auto a = run_systems(topics, *f.searcher, {{"table", table, ""}}, one);
+  const int calls_alone = table->calls;
+  const auto b = run_systems(topics, *f.searcher, {{"table", table, ""}}, three);
+  EXPECT_EQ(table->calls - calls_alone, calls_alone) << "one call per query with candidates, whatever the concurrency";
   ASSERT_EQ(a[1].run.size(), b[1].run.size());
   for (const auto& [qid, entries] : a[1].run) {
     ASSERT_EQ(entries.size(), b[1].run.at(qid).size());
@@ -141,7 +151,7 @@ TEST(EvalRunner, RankerErrorsNameModelAndQuery) {
   Fixture f;
   auto failing = std::make_shared<TableRanker>(std::map<std::string, double>{}, true);
   try {
-    run_systems(topics_to_evaluate(f.ds, 0), *f.searcher, {{"broken-model", failing}}, RunnerOptions{});
+    run_systems(topics_to_evaluate(f.ds, 0), *f.searcher, {{"broken-model", failing, ""}}, RunnerOptions{});
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::Backend);
@@ -156,7 +166,7 @@ TEST(EvalReport, MetricsFromTrecEvalAndOutputs) {
   RunnerOptions options;
   options.top_k = 2;
   const auto topics = topics_to_evaluate(f.ds, 0);
-  const auto systems = run_systems(topics, *f.searcher, {{"table:x/y", table}}, options);
+  const auto systems = run_systems(topics, *f.searcher, {{"table:x/y", table, ""}}, options);
   EvalReport report = make_eval_report(f.ds, topics, systems, {"map", "ndcg_cut.10", "recip_rank", "num_q"});
   report.top_k = 2;
   ASSERT_EQ(report.systems.size(), 2u);

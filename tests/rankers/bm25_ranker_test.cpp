@@ -42,6 +42,14 @@ TEST(Bm25Ranker, MatchesHandComputedScores) {
   EXPECT_NEAR(s2.values[2], 1.071445295349, 1e-9);
 }
 
+// Usage is counted in the analyzer's terms: the query's once per document plus each document's.
+TEST(Bm25Ranker, UsageCountsAnalyzedTerms) {
+  auto r = bm25({{"stemmer", "none"}});
+  auto s = r->score_documents("cat dog", docs({"the cat sat", "the dog", ""}));
+  // Query: 2 terms x 3 documents; documents: 3 + 2 + 0 ("the" is kept: no stopwords by default).
+  EXPECT_EQ(s.usage.at("tokens").get<std::size_t>(), 2u * 3u + 3u + 2u + 0u);
+}
+
 TEST(Bm25Ranker, IdfIsLucenes) {
   EXPECT_NEAR(Bm25Ranker::idf(10, 1), std::log(1 + 9.5 / 1.5), 1e-12);
   EXPECT_GT(Bm25Ranker::idf(3, 3), 0.0);  // never negative, unlike classic Robertson IDF

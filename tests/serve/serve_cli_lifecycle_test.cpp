@@ -40,7 +40,7 @@ TEST(ServeInProcessPort, BindOnAUsedPortThrowsNetworkError) {
   auto handle = start_server({{"w", std::make_shared<WordCountRanker>()}});
   std::vector<ServedModel> served = {
       {"w", std::make_shared<runtime::BatchScheduler>(std::make_shared<WordCountRanker>(),
-                                                      runtime::BatchSchedulerOptions{})}};
+                                                      runtime::BatchSchedulerOptions{}), {}}};
   ServerOptions options;
   options.port = handle->port;
   Server second(ModelTable(std::move(served)), options);

@@ -258,6 +258,13 @@ inline Scores WordCountRanker::score_documents(std::string_view query, std::span
     for (const std::string& w : words) hits += d.text.find(w) != std::string::npos ? 1 : 0;
     s.values.push_back(hits - 1.0);
   }
+  // Its usage in its own tokens (words), as BM25 reports its analyzer's terms.
+  std::size_t tokens = words.size() * documents.size();
+  for (const Document& d : documents) {
+    std::istringstream doc{d.text};
+    for (std::string w; doc >> w;) ++tokens;
+  }
+  s.usage["tokens"] = tokens;
   return s;
 }
 

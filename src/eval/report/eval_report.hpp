@@ -42,7 +42,7 @@ struct EvalReport {
   std::vector<std::string> dataset_notes;
   std::size_t num_queries = 0;
   std::size_t top_k = 0;
-  std::size_t queries_per_call = 1;
+  std::size_t concurrency = 1;  // queries scored at once (RunnerOptions::concurrency)
   IndexInfo index;
   std::string index_path;
   std::vector<std::string> measure_names;  // value names in trec_eval's order

@@ -80,7 +80,7 @@ nlohmann::json report_to_json(const EvalReport& report, bool per_query) {
                    {"stopwords", report.index.settings.stopwords},
                    {"index", report.index_path},
                    {"index_documents", report.index.num_docs},
-                   {"queries_per_call", report.queries_per_call},
+                   {"concurrency", report.concurrency},
                    {"measures", report.measure_names},
                    {"evaluation", "trec_eval measures over the evaluated judged queries, with -c"},
                    {"latency_percentiles", "nearest rank"}};

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -67,54 +69,60 @@ class Progress {
   Clock::time_point last_ = Clock::now();
 };
 
-// Scores one batch of queries with one reranker in a single score_many call. Queries
-// without candidates are not sent; they get an empty ranking and a 0 ms sample, so latency
-// samples stay one per topic, in topic order.
-void score_batch(const RerankerSpec& reranker, SystemRun& system, const std::vector<Candidates>& batch,
+// Scores a chunk of queries with one reranker, each query its own call, up to
+// `concurrency` calls in flight at once: a model ranker's runtime merges concurrent calls
+// into shared forward passes (runtime/model_runtime.hpp), so eval needs no grouping of its
+// own, and each query's latency is its own call's, queueing included, as a server would see
+// it. Queries without candidates are not sent; they get an empty ranking and a 0 ms sample,
+// so latency samples stay one per topic, in topic order.
+void score_chunk(const RerankerSpec& reranker, SystemRun& system, const std::vector<Candidates>& chunk,
                  const ScoreOptions& options) {
-  std::vector<std::string> queries;
-  std::vector<std::vector<Document>> docs;
-  std::size_t pairs = 0;
-  for (const Candidates& c : batch) {
-    if (c.docs.empty()) continue;
-    queries.push_back(c.query);
-    docs.push_back(c.docs);
-    pairs += c.docs.size();
-  }
-  std::vector<Scores> scores;
-  double ms = 0;
-  if (!queries.empty()) {
+  std::vector<Scores> scores(chunk.size());
+  std::vector<double> ms(chunk.size(), 0.0);
+  std::vector<std::exception_ptr> errors(chunk.size());
+  const auto score_one = [&](std::size_t i) {
+    if (chunk[i].docs.empty()) return;
     const auto start = Clock::now();
     try {
-      scores = reranker.ranker->score_many(queries, docs, options);
-    } catch (const Error& e) {
-      throw Error(e.code(), "reranking query " + batch.front().qid + " with " + reranker.spec + ": " + e.what());
+      scores[i] = reranker.ranker->score_documents(chunk[i].query, chunk[i].docs, options);
+    } catch (...) {
+      errors[i] = std::current_exception();
     }
-    ms = ms_since(start);
-    if (scores.size() != queries.size()) {
-      throw Error(ErrorCode::Internal, reranker.spec + " returned scores for " + std::to_string(scores.size()) +
-                                           " of " + std::to_string(queries.size()) + " queries");
+    ms[i] = ms_since(start);
+  };
+  const auto chunk_start = Clock::now();
+  if (chunk.size() == 1) {
+    score_one(0);
+  } else {
+    std::vector<std::thread> threads;
+    threads.reserve(chunk.size());
+    for (std::size_t i = 0; i < chunk.size(); ++i) threads.emplace_back(score_one, i);
+    for (std::thread& t : threads) t.join();
+  }
+  const double wall_ms = ms_since(chunk_start);
+  for (std::size_t i = 0; i < chunk.size(); ++i) {
+    if (!errors[i]) continue;
+    try {
+      std::rethrow_exception(errors[i]);
+    } catch (const Error& e) {
+      throw Error(e.code(), "reranking query " + chunk[i].qid + " with " + reranker.spec + ": " + e.what());
     }
   }
-  // Each query of a multi-query call is charged an equal share of the call.
-  const double per_query = queries.empty() ? 0.0 : ms / static_cast<double>(queries.size());
-  std::size_t next = 0;
-  for (const Candidates& c : batch) {
+  for (std::size_t i = 0; i < chunk.size(); ++i) {
+    const Candidates& c = chunk[i];
+    system.latency_ms.push_back(ms[i]);
     if (c.docs.empty()) {
       system.run[c.qid];
-      system.latency_ms.push_back(0.0);
       continue;
     }
-    const Scores& s = scores[next++];
-    if (s.values.size() != c.docs.size()) {
-      throw Error(ErrorCode::Internal, reranker.spec + " returned " + std::to_string(s.values.size()) +
+    if (scores[i].values.size() != c.docs.size()) {
+      throw Error(ErrorCode::Internal, reranker.spec + " returned " + std::to_string(scores[i].values.size()) +
                                            " scores for " + std::to_string(c.docs.size()) + " documents");
     }
-    system.run[c.qid] = rerank_order(c, s.values);
-    system.latency_ms.push_back(per_query);
+    system.run[c.qid] = rerank_order(c, scores[i].values);
+    system.pairs += c.docs.size();
   }
-  system.pairs += pairs;
-  system.busy_seconds += ms / 1000.0;
+  system.busy_seconds += wall_ms / 1000.0;  // wall time: concurrent calls overlap
 }
 
 }  // namespace
@@ -161,13 +169,13 @@ std::vector<SystemRun> run_systems(const std::vector<Topic>& topics, const Bm25S
     systems[i + 1].model = rerankers[i].ranker->info().model;
     systems[i + 1].type = rerankers[i].ranker->info().type;
   }
-  const std::size_t per_call = std::max<std::size_t>(1, options.queries_per_call);
+  const std::size_t in_flight = std::max<std::size_t>(1, options.concurrency);
   Progress progress(options.progress, options.progress_interval_s, topics.size());
   std::vector<Candidates> batch;
   std::size_t done = 0;
   auto flush = [&] {
     for (std::size_t m = 0; m < rerankers.size(); ++m) {
-      score_batch(rerankers[m], systems[m + 1], batch, options.score_options);
+      score_chunk(rerankers[m], systems[m + 1], batch, options.score_options);
     }
     done += batch.size();
     batch.clear();
@@ -192,7 +200,7 @@ std::vector<SystemRun> run_systems(const std::vector<Topic>& topics, const Bm25S
     }
     systems[0].pairs += hits.size();
     batch.push_back(std::move(c));
-    if (batch.size() >= per_call) flush();
+    if (batch.size() >= in_flight) flush();
   }
   if (!batch.empty()) flush();
   if (topics.empty()) progress.update(0, systems, true);

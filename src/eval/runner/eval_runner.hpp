@@ -43,7 +43,9 @@ std::vector<std::string> system_names(const std::vector<RerankerSpec>& rerankers
 struct RunnerOptions {
   std::size_t top_k = 100;         // candidates retrieved and reranked per query
   std::size_t max_queries = 0;     // 0: every judged topic
-  std::size_t queries_per_call = 1;  // queries given to one score_many call
+  // Queries scored at once, each its own call (a model ranker's runtime merges concurrent
+  // calls into shared forward passes); each query's latency is its own call's.
+  std::size_t concurrency = 1;
   ScoreOptions score_options;
   std::ostream* progress = nullptr;  // progress lines (stderr in the CLI); null: silent
   double progress_interval_s = 2.0;

@@ -210,6 +210,11 @@ Scores ApiRanker::score_documents(std::string_view query, std::span<const Docume
   }
   breaker_.record_success();
   out.usage["requests"] = parts.size();  // HTTP requests that succeeded (retries not counted)
+  // What was sent, in this layer's approximate tokens: what a server in front of this ranker
+  // reports when the provider counts none (serve/score_rule.cpp reads real counts first).
+  std::size_t estimated = 0;
+  for (const RequestPart& part : parts) estimated += part.estimated_tokens;
+  out.usage["estimated_tokens"] = estimated;
   return out;
 }
 
