@@ -189,5 +189,46 @@ TEST(ModelRuntime, LibraryThreadsOnOneRankerScoreAsOneThreadDoes) {
   EXPECT_EQ(served_runtime(*ranker)->counters().requests.load() - requests_before, 4u);
 }
 
+// A library user with a real checkpoint: while one thread's long request runs, three more
+// threads call rank on the same loaded ranker; they wait for the runner and are then run
+// together, in one run (counters, not timings: the long request only makes sure they arrive
+// while it runs; `runs` says when it has started).
+TEST(ModelRuntime, LibraryThreadsWaitingOnALoadedRankerShareOneRun) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  LoadOptions options;
+  options.threads = 1;
+  const std::unique_ptr<Ranker> ranker = load(dir.string(), options);
+  const RuntimeCounters& counters = served_runtime(*ranker)->counters();
+  std::vector<Document> long_request;
+  std::string text;
+  for (int w = 0; w < 120; ++w) text += "fox" + std::to_string(w % 17) + " ";
+  for (int d = 0; d < 3000; ++d) long_request.push_back({std::to_string(d), text, {}});
+  std::vector<std::vector<Document>> short_requests(3);
+  for (int t = 0; t < 3; ++t) {
+    for (int d = 0; d < 10; ++d) short_requests[t].push_back({std::to_string(d), "foxes eat berries " + std::to_string(d * (t + 1)), {}});
+  }
+  std::vector<Scores> alone;
+  for (const auto& r : short_requests) alone.push_back(ranker->score_documents("what do foxes eat", r));
+
+  const std::uint64_t runs_before = counters.runs.load(), requests_before = counters.requests.load();
+  std::thread first([&] { ranker->score_documents("what do foxes eat", long_request); });
+  while (counters.runs.load() == runs_before) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  std::vector<Scores> together(3);
+  std::vector<std::thread> followers;
+  for (int t = 0; t < 3; ++t) {
+    followers.emplace_back([&, t] { together[t] = ranker->score_documents("what do foxes eat", short_requests[t]); });
+  }
+  first.join();
+  for (auto& th : followers) th.join();
+  EXPECT_EQ(counters.requests.load() - requests_before, 4u);
+  EXPECT_EQ(counters.runs.load() - runs_before, 2u) << "the three waiting requests should be run together";
+  for (int t = 0; t < 3; ++t) {
+    ASSERT_EQ(together[t].values.size(), alone[t].values.size());
+    for (std::size_t d = 0; d < alone[t].values.size(); ++d) {
+      EXPECT_NEAR(together[t].values[d], alone[t].values[d], 1e-5) << t << "/" << d;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rerank::runtime
