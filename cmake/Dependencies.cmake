@@ -12,6 +12,8 @@ add_library(rerank_dep_dnnl INTERFACE)
 target_include_directories(rerank_dep_dnnl SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
 target_link_libraries(rerank_dep_dnnl INTERFACE ${DNNL_LIBRARY})
 find_package(ZLIB REQUIRED)
+# Boost.Beast's HTTP/1.1 request parser (serve/http/request_reader); header-only.
+find_package(Boost 1.74 REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(ONIG REQUIRED IMPORTED_TARGET oniguruma)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)

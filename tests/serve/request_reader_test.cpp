@@ -30,7 +30,7 @@ TEST(RequestReader, AnySplitGivesTheSameRequest) {
       "POST /v1/rerank?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
       "POST /v1/rerank?x=1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
           serve::testing::chunked(body, 3),
-      "\r\nPOST /v1/rerank?x=1 HTTP/1.1\nhost:t\nTRANSFER-ENCODING:  Chunked \n\n" +
+      "\r\nPOST /v1/rerank?x=1 HTTP/1.1\r\nhost:t\r\nTRANSFER-ENCODING:  Chunked \r\n\r\n" +
           serve::testing::chunked(body, 100) ,
   };
   for (const std::string& bytes : framings) {
@@ -77,6 +77,8 @@ TEST(RequestReader, MalformedRequestsAreRefusedWithTheirStatus) {
       {"GET / HTTP/1.1\r\nNo colon\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nBad name: x\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+      // Bare LF line ends: Beast requires CRLF (RFC 9112 allows either; docs/server.md).
+      {"GET / HTTP/1.1\nHost: t\n\n", 400},
       {"GET /\x01 HTTP/1.1\r\n\r\n", 400},
       {"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
       {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},

@@ -178,11 +178,14 @@ TEST(ServeDisconnect, WorkForAClientThatLeftIsDropped) {
   });
   while (ranker->calls.load() == 0) std::this_thread::sleep_for(1ms);
   {
-    // This client gives up after 300 ms and closes its connection while queued.
-    httplib::Client quitter("127.0.0.1", handle->port);
-    quitter.set_read_timeout(0, 300000);
-    auto res = quitter.Post("/v1/rerank", body, "application/json");
-    EXPECT_FALSE(res);
+    // This client gives up while queued and resets its connection (a reset, not a FIN: a
+    // client may half-close after its request and still read the answer; see HalfClose below).
+    RawConnection quitter(handle->port);
+    ASSERT_TRUE(quitter.send_all("POST /v1/rerank HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    std::this_thread::sleep_for(300ms);
+    const linger reset{1, 0};
+    ASSERT_EQ(::setsockopt(quitter.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
   }
   const runtime::BatchScheduler& scheduler = *handle->server->models().models()[0].scheduler;
   for (int i = 0; i < 200 && scheduler.stats().cancelled.load() == 0; ++i) std::this_thread::sleep_for(10ms);
@@ -191,6 +194,24 @@ TEST(ServeDisconnect, WorkForAClientThatLeftIsDropped) {
   ranker->gate_closed = false;
   running.join();
   EXPECT_EQ(ranker->scored_requests.load(), 1);
+}
+
+// A client that sends its request and then shuts its sending side (HTTP/1.1 allows it; `nc
+// -N`, some proxies) still gets the whole response, even when scoring takes longer than the
+// server's checks for departed clients (it polls the connection every 20 ms).
+TEST(ServeHalfClose, AClientThatHalfClosesAfterItsRequestGetsTheResponse) {
+  auto ranker = std::make_shared<WordCountRanker>(std::chrono::milliseconds(300));
+  auto handle = start_server({{"w", ranker}});
+  const std::string body = json{{"query", "red"}, {"documents", kDocs}}.dump();
+  RawConnection c(handle->port);
+  ASSERT_TRUE(c.send_all("POST /v1/rerank HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);
+  const std::string response = c.read_response(std::chrono::seconds(20));
+  ASSERT_EQ(status_of(response), 200) << response;
+  EXPECT_EQ(parse(body_of(response))["results"].size(), kDocs.size());
+  const runtime::BatchScheduler& scheduler = *handle->server->models().models()[0].scheduler;
+  EXPECT_EQ(scheduler.stats().cancelled.load(), 0u);
 }
 
 TEST(ServeDrain, ShutdownFinishesRequestsInFlightAndRefusesNewOnes) {

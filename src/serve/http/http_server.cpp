@@ -65,17 +65,15 @@ long send_some(int fd, const std::string& data, std::size_t from) {
 
 }  // namespace
 
+// A client that shut its sending side (FIN) after its request may still read the response
+// (HTTP/1.1 allows the half-close; `nc -N` and some proxies do it), and a FIN looks the same
+// whether the client half-closed or closed entirely. So only a reset or an error counts as
+// gone; a client that closed entirely is found when its response cannot be written.
 bool ClientConnection::gone() const {
   if (fd_ < 0) return false;
-  pollfd p{fd_, static_cast<short>(POLLIN | POLLRDHUP), 0};
+  pollfd p{fd_, 0, 0};  // POLLERR, POLLHUP and POLLNVAL are reported whatever is asked
   if (poll(&p, 1, 0) <= 0) return false;
-  if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) return true;
-  if (p.revents & POLLIN) {
-    // Readable: either a pipelined next request (still there) or an orderly close (0 bytes).
-    char byte;
-    return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
-  }
-  return false;
+  return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 struct HttpServer::Impl {

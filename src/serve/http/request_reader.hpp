@@ -1,12 +1,17 @@
-// An incremental HTTP/1.1 request parser: bytes in, one complete request out. It bounds the
-// header section and the decoded body (Content-Length or chunked alike) while reading, so no
-// client can make the server hold more than the limits, whatever framing it uses. No I/O and
-// no clock: the connection loop feeds it and owns the deadlines.
+// An incremental HTTP/1.1 request parser: bytes in, one complete request out. The parsing is
+// Boost.Beast's (http::request_parser, fed with put()); this class adds the server's limits
+// and status rules on top. It bounds the header section and the decoded body (Content-Length
+// or chunked alike) while reading, so no client can make the server hold more than the
+// limits, whatever framing it uses, and gives the same result or error however the bytes are
+// split into reads. No I/O and no clock: the connection loop feeds it and owns the deadlines.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include <boost/system/error_code.hpp>
 
 #include "serve/http/http_message.hpp"
 
@@ -28,7 +33,10 @@ class RequestReader {
     Failed,   // error_status()/error_message() say why; the connection must close
   };
 
-  explicit RequestReader(ReaderLimits limits = {}) : limits_(limits) {}
+  explicit RequestReader(ReaderLimits limits = {});
+  ~RequestReader();
+  RequestReader(RequestReader&&) noexcept;
+  RequestReader& operator=(RequestReader&&) noexcept;
 
   // Consumes bytes of `data` up to the end of one request and returns how many it took
   // (the rest belongs to the next, pipelined request). Stops at Done or Failed.
@@ -44,29 +52,27 @@ class RequestReader {
   void reset();
 
  private:
-  enum class BodyMode { None, Length, Chunked };
-  enum class ChunkState { Size, Data, DataEnd, Trailer };
+  struct Parser;  // the Beast parser (kept out of this header: Beast is heavy to include)
 
   void fail(int status, std::string message);
-  void header_line(std::string_view line);
-  void request_line(std::string_view line);
-  void headers_done();
-  std::size_t feed_body(std::string_view data);
-  std::size_t feed_chunked(std::string_view data);
-  enum class Line { Partial, Complete, TooLong };
-  // Appends to `line_` up to a '\n' (dropped with a '\r' before it); `used` gets the bytes taken.
-  Line take_line(std::string_view data, std::size_t max_line, std::size_t& used);
+  int status_for_parse_error(const boost::system::error_code& ec, std::string_view raw, bool in_header) const;
+  // The server's rules once the header is in: sizes, codings, version, Expect.
+  void check_header();
+  // True once pending_ holds the whole header (header_end_ bytes); fails on a bare LF or a
+  // header larger than max_header_bytes.
+  bool header_complete();
 
   ReaderLimits limits_;
   State state_ = State::Idle;
   HttpRequest request_;
-  std::string line_;
-  std::size_t header_bytes_ = 0;
-  bool seen_request_line_ = false;
+  std::unique_ptr<Parser> parser_;
+  // Received bytes Beast has not consumed yet: an incomplete header line, chunk-size line or
+  // trailer section (Beast needs each whole in one buffer). Bounded by max_header_bytes.
+  std::string pending_;
+  std::size_t scanned_ = 0;     // bytes of pending_ header_complete() has looked at
+  std::size_t header_end_ = 0;  // the header's size once complete
+  std::string header_raw_;      // the header's bytes (for the status rules Beast does not apply)
   bool expect_continue_ = false;
-  BodyMode body_mode_ = BodyMode::None;
-  std::size_t remaining_ = 0;  // Length: body bytes left; Chunked: bytes left in this chunk
-  ChunkState chunk_state_ = ChunkState::Size;
   int error_status_ = 0;
   std::string error_message_;
 };
