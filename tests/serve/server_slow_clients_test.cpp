@@ -112,6 +112,32 @@ TEST(ServeSlowClients, HeaderDeadlineIsATotalNotPerRead) {
   EXPECT_LT(health_ms(handle->port), 1000.0);
 }
 
+// One trickling client reads its 408, and it comes when the deadline passes, not before and
+// not much after.
+TEST(ServeSlowClients, HeaderDeadlineAnswers408WhenItPasses) {
+  ServerOptions options;
+  options.header_timeout = 1000ms;
+  auto handle = start_server({{"w", std::make_shared<WordCountRanker>()}}, options);
+  RawConnection c(handle->port);
+  const auto t0 = Clock::now();
+  c.send_all("GET /health HTTP/1.1\r\n");
+  std::atomic<bool> stop{false};
+  std::thread drip([&] {
+    while (!stop.load()) {
+      (void)::send(c.fd(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  const std::string res = c.read_response(20s);
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  drip.join();
+  ASSERT_EQ(status_of(res), 408) << res;
+  EXPECT_NE(body_of(res).find("--header-timeout"), std::string::npos) << res;
+  EXPECT_GE(seconds, 0.9);
+  EXPECT_LT(seconds, 5.0);
+}
+
 TEST(ServeSlowClients, BodyDeadlineIsATotalAndAnswers408) {
   ServerOptions options;
   options.body_timeout = 1000ms;
