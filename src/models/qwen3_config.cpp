@@ -67,7 +67,13 @@ Qwen3Config parse_qwen3_config(const nlohmann::json& c, const std::string& where
                         " is not a multiple of num_key_value_heads " + std::to_string(cfg.num_kv_heads));
   }
   cfg.head_dim = cj::integer(c, "head_dim", where, false, cfg.hidden_size / cfg.num_heads, 1, 4096);
-  if (cfg.head_dim % 2 != 0) cj::fail(where, "head_dim " + std::to_string(cfg.head_dim) + " is odd (rotary pairs)");
+  // Without a head_dim key it is hidden_size / num_attention_heads (as transformers reads it),
+  // which the range check above does not see: 8 / 12 is 0.
+  if (cfg.head_dim < 2 || cfg.head_dim % 2 != 0) {
+    cj::fail(where, "head_dim " + std::to_string(cfg.head_dim) +
+                        " (hidden_size / num_attention_heads without a head_dim key) must be even and at least 2 "
+                        "(rotary pairs)");
+  }
   cfg.rms_norm_eps = cj::number(c, "rms_norm_eps", where, cfg.rms_norm_eps, /*allow_zero=*/true);
   parse_rope(c, where, cfg);
   cfg.attention_bias = cj::boolean(c, "attention_bias", where, false);

@@ -74,6 +74,12 @@ TEST(Qwen3Config, TypedRefusals) {
   c["head_dim"] = 15;  // rotary pairs
   EXPECT_EQ(code_of(c), ErrorCode::ModelFormat);
   c = base();
+  c.erase("head_dim");  // then hidden_size / heads, here 8 / 12 = 0 (found by the config fuzzer)
+  c["hidden_size"] = 8;
+  c["num_attention_heads"] = 12;
+  c["num_key_value_heads"] = 12;
+  EXPECT_EQ(code_of(c), ErrorCode::ModelFormat);
+  c = base();
   c["rope_parameters"] = 7;
   EXPECT_EQ(code_of(c), ErrorCode::ModelFormat);
   c = base();
