@@ -77,4 +77,6 @@ fuzz-smoke: deps
 	$(FUZZ_LINK) fuzz/api_response_fuzz.cpp $(API_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/api_response_fuzz \
 	  $(FUZZ_BUILD_DIR)/src/librerank_core.a $$(pkg-config --libs libutf8proc) -lfmt -lpthread
 	$(FUZZ_LINK) fuzz/http_request_fuzz.cpp $(HTTP_PARSE_SRCS) -o $(FUZZ_BUILD_DIR)/http_request_fuzz
+	$(FUZZ_LINK) fuzz/listwise_permutation_fuzz.cpp src/rankers/listwise/permutation.cpp \
+	  -o $(FUZZ_BUILD_DIR)/listwise_permutation_fuzz $$(pkg-config --libs libutf8proc)
 	fuzz/run_smoke.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)

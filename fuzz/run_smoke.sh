@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # target:weight:max_len. The server's max_len holds a 100k-deep document (about 200 KB).
 targets="server_request_fuzz:26:262144 tokenizer_fuzz:16:4096 tokenizer_json_fuzz:14:16384 \
 api_response_fuzz:12:262144 gguf_fuzz:12:16384 safetensors_fuzz:10:8192 model_config_fuzz:10:4096 \
-http_request_fuzz:10:8192"
+http_request_fuzz:10:8192 listwise_permutation_fuzz:6:16384"
 weights=0
 for t in $targets; do weights=$((weights + $(echo "$t" | cut -d: -f2))); done
 
