@@ -162,8 +162,10 @@ HubClientOptions HubClientOptions::from_env() {
   }
   o.cache_dir = hub_cache_dir();
   o.offline = hub_offline();
-  o.metadata_timeouts.total_s = env_seconds("HF_HUB_ETAG_TIMEOUT", o.metadata_timeouts.total_s);
-  o.download_timeouts.stall_s = env_seconds("HF_HUB_DOWNLOAD_TIMEOUT", o.download_timeouts.stall_s);
+  o.metadata_timeouts.total = std::chrono::seconds(env_seconds(
+      "HF_HUB_ETAG_TIMEOUT", std::chrono::duration_cast<std::chrono::seconds>(o.metadata_timeouts.total).count()));
+  o.download_timeouts.stall = std::chrono::seconds(env_seconds(
+      "HF_HUB_DOWNLOAD_TIMEOUT", std::chrono::duration_cast<std::chrono::seconds>(o.download_timeouts.stall).count()));
   return o;
 }
 
@@ -185,11 +187,11 @@ void HubClient::log(const std::string& line) const {
   if (options_.log) options_.log(line);
 }
 
-std::vector<std::string> HubClient::auth_headers(const std::string& url) const {
+std::vector<std::pair<std::string, std::string>> HubClient::auth_headers(const std::string& url) const {
   // The token goes to the Hub only, never to the CDN (its URLs are pre-signed) or a
   // third-party host a redirect names.
   if (options_.token.empty() || url_origin(url) != url_origin(options_.endpoint)) return {};
-  return {"Authorization: Bearer " + options_.token};
+  return {{"Authorization", "Bearer " + options_.token}};
 }
 
 std::string HubClient::resolve_url(const std::string& repo, const std::string& revision,
@@ -273,7 +275,7 @@ HubFileMetadata HubClient::metadata_counted(const std::string& repo, const std::
       HttpRequest req;
       req.url = current;
       req.headers = auth_headers(current);
-      req.head = true;
+      req.method = HttpMethod::Head;
       req.timeouts = options_.metadata_timeouts;
       if (requests) ++*requests;
       const HttpResponse r = http_fetch(req, 64 * 1024);

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "io/hub_cache.hpp"
-#include "io/http_download.hpp"
+#include "io/http_client.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::io {
@@ -31,8 +31,10 @@ struct HubClientOptions {
   std::string token;                                // sent as Bearer to the endpoint only; never logged
   std::filesystem::path cache_dir;                  // the hub cache (…/hub)
   bool offline = false;                             // never touch the network
-  HttpTimeouts metadata_timeouts{10, 10, 10};       // HEAD requests: connect, total, stall (seconds)
-  HttpTimeouts download_timeouts{10, 0, 10};        // file bodies: no total limit, 10 s stall limit
+  // HEAD requests: connect, total, stall.
+  HttpTimeouts metadata_timeouts{std::chrono::seconds(10), std::chrono::seconds(10), std::chrono::seconds(10)};
+  // File bodies: no total limit, 10 s stall limit.
+  HttpTimeouts download_timeouts{std::chrono::seconds(10), std::chrono::seconds(0), std::chrono::seconds(10)};
   int max_retries = 4;  // extra attempts after connection errors, timeouts, 429 and 5xx
   int max_metadata_retries = 1;  // HEAD requests: fewer, so an unreachable Hub fails fast
   std::chrono::milliseconds retry_backoff{500};  // doubled after each attempt, at most 8 s
@@ -101,7 +103,7 @@ class HubClient {
 
  private:
   struct Planned;
-  std::vector<std::string> auth_headers(const std::string& url) const;
+  std::vector<std::pair<std::string, std::string>> auth_headers(const std::string& url) const;
   std::string resolve_url(const std::string& repo, const std::string& revision, const std::string& file) const;
   // Downloads blobs/<etag> unless present; returns the bytes received.
   std::uint64_t fetch_blob(const std::string& repo, const std::filesystem::path& repo_dir, const std::string& file,

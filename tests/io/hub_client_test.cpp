@@ -71,8 +71,8 @@ class HubClientTest : public ::testing::Test {
   HubClientOptions options() const {
     HubClientOptions o = HubClientOptions::from_env();
     o.retry_backoff = std::chrono::milliseconds(10);
-    o.metadata_timeouts = {2, 5, 2};
-    o.download_timeouts = {2, 0, 2};
+    o.metadata_timeouts = {std::chrono::seconds(2), std::chrono::seconds(5), std::chrono::seconds(2)};
+    o.download_timeouts = {std::chrono::seconds(2), std::chrono::seconds(0), std::chrono::seconds(2)};
     return o;
   }
 
@@ -388,7 +388,7 @@ TEST_F(HubClientTest, StalledServerTimesOutInsteadOfHanging) {
   REQUIRE_REFERENCE("bert-ce");
   hub_.delay_ms = 30000;
   HubClientOptions o = options();
-  o.download_timeouts = {1, 0, 1};
+  o.download_timeouts = {std::chrono::seconds(1), std::chrono::seconds(0), std::chrono::seconds(1)};
   o.max_retries = 0;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(code_of([&] { HubClient(o).download_model({kRepo, "main"}); }), ErrorCode::Network);

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "rankers/api/http_client.hpp"
+#include "io/http_client.hpp"
 
 namespace rerank::testing {
 
@@ -381,13 +381,15 @@ std::vector<std::string> FakeApiServer::rejections() const {
 
 namespace {
 
-api::HttpResponse post(const FakeApiServer& server, const std::string& path, const nlohmann::json& body,
-                       std::vector<std::pair<std::string, std::string>> headers) {
-  api::HttpRequest req;
+io::HttpResponse post(const FakeApiServer& server, const std::string& path, const nlohmann::json& body,
+                      std::vector<std::pair<std::string, std::string>> headers) {
+  io::HttpRequest req;
   req.url = server.url() + path;
+  req.method = io::HttpMethod::Post;
   req.body = body.dump();
   req.headers = std::move(headers);
-  return api::http_post(req);
+  req.headers.emplace_back("Content-Type", "application/json");
+  return io::http_fetch(req);
 }
 
 const std::vector<std::pair<std::string, std::string>> kBearer = {{"Authorization", "Bearer test-secret-key"}};

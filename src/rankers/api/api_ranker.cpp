@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "rankers/api/http_client.hpp"
+#include "io/http_client.hpp"
 #include "rankers/api/request_plan.hpp"
 #include "rankers/api/response_validation.hpp"
 #include "rankers/api/status_error.hpp"
@@ -17,6 +17,10 @@
 namespace rerank::api {
 
 namespace {
+
+// A provider's answer is kept up to this size; a longer one is cut, fails to parse and is
+// refused as malformed (scores of 10,000 documents take well under 1 MiB).
+constexpr std::size_t kMaxResponseBytes = 64u << 20;
 
 void add_usage(nlohmann::json& total, const nlohmann::json& part) {
   for (const auto& [key, value] : part.items()) {
@@ -52,19 +56,24 @@ ApiRanker::ApiRanker(RankerInfo info, std::unique_ptr<Dialect> dialect, ApiSetti
       breaker_(settings_.breaker_failures, settings_.breaker_cooldown) {}
 
 std::string ApiRanker::context(int attempt) const {
-  return dialect_->info().display_name + " (" + url_origin(settings_.url) + "), attempt " + std::to_string(attempt) +
+  return dialect_->info().display_name + " (" + io::url_origin(settings_.url) + "), attempt " + std::to_string(attempt) +
          " of " + std::to_string(settings_.retry.max_attempts);
 }
 
 std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::size_t estimated_tokens,
                                          nlohmann::json& usage) const {
   const DialectInfo& dinfo = dialect_->info();
-  HttpRequest http;
+  io::HttpRequest http;
   http.url = settings_.url;
+  http.method = io::HttpMethod::Post;
   http.headers = dialect_->headers(settings_.api_key);
+  http.headers.emplace_back("Content-Type", "application/json");
+  http.headers.emplace_back("Accept", "application/json");
   http.body = dialect_->build_request(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  http.connect_timeout = settings_.connect_timeout;
-  http.total_timeout = settings_.timeout;
+  http.accept_compressed = true;
+  http.timeouts.connect = settings_.connect_timeout;
+  http.timeouts.total = settings_.timeout;
+  http.timeouts.stall = std::chrono::milliseconds(0);  // the total timeout bounds the call
   const std::string key_hint = (dinfo.key_env.empty() ? std::string() : dinfo.key_env + " or ") + "--api-key";
 
   for (int attempt = 1;; ++attempt) {
@@ -73,10 +82,10 @@ std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::siz
 
     std::optional<Error> failure;
     std::optional<std::chrono::milliseconds> retry_after;
-    std::optional<HttpResponse> response;
+    std::optional<io::HttpResponse> response;
     try {
-      response = http_post(http);
-    } catch (const TransportError& e) {
+      response = io::http_fetch(http, kMaxResponseBytes);
+    } catch (const io::TransportError& e) {
       failure = redacted(Error(e.code(), dinfo.display_name + ": " + e.what() + " (attempt " +
                                              std::to_string(attempt) + " of " +
                                              std::to_string(settings_.retry.max_attempts) + ")"),
@@ -101,8 +110,8 @@ std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::siz
       Error error = error_for_status(response->status, redact(response->body, settings_.api_key),
                                      context(attempt), key_hint);
       if (!is_retryable_status(response->status)) throw error;
-      if (auto it = response->headers.find("retry-after"); it != response->headers.end()) {
-        retry_after = parse_retry_after(it->second);
+      if (const std::optional<std::string> value = response->header("Retry-After")) {
+        retry_after = parse_retry_after(*value);
       }
       failure = error;
     }
@@ -227,7 +236,7 @@ std::unique_ptr<Ranker> make_api_ranker(const ModelSource& source, const LoadOpt
   RankerInfo info;
   info.type = source.type;
   info.spec = source.spec;
-  info.model = settings.model.empty() ? url_origin(settings.url) : settings.model;
+  info.model = settings.model.empty() ? io::url_origin(settings.url) : settings.model;
   info.score_kind = ScoreKind::ApiRelevance;
   return std::make_unique<ApiRanker>(std::move(info), std::move(dialect), std::move(settings));
 }

@@ -1,4 +1,4 @@
-#include "io/http_download.hpp"
+#include "io/http_client.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -34,10 +34,34 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-// Signed CDN URLs carry long query strings; messages show the URL without them.
+// Signed CDN URLs carry long query strings, and a URL may carry user:password@; messages show
+// the URL without either.
 std::string url_for_message(const std::string& url) {
-  const std::size_t q = url.find('?');
-  return q == std::string::npos ? url : url.substr(0, q) + "?...";
+  std::string out = url;
+  if (const std::size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const std::size_t host_end = out.find_first_of("/?#", scheme + 3);
+    const std::size_t at = out.rfind('@', host_end == std::string::npos ? out.size() : host_end);
+    if (at != std::string::npos && at > scheme) out.erase(scheme + 3, at - scheme - 2);
+  }
+  const std::size_t q = out.find('?');
+  return q == std::string::npos ? out : out.substr(0, q) + "?...";
+}
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+
+// One handle per thread keeps its connection cache (keep-alive to the Hub or a provider)
+// between calls; curl_easy_reset clears the options but keeps the connections.
+CURL* thread_handle() {
+  thread_local std::unique_ptr<CURL, CurlDeleter> handle;
+  if (!handle) {
+    global_init();
+    handle.reset(curl_easy_init());
+    if (!handle) throw Error(ErrorCode::Internal, "curl_easy_init failed");
+  }
+  curl_easy_reset(handle.get());
+  return handle.get();
 }
 
 struct Transfer {
@@ -109,41 +133,51 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 HttpResponse perform(const HttpRequest& request, Transfer& t) {
-  global_init();
   HttpResponse response;
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) throw Error(ErrorCode::Internal, "curl_easy_init failed");
+  CURL* c = thread_handle();
   t.response = &response;
-  t.curl = curl.get();
+  t.curl = c;
 
-  curl_slist* list = nullptr;
-  for (const std::string& h : request.headers) list = curl_slist_append(list, h.c_str());
-  // The real Content-Length of files, never a compressed one.
-  list = curl_slist_append(list, "Accept-Encoding: identity");
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, curl_slist_free_all);
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
+  const auto add_header = [&](const std::string& line) {
+    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    if (!next) throw Error(ErrorCode::Internal, "curl_slist_append failed");
+    (void)headers.release();
+    headers.reset(next);
+  };
+  for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
+  // Files: their real Content-Length, never a compressed one.
+  if (!request.accept_compressed) add_header("Accept-Encoding: identity");
+  if (request.method == HttpMethod::Post) add_header("Expect:");  // no 100-continue round trip
 
   char error_buffer[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "rerank/0.1 (huggingface_hub-compatible cache)");
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "rerank/0.1");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, request.timeouts.connect_s);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, request.timeouts.total_s);
-  if (request.timeouts.stall_s > 0) {
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeouts.connect.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeouts.total.count()));
+  if (request.timeouts.stall.count() > 0) {
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, request.timeouts.stall_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                     std::max(1L, static_cast<long>((request.timeouts.stall.count() + 999) / 1000)));
   }
+  if (request.accept_compressed) curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  if (request.head) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (request.method == HttpMethod::Head) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (request.method == HttpMethod::Post) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
   const std::string range = std::to_string(t.offset) + "-";
   if (t.file && t.offset > 0) curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
 
@@ -159,18 +193,21 @@ HttpResponse perform(const HttpRequest& request, Transfer& t) {
   if (!t.failure.empty()) {
     // Our own callback stopped the transfer: a disk problem or a broken resume.
     if (t.failure.rfind("cannot write", 0) == 0) throw Error(ErrorCode::InvalidArgument, t.failure);
-    throw RetryableError(t.failure + " (" + where + ")");
+    throw TransportError(t.failure + " (" + where + ")");
   }
   if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
     throw Error(ErrorCode::InvalidArgument, "bad URL '" + where + "': " + curl_easy_strerror(rc));
   }
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
-    throw RetryableError("request to " + where + " failed: " + detail);
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      throw TransportError("request to " + where + " timed out (" + detail + ")", ErrorCode::Timeout);
+    }
+    throw TransportError("request to " + where + " failed: " + detail);
   }
   // A 200/206 with an empty body never reached the write callback: still create the file.
   if (t.file && !t.decided && (response.status == 200 || response.status == 206)) {
-    if (!open_output(&t)) throw RetryableError(t.failure + " (" + where + ")");
+    if (!open_output(&t)) throw TransportError(t.failure + " (" + where + ")");
     if (t.out) std::fclose(t.out);
     t.out = nullptr;
   }
@@ -208,6 +245,9 @@ std::string url_origin(std::string_view url) {
   if (scheme_end == std::string_view::npos) return "";
   const std::size_t host_end = url.find_first_of("/?#", scheme_end + 3);
   std::string origin = lower(url.substr(0, host_end));
+  if (const std::size_t at = origin.rfind('@'); at != std::string::npos && at > scheme_end) {
+    origin.erase(scheme_end + 3, at - scheme_end - 2);  // user:password@
+  }
   // An explicit default port is the same origin as none.
   for (const char* suffix : {":443", ":80"}) {
     const std::string s(suffix);
