@@ -10,6 +10,7 @@
 #include "io/http_client.hpp"
 #include "rankers/api/request_plan.hpp"
 #include "rankers/api/response_validation.hpp"
+#include "rankers/api/retrying_post.hpp"
 #include "rankers/api/status_error.hpp"
 #include "rankers/api/token_budget.hpp"
 #include "rerank/error.hpp"
@@ -18,9 +19,6 @@ namespace rerank::api {
 
 namespace {
 
-// A provider's answer is kept up to this size; a longer one is cut, fails to parse and is
-// refused as malformed (scores of 10,000 documents take well under 1 MiB).
-constexpr std::size_t kMaxResponseBytes = 64u << 20;
 
 void add_usage(nlohmann::json& total, const nlohmann::json& part) {
   for (const auto& [key, value] : part.items()) {
@@ -55,11 +53,6 @@ ApiRanker::ApiRanker(RankerInfo info, std::unique_ptr<Dialect> dialect, ApiSetti
       limiter_(settings_.requests_per_minute, settings_.tokens_per_minute, settings_.burst_seconds),
       breaker_(settings_.breaker_failures, settings_.breaker_cooldown) {}
 
-std::string ApiRanker::context(int attempt) const {
-  return dialect_->info().display_name + " (" + io::url_origin(settings_.url) + "), attempt " + std::to_string(attempt) +
-         " of " + std::to_string(settings_.retry.max_attempts);
-}
-
 std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::size_t estimated_tokens,
                                          nlohmann::json& usage) const {
   const DialectInfo& dinfo = dialect_->info();
@@ -74,56 +67,21 @@ std::vector<double> ApiRanker::send_part(const DialectRequest& request, std::siz
   http.timeouts.connect = settings_.connect_timeout;
   http.timeouts.total = settings_.timeout;
   http.timeouts.stall = std::chrono::milliseconds(0);  // the total timeout bounds the call
-  const std::string key_hint = (dinfo.key_env.empty() ? std::string() : dinfo.key_env + " or ") + "--api-key";
-
-  for (int attempt = 1;; ++attempt) {
-    // Every attempt counts against the provider's limits, retries included.
-    limiter_.acquire(static_cast<double>(estimated_tokens));
-
-    std::optional<Error> failure;
-    std::optional<std::chrono::milliseconds> retry_after;
-    std::optional<io::HttpResponse> response;
-    try {
-      response = io::http_fetch(http, kMaxResponseBytes);
-    } catch (const io::TransportError& e) {
-      failure = redacted(Error(e.code(), dinfo.display_name + ": " + e.what() + " (attempt " +
-                                             std::to_string(attempt) + " of " +
-                                             std::to_string(settings_.retry.max_attempts) + ")"),
-                         settings_.api_key);
-    }
-    if (response) {
-      if (response->status >= 200 && response->status < 300) {
-        // An invalid body is final (not retried): a provider that answers garbage once
-        // will likely do it again, and a fallback ranker serves the caller sooner.
-        try {
-          const nlohmann::json body = parse_response_json(response->body, dinfo.display_name, settings_.api_key);
-          DialectResponse parsed = dialect_->parse_response(body);
-          std::vector<double> scores =
-              scores_in_input_order(parsed.results, request.documents.size(), dinfo.display_name);
-          add_usage(usage, parsed.usage);
-          return scores;
-        } catch (const Error& e) {
-          // A dialect's message may quote response fields, which an upstream can fill with the key.
-          throw redacted(e, settings_.api_key);
-        }
-      }
-      Error error = error_for_status(response->status, redact(response->body, settings_.api_key),
-                                     context(attempt), key_hint);
-      if (!is_retryable_status(response->status)) throw error;
-      if (const std::optional<std::string> value = response->header("Retry-After")) {
-        retry_after = parse_retry_after(*value);
-      }
-      failure = error;
-    }
-
-    if (attempt >= settings_.retry.max_attempts) throw *failure;
-    if (retry_after && *retry_after > settings_.retry.max_retry_after) {
-      throw Error(ErrorCode::Overloaded, std::string(failure->what()) + "; the server asks to retry after " +
-                                             seconds_text(*retry_after) + ", more than max_retry_after (" +
-                                             seconds_text(settings_.retry.max_retry_after) + "): giving up");
-    }
-    const auto delay = retry_after ? *retry_after : backoff_delay(settings_.retry, attempt, jitter_random());
-    std::this_thread::sleep_for(delay);
+  const PostTarget target{dinfo.display_name, settings_.api_key,
+                          (dinfo.key_env.empty() ? std::string() : dinfo.key_env + " or ") + "--api-key"};
+  const io::HttpResponse response =
+      post_retrying(http, target, settings_.retry, limiter_, static_cast<double>(estimated_tokens));
+  // An invalid body is final (not retried): a provider that answers garbage once will likely
+  // do it again, and a fallback ranker serves the caller sooner.
+  try {
+    const nlohmann::json body = parse_response_json(response.body, dinfo.display_name, settings_.api_key);
+    DialectResponse parsed = dialect_->parse_response(body);
+    std::vector<double> scores = scores_in_input_order(parsed.results, request.documents.size(), dinfo.display_name);
+    add_usage(usage, parsed.usage);
+    return scores;
+  } catch (const Error& e) {
+    // A dialect's message may quote response fields, which an upstream can fill with the key.
+    throw redacted(e, settings_.api_key);
   }
 }
 

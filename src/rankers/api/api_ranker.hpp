@@ -31,7 +31,6 @@ class ApiRanker final : public Ranker {
   // One part: rate limit, POST with retries, parse, validate. Returns scores in order.
   std::vector<double> send_part(const DialectRequest& request, std::size_t estimated_tokens,
                                 nlohmann::json& usage) const;
-  std::string context(int attempt) const;
 
   RankerInfo info_;
   std::unique_ptr<Dialect> dialect_;
