@@ -52,7 +52,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's name)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.server.requests.append((self.path, self.headers.get("Authorization") or self.headers.get("Api-Key"), body))
-        query = body["query"]
+        query = body.get("query", "")
         if self.path == "/v2/rerank":  # Cohere
             scores = [fake_score(query, d) for d in body["documents"]]
             reply = {"results": [{"index": i, "relevance_score": s} for i, s in enumerate(scores)]}
@@ -63,6 +63,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/rerank":  # Pinecone
             scores = [fake_score(query, d["text"]) for d in body["documents"]]
             reply = {"data": [{"index": i, "score": s} for i, s in enumerate(scores)]}
+        elif self.path == "/v1/chat/completions":  # a listwise LLM: the last passage first
+            passages = sum(1 for m in body["messages"] if m["role"] == "user" and m["content"].startswith("["))
+            if passages == 0:  # single-turn prompts hold every passage in one message
+                passages = body["messages"][-1]["content"].count("\n[")
+            answer = " > ".join(f"[{i}]" for i in range(passages, 0, -1))
+            reply = {"choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
         elif self.path == "/v1/rerankings":  # Isaacus
             scores = [fake_score(query, d) for d in body["texts"]]
             reply = {"results": [{"index": i, "score": s} for i, s in enumerate(scores)]}

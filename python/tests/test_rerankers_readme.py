@@ -94,11 +94,11 @@ EXPECTED = [
     ("pinecone", "bge-reranker-v2-m3"),
     ("jina", "jina-reranker-v2-base-multilingual"),
     ("isaacus", "kanon-universal-classifier"),
-    NotImplementedError("listwise"),
-    NotImplementedError("listwise"),
-    NotImplementedError("rankgpt"),
-    NotImplementedError("listwise"),
-    NotImplementedError("rankllm"),
+    ("listwise", "gpt-4o-mini"),  # the listwise LLMs, at the fake server's chat endpoint
+    ("listwise", "gpt-3.5-turbo"),
+    ("listwise", "MY_LLM_NAME"),
+    ("listwise", "castorini/rank_zephyr_7b_v1_full"),
+    ("listwise", "gpt-4-turbo"),
     NotImplementedError("colbert"),
     NotImplementedError("llm-layerwise"),
     NotImplementedError("colbert"),
@@ -141,7 +141,8 @@ def offline(tmp_path_factory):
     server = start_fake_api_server()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     env = {"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "RERANK_COHERE_BASE_URL": url,
-           "RERANK_JINA_BASE_URL": url, "RERANK_PINECONE_BASE_URL": url, "RERANK_ISAACUS_BASE_URL": url}
+           "RERANK_JINA_BASE_URL": url, "RERANK_PINECONE_BASE_URL": url, "RERANK_ISAACUS_BASE_URL": url,
+           "OPENAI_BASE_URL": url + "/v1"}
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -190,9 +191,13 @@ def test_the_ranking_examples_run_on_every_ranker_that_loads(offline):
         assert results.results[0].score >= results.results[1].score
         assert results.top_k(1)[0].text == results.results[0].document.text
         assert {r.doc_id: r.metadata for r in results.results} == {0: {"source": "twitter"}, 1: {"source": "reddit"}}
-        # Scores are the ranker's own, document by document.
-        for r in results.results:
-            assert r.score == pytest.approx(ranker.score("I love you", r.text), abs=1e-5)
+        # Scores are the ranker's own, document by document (a listwise LLM's are positions:
+        # 1 / rank, so they exist only for the whole list).
+        if ranker.info["type"] == "listwise":
+            assert [r.score for r in results.results] == [1.0, 0.5]
+        else:
+            for r in results.results:
+                assert r.score == pytest.approx(ranker.score("I love you", r.text), abs=1e-5)
         exec(ASYNC_RANKING, namespace)  # noqa: S102
         async_results = asyncio.run(namespace["main"]())
         assert [(r.doc_id, r.score) for r in async_results.results] == [
@@ -202,6 +207,15 @@ def test_the_ranking_examples_run_on_every_ranker_that_loads(offline):
 def test_hosted_examples_reach_the_provider_with_the_key_and_return_its_scores(offline):
     outcomes = run_usage_lines()
     api = [r for r in outcomes if not isinstance(r, Exception) and r.info["type"] in ("cohere", "pinecone", "jina", "isaacus")]
+    # The listwise LLMs send their window to the chat endpoint with the key, and follow its answer.
+    llms = [r for r in outcomes if not isinstance(r, Exception) and r.info["type"] == "listwise"]
+    assert len(llms) == 5
+    for ranker in llms:
+        offline.requests.clear()
+        results = ranker.rank("I love you", ["I hate you", "I really like you"])
+        assert len(offline.requests) == 1 and offline.requests[0][0] == "/v1/chat/completions"
+        assert "test-key" in offline.requests[0][1]
+        assert results.top_k(1)[0].text == "I really like you"  # the fake answers "[2] > [1]"
     assert len(api) == 5
     for ranker in api:
         offline.requests.clear()

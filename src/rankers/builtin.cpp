@@ -3,6 +3,7 @@
 #include "rankers/api/api_ranker.hpp"
 #include "rankers/bm25_ranker.hpp"
 #include "rankers/cross_encoder_ranker.hpp"
+#include "rankers/listwise/listwise_ranker.hpp"
 #include "rankers/llm_ranker.hpp"
 #include "rankers/t5_ranker.hpp"
 
@@ -49,8 +50,9 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
                 }});
   registry.add({"llm-layerwise", "llm", "layerwise LLM rerankers (bge-reranker-v2-minicpm-layerwise)",
                 "config.json, model.safetensors, tokenizer.json", true, nullptr});
-  registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT sliding windows, RankLLM)",
-                "an LLM endpoint or local LLM", false, nullptr});
+  registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT and RankZephyr prompts, sliding windows)",
+                "an OpenAI-compatible chat endpoint (--endpoint, OPENAI_API_KEY)", false,
+                scoring(make_listwise_ranker)});
   registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", true,
                 nullptr});
   // Hosted APIs and self-hosted servers (src/rankers/api/, docs/providers.md).

@@ -40,6 +40,7 @@ const std::vector<RankerAlias>& ranker_aliases() {
       {"llm-layerwise", "llm-layerwise", "BAAI/bge-reranker-v2-minicpm-layerwise"},
       {"rankgpt", "listwise", "gpt-4o-mini"},
       {"rankgpt3", "listwise", "gpt-3.5-turbo"},  // rerankers' name
+      {"rankzephyr", "listwise", "castorini/rank_zephyr_7b_v1_full"},  // on the endpoint that serves it
       {"rankllm", "listwise", "castorini/rank_zephyr_7b_v1_full"},
       {"listwise", "listwise", "gpt-4o-mini"},
       {"monovlm", "monovlm", "lightonai/MonoQwen2-VL-v0.1"},
@@ -219,7 +220,19 @@ ModelSource resolve_spec(std::string_view spec_view, const LoadOptions& options,
     }
   }
 
-  // 4. A Hub id: the cached snapshot when it has every file, else a download (the Hub
+  // 4. A type that runs no checkpoint (a listwise LLM behind an endpoint, a hosted API) takes
+  // the spec as its model's name, even one spelled like a Hub id.
+  if (!options.type.empty()) {
+    if (const RankerType* type = registry.find(options.type); type && !type->takes_checkpoint) {
+      ModelSource src;
+      src.spec = spec;
+      src.type = options.type;
+      src.model = spec;
+      return src;
+    }
+  }
+
+  // 5. A Hub id: the cached snapshot when it has every file, else a download (the Hub
   // client's cache is huggingface_hub's). Offline, whatever the cache holds.
   if (auto id = io::parse_hub_repo_id(spec)) {
     ModelSource src = from_directory(spec, hub_snapshot(*id, spec), options, registry);

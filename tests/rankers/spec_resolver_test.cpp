@@ -160,17 +160,23 @@ TEST(SpecResolver, TypeOverride) {
 }
 
 TEST(SpecResolver, UnknownAndUnsupportedErrorsListSupportedTypes) {
-  for (const char* spec : {"colbert", "rankgpt", "llm-layerwise"}) {
+  for (const char* spec : {"colbert", "monovlm", "llm-layerwise"}) {
     EXPECT_EQ(load_error(spec), ErrorCode::NotSupported) << spec;
     EXPECT_NE(load_message(spec).find("supported: bm25"), std::string::npos) << load_message(spec);
   }
   EXPECT_EQ(load_error(""), ErrorCode::InvalidArgument);
-  // An explicit type that cannot run is named before the spec is looked up: a listwise LLM's
-  // model name is no alias or Hub id, and "unknown spec" would hide the real reason.
+  // An explicit type that cannot run is named before the spec is looked up: "unknown spec"
+  // would hide the real reason.
+  LoadOptions colbert;
+  colbert.type = "colbert";
+  EXPECT_EQ(load_error("my-colbert-model", colbert), ErrorCode::NotSupported);
+  EXPECT_NE(load_message("my-colbert-model", colbert).find("'colbert' rankers are not supported yet"), std::string::npos);
+  // A type without a checkpoint takes the spec as its model's name, even one shaped like a
+  // Hub id (no download is attempted).
   LoadOptions listwise;
   listwise.type = "listwise";
-  EXPECT_EQ(load_error("MY_LLM_NAME", listwise), ErrorCode::NotSupported);
-  EXPECT_NE(load_message("MY_LLM_NAME", listwise).find("'listwise' rankers are not supported yet"), std::string::npos);
+  EXPECT_EQ(resolve_spec("castorini/rank_zephyr_7b_v1_full", listwise).model, "castorini/rank_zephyr_7b_v1_full");
+  EXPECT_EQ(resolve_spec("MY_LLM_NAME", listwise).type, "listwise");
 }
 
 TEST(SpecResolver, ReferenceFixturesAreDetected) {

@@ -15,6 +15,12 @@ const std::string* find_param(const LoadOptions& options, const std::string& key
   return it == options.params.end() ? nullptr : &it->second;
 }
 
+bool is_http_url(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+}  // namespace
+
 double number_param(const LoadOptions& options, const std::string& key, double fallback, double lo, double hi) {
   const std::string* v = find_param(options, key);
   if (!v) return fallback;
@@ -42,11 +48,6 @@ bool bool_param(const LoadOptions& options, const std::string& key, bool fallbac
   throw Error(ErrorCode::InvalidArgument, "--param " + key + "='" + *v + "' must be true or false");
 }
 
-bool is_http_url(const std::string& url) {
-  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-}
-
-}  // namespace
 
 std::string redact(std::string text, const std::string& secret) {
   if (secret.empty()) return text;

@@ -45,6 +45,13 @@ ApiSettings resolve_api_settings(const Dialect& dialect, const ModelSource& sour
 // dialect's path ("/v2/rerank"), else the dialect's path is appended.
 std::string endpoint_url(const std::string& base, const std::string& dialect_path);
 
+// --param values of hosted-service rankers: a number in [lo, hi], seconds (as milliseconds),
+// a boolean; `fallback` when absent; Error(InvalidArgument) naming the key otherwise.
+double number_param(const LoadOptions& options, const std::string& key, double fallback, double lo, double hi);
+std::chrono::milliseconds seconds_param(const LoadOptions& options, const std::string& key, double fallback,
+                                        double lo, double hi);
+bool bool_param(const LoadOptions& options, const std::string& key, bool fallback);
+
 // The environment variable that replaces a provider's default base URL (below --endpoint):
 // RERANK_COHERE_BASE_URL, RERANK_JINA_BASE_URL, ... (the provider name upper-cased).
 std::string base_url_variable(std::string_view provider);

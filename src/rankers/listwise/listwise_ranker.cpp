@@ -1,0 +1,173 @@
+#include "rankers/listwise/listwise_ranker.hpp"
+
+#include <cstdlib>
+#include <numeric>
+#include <set>
+
+#include "rankers/api/api_settings.hpp"
+#include "rankers/listwise/chat_client.hpp"
+#include "rankers/listwise/permutation.hpp"
+#include "rankers/listwise/prompts.hpp"
+#include "rankers/listwise/windows.hpp"
+#include "rerank/error.hpp"
+
+namespace rerank {
+
+namespace {
+
+using listwise::ChatClient;
+using listwise::PromptStyle;
+
+struct ListwiseSettings {
+  PromptStyle prompt = PromptStyle::RankGpt;
+  std::size_t window = 20;
+  std::size_t stride = 10;
+  std::size_t max_words = 300;
+  bool fail_on_error = false;  // on_error=fail: a window that still fails fails the call
+};
+
+class ListwiseRanker final : public Ranker {
+ public:
+  ListwiseRanker(RankerInfo info, ListwiseSettings settings, listwise::ChatSettings chat)
+      : info_(std::move(info)), settings_(settings), client_(std::move(chat)) {}
+
+  const RankerInfo& info() const override { return info_; }
+
+  Scores score_documents(std::string_view query, std::span<const Document> documents,
+                         const ScoreOptions&) const override {
+    Scores out;
+    out.ranker = info_.spec;
+    const std::size_t n = documents.size();
+    std::vector<std::size_t> ranking(n);
+    std::iota(ranking.begin(), ranking.end(), 0);
+    std::size_t calls = 0, failed = 0, prompt_tokens = 0, completion_tokens = 0, unclosed = 0, unparseable = 0;
+    listwise::PermutationRepairs repairs;
+    for (const listwise::Window& w : listwise::sliding_windows(n, settings_.window, settings_.stride)) {
+      std::vector<const Document*> passages;
+      for (std::size_t i = w.begin; i < w.end; ++i) passages.push_back(&documents[ranking[i]]);
+      ++calls;
+      listwise::ChatAnswer answer;
+      try {
+        answer = client_.complete(listwise::listwise_prompt(settings_.prompt, query, passages, settings_.max_words));
+      } catch (const Error& e) {
+        if (settings_.fail_on_error) {
+          throw Error(e.code(), "listwise window [" + std::to_string(w.begin + 1) + ", " + std::to_string(w.end) +
+                                    "] of " + std::to_string(n) + ": " + e.what());
+        }
+        ++failed;  // this window keeps its input order; reported in the usage
+        continue;
+      }
+      prompt_tokens += token_count(answer.usage, "prompt_tokens");
+      completion_tokens += token_count(answer.usage, "completion_tokens");
+      const listwise::Permutation p = listwise::parse_permutation(answer.text, passages.size());
+      repairs.duplicates += p.repairs.duplicates;
+      repairs.out_of_range += p.repairs.out_of_range;
+      repairs.missing += p.repairs.missing;
+      unclosed += p.repairs.unclosed_think ? 1 : 0;
+      unparseable += p.repairs.unparseable ? 1 : 0;
+      const std::vector<std::size_t> before(ranking.begin() + static_cast<std::ptrdiff_t>(w.begin),
+                                            ranking.begin() + static_cast<std::ptrdiff_t>(w.end));
+      for (std::size_t j = 0; j < before.size(); ++j) ranking[w.begin + j] = before[p.order[j]];
+    }
+    out.values.assign(n, 0.0);
+    for (std::size_t r = 0; r < n; ++r) out.values[ranking[r]] = 1.0 / static_cast<double>(r + 1);
+    out.usage = {{"llm_calls", calls},
+                 {"failed_windows", failed},
+                 {"repairs",
+                  {{"duplicates", repairs.duplicates},
+                   {"out_of_range", repairs.out_of_range},
+                   {"missing", repairs.missing},
+                   {"unclosed_think", unclosed},
+                   {"unparseable", unparseable}}}};
+    if (prompt_tokens + completion_tokens > 0) {
+      out.usage["prompt_tokens"] = prompt_tokens;
+      out.usage["completion_tokens"] = completion_tokens;
+      out.usage["total_tokens"] = prompt_tokens + completion_tokens;
+    }
+    return out;
+  }
+
+ private:
+  static std::size_t token_count(const nlohmann::json& usage, const char* key) {
+    if (!usage.is_object() || !usage.contains(key) || !usage[key].is_number_unsigned()) return 0;
+    return usage[key].get<std::size_t>();
+  }
+
+  RankerInfo info_;
+  ListwiseSettings settings_;
+  ChatClient client_;
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+std::string param_text(const LoadOptions& options, const std::string& key, const std::string& fallback) {
+  const auto it = options.params.find(key);
+  return it == options.params.end() ? fallback : it->second;
+}
+
+bool names_zephyr_family(const std::string& model) {
+  for (const char* part : {"zephyr", "vicuna", "Zephyr", "Vicuna"}) {
+    if (model.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const LoadOptions& options) {
+  static const std::set<std::string> known = {"model", "prompt", "window", "stride", "max_words", "max_tokens",
+                                              "temperature", "on_error", "timeout", "connect_timeout", "retries",
+                                              "rpm", "backoff", "max_backoff", "max_retry_after"};
+  for (const auto& [key, value] : options.params) {
+    if (!known.count(key)) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "unknown listwise parameter '" + key +
+                      "' (known: model, prompt, window, stride, max_words, max_tokens, temperature, on_error, "
+                      "timeout, connect_timeout, retries, rpm, backoff, max_backoff, max_retry_after)");
+    }
+  }
+  listwise::ChatSettings chat;
+  chat.model = param_text(options, "model", source.model);
+  if (chat.model.empty()) throw Error(ErrorCode::InvalidArgument, "no listwise model: pass --param model=NAME");
+  const std::string base =
+      options.endpoint.empty() ? env_or("OPENAI_BASE_URL", "https://api.openai.com/v1") : options.endpoint;
+  chat.url = listwise::chat_completions_url(base);
+  chat.api_key = options.api_key.empty() ? env_or("OPENAI_API_KEY", "") : options.api_key;
+  if (chat.api_key.empty() && chat.url.rfind("https://api.openai.com/", 0) == 0) {
+    throw Error(ErrorCode::Unauthorized, "no API key for the OpenAI API: set OPENAI_API_KEY or pass --api-key "
+                                         "(or --endpoint a local OpenAI-compatible server)");
+  }
+  chat.temperature = api::number_param(options, "temperature", 0.0, 0.0, 2.0);
+  chat.max_tokens = static_cast<int>(api::number_param(options, "max_tokens", 0, 0, 1e6));
+  chat.timeout = api::seconds_param(options, "timeout", 120, 0.001, 3600);
+  chat.connect_timeout = api::seconds_param(options, "connect_timeout", 5, 0.001, 600);
+  chat.retry.max_attempts = 1 + static_cast<int>(api::number_param(options, "retries", 3, 0, 20));
+  chat.retry.base_delay = api::seconds_param(options, "backoff", 0.25, 0, 60);
+  chat.retry.max_delay = api::seconds_param(options, "max_backoff", 8, 0, 600);
+  chat.retry.max_retry_after = api::seconds_param(options, "max_retry_after", 60, 0, 3600);
+  chat.requests_per_minute = api::number_param(options, "rpm", 0, 0, 1e9);
+
+  ListwiseSettings settings;
+  settings.prompt = listwise::parse_prompt_style(
+      param_text(options, "prompt", names_zephyr_family(chat.model) ? "rank_zephyr" : "rankgpt"));
+  settings.window = static_cast<std::size_t>(api::number_param(options, "window", 20, 1, 100));
+  settings.stride = static_cast<std::size_t>(api::number_param(options, "stride", 10, 1, 100));
+  settings.max_words = static_cast<std::size_t>(api::number_param(options, "max_words", 300, 1, 100000));
+  const std::string on_error = param_text(options, "on_error", "keep");
+  if (on_error != "keep" && on_error != "fail") {
+    throw Error(ErrorCode::InvalidArgument, "--param on_error='" + on_error + "' must be keep or fail");
+  }
+  settings.fail_on_error = on_error == "fail";
+
+  RankerInfo info;
+  info.type = "listwise";
+  info.spec = source.spec;
+  info.model = chat.model;
+  info.score_kind = ScoreKind::RankingScore;
+  return std::make_unique<ListwiseRanker>(std::move(info), settings, std::move(chat));
+}
+
+}  // namespace rerank
