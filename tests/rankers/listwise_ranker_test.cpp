@@ -18,67 +18,13 @@
 
 #include "rerank/error.hpp"
 #include "rerank/ranker.hpp"
+#include "support/fake_chat_server.hpp"
 
 namespace rerank {
 namespace {
 
 using Json = nlohmann::json;
-
-class FakeChatServer {
- public:
-  // answer(call index, request body) -> (status, assistant text)
-  using Script = std::function<std::pair<int, std::string>(std::size_t, const Json&)>;
-  explicit FakeChatServer(Script script) : script_(std::move(script)) {
-    http_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-      const Json body = Json::parse(req.body);
-      std::size_t call = 0;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        call = requests_.size();
-        requests_.push_back(body);
-        auth_.push_back(req.get_header_value("Authorization"));
-      }
-      const auto [status, text] = script_(call, body);
-      res.status = status;
-      if (status != 200) {
-        res.set_content(R"({"error":{"message":"scripted failure"}})", "application/json");
-        return;
-      }
-      const Json answer = {{"id", "chatcmpl-test"},
-                           {"object", "chat.completion"},
-                           {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}},
-                                         {"finish_reason", "stop"}}}},
-                           {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 10}, {"total_tokens", 110}}}};
-      res.set_content(answer.dump(), "application/json");
-    });
-    http_.set_keep_alive_max_count(1);  // close after each answer: stop() need not wait for idle clients
-    port_ = http_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { http_.listen_after_bind(); });
-    while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~FakeChatServer() {
-    http_.stop();
-    thread_.join();
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::vector<Json> requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-  std::vector<std::string> auth() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return auth_;
-  }
-
- private:
-  Script script_;
-  httplib::Server http_;
-  int port_ = 0;
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  std::vector<Json> requests_;
-  std::vector<std::string> auth_;
-};
+using testing::FakeChatServer;
 
 // RankGPT's messages for `passages` (rank_gpt_template.yaml, written out here).
 Json rankgpt_messages(const std::string& query, const std::vector<std::string>& passages) {

@@ -78,6 +78,7 @@ EvalReport make_eval_report(const Dataset& dataset, const std::vector<Topic>& to
     for (std::size_t i = 0; i < s.latency_ms.size() && i < topics.size(); ++i) r.latency_by_query[topics[i].id] = s.latency_ms[i];
     r.end_to_end_latency = summarize_latency(std::move(end_to_end));
     r.pairs = s.pairs;
+    r.usage = s.usage;
     if (s.busy_seconds > 0) {
       r.pairs_per_s = static_cast<double>(s.pairs) / s.busy_seconds;
       r.queries_per_s = static_cast<double>(s.latency_ms.size()) / s.busy_seconds;

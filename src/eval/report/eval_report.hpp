@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+
+#include <nlohmann/json.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@ struct SystemReport {
   std::size_t pairs = 0;
   double pairs_per_s = 0;    // pairs / busy time (0 when nothing was timed)
   double queries_per_s = 0;  // queries / busy time
+  nlohmann::json usage = nlohmann::json::object();  // SystemRun::usage (LLM calls, tokens, ...)
 };
 
 struct EvalReport {

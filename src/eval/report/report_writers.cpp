@@ -63,6 +63,14 @@ void print_metrics_table(std::ostream& out, const EvalReport& report) {
     out << row << "\n";
   }
   out << "latency: per query, ms (bm25: search; rerankers: scoring only; e2e: search + scoring)\n";
+  // What a system spent besides time: a listwise LLM's calls and failed windows, tokens.
+  for (const SystemReport& s : report.systems) {
+    if (!s.usage.is_object() || !s.usage.contains("llm_calls")) continue;
+    out << fmt::format("{}: {} LLM calls, {} failed windows", s.name, s.usage.value("llm_calls", std::uint64_t{0}),
+                       s.usage.value("failed_windows", std::uint64_t{0}));
+    if (s.usage.contains("total_tokens")) out << fmt::format(", {} tokens", s.usage.value("total_tokens", std::uint64_t{0}));
+    out << "\n";
+  }
 }
 
 nlohmann::json report_to_json(const EvalReport& report, bool per_query) {
@@ -97,6 +105,7 @@ nlohmann::json report_to_json(const EvalReport& report, bool per_query) {
                          {"pairs", s.pairs},
                          {"pairs_per_s", s.pairs_per_s},
                          {"queries_per_s", s.queries_per_s},
+                         {"usage", s.usage},
                          {"run_file", "runs/" + s.slug + ".run"},
                          {"per_query_file", "per_query/" + s.slug + ".tsv"}};
     if (per_query) {

@@ -121,6 +121,13 @@ void score_chunk(const RerankerSpec& reranker, SystemRun& system, const std::vec
     }
     system.run[c.qid] = rerank_order(c, scores[i].values);
     system.pairs += c.docs.size();
+    if (scores[i].usage.is_object()) {
+      for (const auto& [key, value] : scores[i].usage.items()) {
+        if (!value.is_number_unsigned()) continue;
+        const std::uint64_t before = system.usage.value(key, std::uint64_t{0});
+        system.usage[key] = before + value.get<std::uint64_t>();
+      }
+    }
   }
   system.busy_seconds += wall_ms / 1000.0;  // wall time: concurrent calls overlap
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "eval/datasets/dataset.hpp"
 #include "eval/index/bm25_index.hpp"
 #include "eval/trec_eval/trec_files.hpp"
@@ -27,6 +29,9 @@ struct SystemRun {
   std::vector<double> latency_ms;  // one sample per query: search time, or scoring time
   std::size_t pairs = 0;           // (query, document) pairs scored; first stage: hits returned
   double busy_seconds = 0;         // sum of latency_ms / 1000
+  // The rankers' usage summed over every call: each top-level count they report (tokens, a
+  // listwise LLM's llm_calls and failed_windows, a hosted API's requests, ...).
+  nlohmann::json usage = nlohmann::json::object();
 };
 
 struct RerankerSpec {
