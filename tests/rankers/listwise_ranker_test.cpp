@@ -19,6 +19,7 @@
 #include "rerank/error.hpp"
 #include "rerank/ranker.hpp"
 #include "support/fake_chat_server.hpp"
+#include "support/test_support.hpp"
 
 namespace rerank {
 namespace {
@@ -138,6 +139,38 @@ TEST(ListwiseRanker, AFailedWindowKeepsItsOrderOrFailsTheCall) {
     EXPECT_EQ(e.code(), ErrorCode::Overloaded) << e.what();  // 503
     EXPECT_NE(std::string(e.what()).find("listwise window"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("sk-test"), std::string::npos);
+  }
+}
+
+TEST(ListwiseRanker, RetryableStatusesAreRetriedAndExtraFieldsSent) {
+  FakeChatServer server([](std::size_t call, const Json&) {
+    if (call == 0) return std::pair{429, std::string()};
+    return std::pair{200, std::string("[2] > [1]")};
+  });
+  LoadOptions o;
+  o.type = "listwise";
+  o.endpoint = server.base();
+  o.params = {{"retries", "1"}, {"backoff", "0"}, {"extra_body", R"({"top_p":0.5,"seed":7})"}};
+  const Scores s = load("m", o)->score_documents("q", candidates(2));
+  EXPECT_DOUBLE_EQ(s.values[1], 1.0);
+  EXPECT_EQ(s.usage["failed_windows"], 0);
+  ASSERT_EQ(server.requests().size(), 2u);  // the 429, then the answer
+  EXPECT_EQ(server.requests()[1]["top_p"], 0.5);
+  EXPECT_EQ(server.requests()[1]["seed"], 7);
+  o.params = {{"extra_body", "[1]"}};
+  EXPECT_THROW(load("m", o), Error);
+}
+
+TEST(ListwiseRanker, ALocalCheckpointNeedsAnEndpoint) {
+  RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
+  LoadOptions o;
+  o.type = "listwise";
+  try {
+    load(dir.string(), o);
+    FAIL() << "expected NotSupported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotSupported);
+    EXPECT_NE(std::string(e.what()).find("Qwen3ForCausalLM"), std::string::npos) << e.what();
   }
 }
 

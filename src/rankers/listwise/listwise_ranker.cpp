@@ -120,14 +120,23 @@ bool names_zephyr_family(const std::string& model) {
 std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const LoadOptions& options) {
   static const std::set<std::string> known = {"model", "prompt", "window", "stride", "max_words", "max_tokens",
                                               "temperature", "on_error", "timeout", "connect_timeout", "retries",
-                                              "rpm", "backoff", "max_backoff", "max_retry_after"};
+                                              "rpm", "backoff", "max_backoff", "max_retry_after", "extra_body"};
   for (const auto& [key, value] : options.params) {
     if (!known.count(key)) {
       throw Error(ErrorCode::InvalidArgument,
                   "unknown listwise parameter '" + key +
                       "' (known: model, prompt, window, stride, max_words, max_tokens, temperature, on_error, "
-                      "timeout, connect_timeout, retries, rpm, backoff, max_backoff, max_retry_after)");
+                      "timeout, connect_timeout, retries, rpm, backoff, max_backoff, max_retry_after, extra_body)");
     }
+  }
+  // A checkpoint folder: generation on the local engine is not there yet; an endpoint that
+  // serves the folder (vLLM and llama.cpp name a model by its path) is.
+  if (!source.directory.empty() && options.endpoint.empty()) {
+    throw Error(ErrorCode::NotSupported,
+                "listwise reranking with a local model ('" + source.directory.string() + "', " +
+                    (source.architecture.empty() ? std::string("no known architecture") : source.architecture) +
+                    ") needs generation on the local engine, which is not supported yet; serve it with an "
+                    "OpenAI-compatible server (vLLM, llama.cpp, Ollama) and pass --endpoint");
   }
   listwise::ChatSettings chat;
   chat.model = param_text(options, "model", source.model);
@@ -149,6 +158,15 @@ std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const Lo
   chat.retry.max_delay = api::seconds_param(options, "max_backoff", 8, 0, 600);
   chat.retry.max_retry_after = api::seconds_param(options, "max_retry_after", 60, 0, 3600);
   chat.requests_per_minute = api::number_param(options, "rpm", 0, 0, 1e9);
+  if (const auto extra = options.params.find("extra_body"); extra != options.params.end()) {
+    // More request fields for the endpoint (top_p, seed, a vLLM guided-decoding option, ...);
+    // model, messages, temperature and max_tokens are set from their own settings.
+    const nlohmann::json fields = nlohmann::json::parse(extra->second, nullptr, /*allow_exceptions=*/false);
+    if (!fields.is_object()) {
+      throw Error(ErrorCode::InvalidArgument, "--param extra_body must be a JSON object, e.g. '{\"top_p\":1}'");
+    }
+    chat.extra_body = fields;
+  }
 
   ListwiseSettings settings;
   settings.prompt = listwise::parse_prompt_style(

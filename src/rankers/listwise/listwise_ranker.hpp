@@ -17,7 +17,8 @@ namespace rerank {
 // (else OPENAI_API_KEY; required for api.openai.com), --param model=NAME (the endpoint's
 // model; default: the spec's), prompt=rankgpt|rank_zephyr (default from the model name),
 // window=20, stride=10, max_words=300, max_tokens, temperature=0, on_error=keep|fail,
-// timeout=120, connect_timeout=5, retries=3, rpm.
+// timeout=120, connect_timeout=5, retries=3, rpm, extra_body='{"top_p":1}' (more request fields).
+// A local checkpoint folder needs --endpoint (generation on the engine is not supported yet).
 std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const LoadOptions& options);
 
 }  // namespace rerank
