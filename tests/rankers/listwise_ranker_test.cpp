@@ -142,6 +142,20 @@ TEST(ListwiseRanker, AFailedWindowKeepsItsOrderOrFailsTheCall) {
   }
 }
 
+TEST(ListwiseRanker, AWrongKeyOrEveryWindowFailingFailsTheCall) {
+  FakeChatServer unauthorized([](std::size_t, const Json&) { return std::pair{401, std::string()}; });
+  try {
+    listwise(unauthorized)->score_documents("q", candidates(25));
+    FAIL() << "expected Unauthorized";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Unauthorized) << e.what();
+  }
+  EXPECT_EQ(unauthorized.requests().size(), 1u);  // the first window already says it all
+  FakeChatServer down([](std::size_t, const Json&) { return std::pair{503, std::string()}; });
+  EXPECT_THROW(listwise(down)->score_documents("q", candidates(25)), Error);  // on_error=keep, every window failed
+  EXPECT_EQ(down.requests().size(), 2u);
+}
+
 TEST(ListwiseRanker, RetryableStatusesAreRetriedAndExtraFieldsSent) {
   FakeChatServer server([](std::size_t call, const Json&) {
     if (call == 0) return std::pair{429, std::string()};

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "rankers/api/api_settings.hpp"
@@ -42,6 +43,7 @@ class ListwiseRanker final : public Ranker {
     std::iota(ranking.begin(), ranking.end(), 0);
     std::size_t calls = 0, failed = 0, prompt_tokens = 0, completion_tokens = 0, unclosed = 0, unparseable = 0;
     listwise::PermutationRepairs repairs;
+    std::optional<Error> last_error;
     for (const listwise::Window& w : listwise::sliding_windows(n, settings_.window, settings_.stride)) {
       std::vector<const Document*> passages;
       for (std::size_t i = w.begin; i < w.end; ++i) passages.push_back(&documents[ranking[i]]);
@@ -50,11 +52,14 @@ class ListwiseRanker final : public Ranker {
       try {
         answer = client_.complete(listwise::listwise_prompt(settings_.prompt, query, passages, settings_.max_words));
       } catch (const Error& e) {
-        if (settings_.fail_on_error) {
-          throw Error(e.code(), "listwise window [" + std::to_string(w.begin + 1) + ", " + std::to_string(w.end) +
-                                    "] of " + std::to_string(n) + ": " + e.what());
-        }
+        Error in_window(e.code(), "listwise window [" + std::to_string(w.begin + 1) + ", " + std::to_string(w.end) +
+                                      "] of " + std::to_string(n) + ": " + e.what());
+        // A wrong key, model or request fails every window alike: not a window to skip.
+        const bool configuration = e.code() == ErrorCode::Unauthorized || e.code() == ErrorCode::NotFound ||
+                                   e.code() == ErrorCode::InvalidArgument || e.code() == ErrorCode::InvalidInput;
+        if (settings_.fail_on_error || configuration) throw in_window;
         ++failed;  // this window keeps its input order; reported in the usage
+        last_error = std::move(in_window);
         continue;
       }
       prompt_tokens += token_count(answer.usage, "prompt_tokens");
@@ -69,6 +74,8 @@ class ListwiseRanker final : public Ranker {
                                             ranking.begin() + static_cast<std::ptrdiff_t>(w.end));
       for (std::size_t j = 0; j < before.size(); ++j) ranking[w.begin + j] = before[p.order[j]];
     }
+    // Nothing reranked at all is a failed call, not a ranking in input order.
+    if (calls > 0 && failed == calls) throw *last_error;
     out.values.assign(n, 0.0);
     for (std::size_t r = 0; r < n; ++r) out.values[ranking[r]] = 1.0 / static_cast<double>(r + 1);
     out.usage = {{"llm_calls", calls},
