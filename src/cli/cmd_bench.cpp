@@ -21,6 +21,8 @@
 #include "cli/model_options.hpp"
 #include "core/json_parse.hpp"
 #include "engine/device_factory.hpp"
+#include "eval/runner/latency_stats.hpp"
+#include "runtime/served_model_ranker.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,6 +36,9 @@ struct BenchArgs {
   std::size_t pairs = 1000;
   int repeat = 1;
   bool skip_peak = false;
+  bool latency = false;                // --latency: small requests one at a time instead
+  std::size_t requests = 200;          // --requests
+  std::size_t docs_per_request = 32;   // --docs-per-request
   ModelFlags flags;
 };
 
@@ -106,6 +111,75 @@ double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// --latency: what one client waits for one request of `docs_per_request` passages, one
+// request at a time. Cold: the first request after loading (one sample). Warm: `requests`
+// requests after one served, each a different query and passages. Tokenisation: the same
+// requests' prepare phase alone (template, tokenizer, truncation), timed apart.
+void run_latency_bench(const BenchArgs& args, const std::vector<std::string>& queries,
+                       const std::vector<std::string>& passages, Ranker& ranker) {
+  if (args.requests == 0 || args.docs_per_request == 0) {
+    throw CliError(kExitUsage, "--requests and --docs-per-request must be at least 1");
+  }
+  const auto request_docs = [&](std::size_t r) {
+    std::vector<Document> docs;
+    for (std::size_t d = 0; d < args.docs_per_request; ++d) {
+      const std::size_t i = r * args.docs_per_request + d;
+      docs.push_back({std::to_string(i), passages[(i * 7) % passages.size()], {}});
+    }
+    return docs;
+  };
+  const auto t_cold = std::chrono::steady_clock::now();
+  ranker.score_documents(queries[0], request_docs(0));
+  const double cold_ms = ms_since(t_cold);
+  ranker.score_documents(queries[1 % queries.size()], request_docs(1));  // one served before
+  std::vector<double> warm, prepare;
+  const ModelRanker* model = runtime::served_model_ranker(ranker);
+  for (std::size_t r = 0; r < args.requests; ++r) {
+    const std::vector<Document> docs = request_docs(r + 2);
+    const std::string& query = queries[(r + 2) % queries.size()];
+    const auto t0 = std::chrono::steady_clock::now();
+    const Scores s = ranker.score_documents(query, docs);
+    warm.push_back(ms_since(t0));
+    for (const double v : s.values) {
+      if (!std::isfinite(v)) throw CliError(kExitInternal, "a score is not finite");
+    }
+    if (model) {
+      std::vector<std::string_view> views;
+      for (const Document& d : docs) views.push_back(d.text);
+      const auto t1 = std::chrono::steady_clock::now();
+      (void)model->prepare(query, views, ScoreOptions{});
+      prepare.push_back(ms_since(t1));
+    }
+  }
+  const eval::LatencySummary w = eval::summarize_latency(warm);
+  std::cout << fmt::format("model        {}  ({})\n", args.model, ranker.info().model);
+  std::cout << fmt::format("device       {}\n", ranker.info().device);
+  std::cout << fmt::format("requests     {} warm, 1 query x {} passages each, one at a time\n", args.requests,
+                           args.docs_per_request);
+  std::cout << fmt::format("cold         {:.2f} ms (the first request after loading)\n", cold_ms);
+  std::cout << fmt::format("warm         p50 {:.2f} ms   p95 {:.2f} ms   p99 {:.2f} ms   mean {:.2f} ms\n", w.p50_ms,
+                           w.p95_ms, w.p99_ms, w.mean_ms);
+  nlohmann::json j = {{"model", args.model},
+                      {"requests", args.requests},
+                      {"docs_per_request", args.docs_per_request},
+                      {"cold_ms", cold_ms},
+                      {"warm_p50_ms", w.p50_ms},
+                      {"warm_p95_ms", w.p95_ms},
+                      {"warm_p99_ms", w.p99_ms},
+                      {"warm_mean_ms", w.mean_ms}};
+  if (!prepare.empty()) {
+    const eval::LatencySummary p = eval::summarize_latency(prepare);
+    std::cout << fmt::format("tokenise     p50 {:.2f} ms ({:.1f}% of the warm p50; timed apart)\n", p.p50_ms,
+                             w.p50_ms > 0 ? 100.0 * p.p50_ms / w.p50_ms : 0.0);
+    j["tokenize_p50_ms"] = p.p50_ms;
+  }
+  std::cout << j.dump() << "\n";
+}
+
 void run_bench(const BenchArgs& args) {
   if (args.pairs == 0) throw CliError(kExitUsage, "--pairs must be at least 1");
   const LoadOptions options = args.flags.to_load_options();
@@ -121,6 +195,10 @@ void run_bench(const BenchArgs& args) {
   const RankerInfo& info = ranker->info();
   if (info.max_length == 0) {
     throw CliError(kExitUsage, "rerank bench measures models run here; '" + args.model + "' runs none");
+  }
+  if (args.latency) {
+    run_latency_bench(args, queries, passages, *ranker);
+    return;
   }
 
   // Pair i: query i//100, passage (7i) mod 2000, grouped per query as a request would be.
@@ -228,6 +306,11 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--pairs,-n", args->pairs, "Pairs to score (100 per query)")->capture_default_str();
   cmd->add_option("--repeat", args->repeat, "Timed runs; the best is reported")->capture_default_str();
   cmd->add_flag("--no-peak", args->skip_peak, "Skip measuring the GEMM peak");
+  cmd->add_flag("--latency", args->latency,
+                "Latency of small requests one at a time (p50/p95/p99 warm, cold, tokenisation) instead of throughput");
+  cmd->add_option("--requests", args->requests, "--latency: warm requests timed")->capture_default_str();
+  cmd->add_option("--docs-per-request", args->docs_per_request, "--latency: passages per request")
+      ->capture_default_str();
   args->flags.add_to(*cmd);
   cmd->callback([args] { run_bench(*args); });
 }

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
 
@@ -70,6 +71,24 @@ TEST_F(RuntimePath, BenchRunsItsPairsThroughTheRuntime) {
   const RuntimeStats s = stats_of(r);
   EXPECT_EQ(s.sequences, 60u);  // a warm-up pass and one timed pass of 30 pairs
   EXPECT_GE(s.passes, 2u);
+}
+
+// bench --latency: a cold request, one served, then N timed requests of K passages, each one
+// request through the runtime (counts, not timings: the figures are printed, not asserted).
+TEST_F(RuntimePath, BenchLatencyServesOneRequestAtATime) {
+  RERANK_REQUIRE_SHARED(scifact, "datasets/scifact");
+  const CommandResult r = run_cli("--runtime-stats bench -m " + model + " --threads 2 --latency --requests 5 "
+                                  "--docs-per-request 4 --data " + scifact.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RuntimeStats s = stats_of(r);
+  EXPECT_EQ(s.requests, 7u);     // cold + one served before + 5 timed
+  EXPECT_EQ(s.sequences, 28u);   // 4 passages each
+  const std::string json_line = r.out.substr(r.out.rfind("{\""));
+  const auto j = nlohmann::json::parse(json_line);
+  EXPECT_EQ(j["requests"], 5);
+  for (const char* key : {"cold_ms", "warm_p50_ms", "warm_p99_ms", "tokenize_p50_ms"}) {
+    EXPECT_TRUE(j.contains(key) && j[key].get<double>() > 0) << key << ": " << json_line;
+  }
 }
 
 TEST_F(RuntimePath, EvalRerankingRunsThroughTheRuntime) {
