@@ -179,11 +179,17 @@ TEST(ApiSettings, EndpointUrlsAndRedaction) {
   EXPECT_EQ(redact("nothing", ""), "nothing");
 }
 
-TEST(ApiSettings, ParamsAreValidated) {
-  auto dialect = make_dialect("cohere");
+// A Cohere spec with a key: what resolve_api_settings needs and nothing more.
+ModelSource cohere_source() {
   ModelSource source;
   source.type = "cohere";
   source.model = "rerank-v3.5";
+  return source;
+}
+
+TEST(ApiSettings, ParamsAreValidated) {
+  auto dialect = make_dialect("cohere");
+  const ModelSource source = cohere_source();
   LoadOptions options;
   options.api_key = "k";
   options.params = {{"rpm", "600"}, {"timeout", "2.5"}, {"retries", "0"}};
@@ -201,9 +207,7 @@ TEST(ApiSettings, ParamsAreValidated) {
 
 TEST(ApiSettings, BaseUrlFromTheEnvironmentSitsBelowEndpoint) {
   auto dialect = make_dialect("cohere");
-  ModelSource source;
-  source.type = "cohere";
-  source.model = "rerank-v3.5";
+  const ModelSource source = cohere_source();
   LoadOptions options;
   options.api_key = "k";
   EXPECT_EQ(base_url_variable("cohere"), "RERANK_COHERE_BASE_URL");

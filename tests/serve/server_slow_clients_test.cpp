@@ -112,6 +112,26 @@ TEST(ServeSlowClients, HeaderDeadlineIsATotalNotPerRead) {
   EXPECT_LT(health_ms(handle->port), 1000.0);
 }
 
+// Sends `byte` every 100 ms on `c` until destroyed: a client whose request never ends.
+class Dripper {
+ public:
+  Dripper(RawConnection& c, const char* byte)
+      : thread_([this, &c, byte] {
+          while (!stop_.load()) {
+            (void)::send(c.fd(), byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }) {}
+  ~Dripper() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // One trickling client reads its 408, and it comes when the deadline passes, not before and
 // not much after.
 TEST(ServeSlowClients, HeaderDeadlineAnswers408WhenItPasses) {
@@ -121,17 +141,13 @@ TEST(ServeSlowClients, HeaderDeadlineAnswers408WhenItPasses) {
   RawConnection c(handle->port);
   const auto t0 = Clock::now();
   c.send_all("GET /health HTTP/1.1\r\n");
-  std::atomic<bool> stop{false};
-  std::thread drip([&] {
-    while (!stop.load()) {
-      (void)::send(c.fd(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      std::this_thread::sleep_for(100ms);
-    }
-  });
-  const std::string res = c.read_response(20s);
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  stop = true;
-  drip.join();
+  std::string res;
+  double seconds = 0;
+  {
+    const Dripper drip(c, "X");
+    res = c.read_response(20s);
+    seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
   ASSERT_EQ(status_of(res), 408) << res;
   EXPECT_NE(body_of(res).find("--header-timeout"), std::string::npos) << res;
   EXPECT_GE(seconds, 0.9);
@@ -144,16 +160,11 @@ TEST(ServeSlowClients, BodyDeadlineIsATotalAndAnswers408) {
   auto handle = start_server({{"w", std::make_shared<WordCountRanker>()}}, options);
   RawConnection c(handle->port);
   c.send_all("POST /v1/rerank HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n{");
-  std::atomic<bool> stop{false};
-  std::thread drip([&] {
-    while (!stop.load()) {
-      (void)::send(c.fd(), " ", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      std::this_thread::sleep_for(100ms);
-    }
-  });
-  const std::string res = c.read_response(20s);
-  stop = true;
-  drip.join();
+  std::string res;
+  {
+    const Dripper drip(c, " ");
+    res = c.read_response(20s);
+  }
   EXPECT_EQ(status_of(res), 408) << res;
   EXPECT_NE(body_of(res).find("--body-timeout"), std::string::npos) << res;
   // Chunked the same way.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -38,11 +37,6 @@ bool counts_against_breaker(ErrorCode code) {
   return code == ErrorCode::Network || code == ErrorCode::Timeout || code == ErrorCode::Overloaded;
 }
 
-std::string seconds_text(std::chrono::milliseconds ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
-  return buf;
-}
 
 }  // namespace
 

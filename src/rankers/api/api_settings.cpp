@@ -15,11 +15,12 @@ const std::string* find_param(const LoadOptions& options, const std::string& key
   return it == options.params.end() ? nullptr : &it->second;
 }
 
+
+}  // namespace
+
 bool is_http_url(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
-
-}  // namespace
 
 double number_param(const LoadOptions& options, const std::string& key, double fallback, double lo, double hi) {
   const std::string* v = find_param(options, key);

@@ -45,6 +45,9 @@ ApiSettings resolve_api_settings(const Dialect& dialect, const ModelSource& sour
 // dialect's path ("/v2/rerank"), else the dialect's path is appended.
 std::string endpoint_url(const std::string& base, const std::string& dialect_path);
 
+// True for an http:// or https:// URL.
+bool is_http_url(const std::string& url);
+
 // --param values of hosted-service rankers: a number in [lo, hi], seconds (as milliseconds),
 // a boolean; `fallback` when absent; Error(InvalidArgument) naming the key otherwise.
 double number_param(const LoadOptions& options, const std::string& key, double fallback, double lo, double hi);

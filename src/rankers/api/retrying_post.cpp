@@ -11,15 +11,11 @@
 
 namespace rerank::api {
 
-namespace {
-
 std::string seconds_text(std::chrono::milliseconds ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
   return buf;
 }
-
-}  // namespace
 
 io::HttpResponse post_retrying(const io::HttpRequest& http, const PostTarget& target, const RetryPolicy& retry,
                                RateLimiter& limiter, double estimated_tokens) {

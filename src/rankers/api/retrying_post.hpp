@@ -5,6 +5,7 @@
 // statuses become their typed error, and the key never appears in a message.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -23,6 +24,9 @@ struct PostTarget {
   std::string api_key;       // redacted from every message
   std::string key_hint;      // how to give a key: "COHERE_API_KEY or --api-key"
 };
+
+// "2.5 s", for messages about waits.
+std::string seconds_text(std::chrono::milliseconds ms);
 
 // The 2xx response to `http` (a POST), after up to retry.max_attempts attempts. Throws the
 // last failure's typed Error (Network, Timeout, Overloaded, Unauthorized, InvalidInput, ...).

@@ -1,6 +1,7 @@
 #include "rankers/listwise/chat_client.hpp"
 
 #include "io/http_client.hpp"
+#include "rankers/api/api_settings.hpp"
 #include "rankers/api/response_validation.hpp"
 #include "rankers/api/retrying_post.hpp"
 #include "rerank/error.hpp"
@@ -8,16 +9,12 @@
 namespace rerank::listwise {
 
 std::string chat_completions_url(const std::string& base) {
-  std::string url = base;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+  if (!api::is_http_url(base)) {
     throw Error(ErrorCode::InvalidArgument, "listwise endpoint '" + base +
                                                 "' is not an http:// or https:// URL; write e.g. --endpoint "
                                                 "http://127.0.0.1:8000/v1");
   }
-  const std::string path = "/chat/completions";
-  if (url.size() >= path.size() && url.compare(url.size() - path.size(), path.size(), path) == 0) return url;
-  return url + path;
+  return api::endpoint_url(base, "/chat/completions");  // the hosted APIs' rule for a base or full URL
 }
 
 ChatClient::ChatClient(ChatSettings settings)

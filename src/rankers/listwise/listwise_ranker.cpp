@@ -1,5 +1,6 @@
 #include "rankers/listwise/listwise_ranker.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <numeric>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "rankers/listwise/permutation.hpp"
 #include "rankers/listwise/prompts.hpp"
 #include "rankers/listwise/windows.hpp"
+#include "rankers/scoring_tokens.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank {
@@ -110,16 +112,10 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
-std::string param_text(const LoadOptions& options, const std::string& key, const std::string& fallback) {
-  const auto it = options.params.find(key);
-  return it == options.params.end() ? fallback : it->second;
-}
 
-bool names_zephyr_family(const std::string& model) {
-  for (const char* part : {"zephyr", "vicuna", "Zephyr", "Vicuna"}) {
-    if (model.find(part) != std::string::npos) return true;
-  }
-  return false;
+bool names_zephyr_family(std::string model) {
+  for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return model.find("zephyr") != std::string::npos || model.find("vicuna") != std::string::npos;
 }
 
 }  // namespace
@@ -146,7 +142,7 @@ std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const Lo
                     "OpenAI-compatible server (vLLM, llama.cpp, Ollama) and pass --endpoint");
   }
   listwise::ChatSettings chat;
-  chat.model = param_text(options, "model", source.model);
+  chat.model = param_or(options, "model", source.model);
   if (chat.model.empty()) throw Error(ErrorCode::InvalidArgument, "no listwise model: pass --param model=NAME");
   const std::string base =
       options.endpoint.empty() ? env_or("OPENAI_BASE_URL", "https://api.openai.com/v1") : options.endpoint;
@@ -177,11 +173,11 @@ std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const Lo
 
   ListwiseSettings settings;
   settings.prompt = listwise::parse_prompt_style(
-      param_text(options, "prompt", names_zephyr_family(chat.model) ? "rank_zephyr" : "rankgpt"));
+      param_or(options, "prompt", names_zephyr_family(chat.model) ? "rank_zephyr" : "rankgpt"));
   settings.window = static_cast<std::size_t>(api::number_param(options, "window", 20, 1, 100));
   settings.stride = static_cast<std::size_t>(api::number_param(options, "stride", 10, 1, 100));
   settings.max_words = static_cast<std::size_t>(api::number_param(options, "max_words", 300, 1, 100000));
-  const std::string on_error = param_text(options, "on_error", "keep");
+  const std::string on_error = param_or(options, "on_error", "keep");
   if (on_error != "keep" && on_error != "fail") {
     throw Error(ErrorCode::InvalidArgument, "--param on_error='" + on_error + "' must be keep or fail");
   }
