@@ -39,3 +39,20 @@ CudaAttentionKernel parse_cuda_attention_kernel(std::string_view name) {
 }
 
 }  // namespace rerank::engine
+
+namespace rerank::engine {
+
+Matrix row_range(const Matrix& m, std::int64_t first, std::int64_t count) {
+  if (first < 0 || count < 0 || first + count > m.rows) {
+    throw Error(ErrorCode::Internal, "row_range: rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                                         ") of a " + describe(m) + " matrix");
+  }
+  const std::size_t element = m.storage == Storage::BF16 ? 2 : sizeof(float);
+  Matrix view = m;
+  view.data = reinterpret_cast<float*>(reinterpret_cast<char*>(m.data) +
+                                       static_cast<std::size_t>(first * m.cols) * element);
+  view.rows = count;
+  return view;
+}
+
+}  // namespace rerank::engine

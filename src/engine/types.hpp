@@ -46,6 +46,10 @@ struct Matrix {
   Storage storage = Storage::F32;
 };
 
+// Rows [first, first + count) of m: a view of the same memory (matrices are row-major and
+// contiguous), e.g. where a KV cache's next rows go. Error(Internal) when they are not rows of m.
+Matrix row_range(const Matrix& m, std::int64_t first, std::int64_t count);
+
 // "ROWSxCOLS" (plus " bf16" when stored so), for the errors that name an op's operands.
 std::string describe(const Matrix& m);
 

@@ -35,6 +35,18 @@ struct ModelTraits {
   engine::Precision precision = engine::Precision::F32;  // of its large GEMMs
 };
 
+// Greedy decoding (Model::generate).
+struct GenerationOptions {
+  std::size_t max_new_tokens = 0;
+  std::vector<std::int32_t> stop_ids;  // generation ends after one of these (it is returned)
+  bool keep_logits = false;            // return each step's vocabulary logits too
+};
+
+struct Generation {
+  std::vector<std::int32_t> tokens;  // the new tokens, a stop id last when one ended it
+  std::vector<float> logits;         // keep_logits: [tokens x vocabulary], the logits each token was chosen from
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -52,6 +64,15 @@ class Model {
   // Runs `batch` on `session` and reads its outputs back to the host (traits().output says
   // their layout). The session is the caller's alone for the call.
   virtual std::vector<float> forward(engine::Session& session, const engine::PackedBatch& batch) const = 0;
+
+  // Greedy decoding from `prompt`: each new token is the argmax of the vocabulary logits at
+  // the last position (the lowest id on ties, as torch.argmax), fed back with the keys and
+  // values of every earlier token kept in a cache (each computed once), until a stop id or
+  // max_new_tokens. Error(InvalidInput) when the prompt and the new tokens exceed the model's
+  // positions; Error(NotSupported) naming the architecture for families that cannot generate
+  // (encoders; a decoder loaded with a head over selected vocabulary rows).
+  virtual Generation generate(engine::Session& session, std::span<const std::int32_t> prompt,
+                              const GenerationOptions& options) const;
 
   // Floating-point operations of one sequence of `tokens` tokens (the linear layers and the
   // attention products, multiply-add = 2), so every benchmark's fraction of peak is comparable.

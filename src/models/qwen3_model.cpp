@@ -1,5 +1,6 @@
 #include "models/qwen3_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/layers.hpp"
@@ -91,43 +92,56 @@ void Qwen3Model::append_sequence(engine::PackedBatch& batch, std::span<const std
   append_token_sequence(batch, ids, config_.vocab_size, traits_.max_sequence_length);
 }
 
-std::vector<float> Qwen3Model::forward(engine::Session& s, const engine::PackedBatch& batch) const {
-  const auto tokens = static_cast<std::int64_t>(batch.num_tokens());
-  const auto sequences = static_cast<std::int64_t>(batch.num_sequences());
-  if (sequences == 0) return {};
-  const std::int64_t h = config_.hidden_size, hd = config_.head_dim, heads = config_.num_heads;
-  const std::int64_t kv_heads = config_.num_kv_heads;
-  const auto eps = static_cast<float>(config_.rms_norm_eps);
-  s.begin();
-
+engine::AttentionSpec Qwen3Model::attention_spec() const {
   engine::AttentionSpec spec;
-  spec.heads = heads;
-  spec.kv_heads = kv_heads;
-  spec.head_dim = hd;
+  spec.heads = config_.num_heads;
+  spec.kv_heads = config_.num_kv_heads;
+  spec.head_dim = config_.head_dim;
   spec.causal = true;
-  spec.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));  // head_dim ** -0.5
+  spec.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim)));  // head_dim ** -0.5
   spec.rotary_on = true;
   spec.rotary.theta = static_cast<float>(config_.rope_theta);
   spec.rotary.layout = engine::RotarySpec::Layout::HalfSplit;
   spec.rotary.linear_scaling = static_cast<float>(config_.rope_linear_factor);
   spec.precision = traits_.precision;
+  return spec;
+}
 
-  Matrix x = s.alloc(tokens, h);
-  s.embed(batch, *embed_tokens_, nullptr, nullptr, x);
+void Qwen3Model::run_layers(engine::Session& s, const engine::PackedBatch& batch, Matrix& x, KvCache* cache) const {
+  const auto tokens = static_cast<std::int64_t>(batch.num_tokens());
+  const std::int64_t h = config_.hidden_size, hd = config_.head_dim, heads = config_.num_heads;
+  const std::int64_t kv_heads = config_.num_kv_heads;
+  const auto eps = static_cast<float>(config_.rms_norm_eps);
+  const engine::AttentionSpec spec = attention_spec();
   Matrix normed = s.alloc(tokens, h);
   Matrix qkv = s.alloc(tokens, (heads + 2 * kv_heads) * hd);
   Matrix context = s.alloc(tokens, heads * hd);
   Matrix gate_up = s.alloc(tokens, 2 * config_.intermediate_size);
   Matrix inner = s.alloc(tokens, config_.intermediate_size);
-  const engine::AttentionInputs self_in = engine::AttentionInputs::self(qkv, batch.seq_starts);
+  // With a cache: the one sequence continues prefix 0, the cached rows.
+  const std::vector<std::int32_t> prefix_starts{0, cache ? static_cast<std::int32_t>(cache->cached) : 0};
+  const std::vector<std::int32_t> prefix_of{0};
   const engine::LinearEpilogue residual{engine::Activation::None, /*accumulate=*/true};
-  for (const Layer& l : layers_) {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
     s.convert(x, normed);
     s.rms_norm(normed, *l.input_norm, eps);
     s.linear(normed, *l.qkv, qkv);
     s.rms_norm_heads(qkv, 0, heads, *l.q_norm, eps);
     s.rms_norm_heads(qkv, heads * hd, kv_heads, *l.k_norm, eps);
-    s.attention(self_in, spec, context);
+    engine::AttentionInputs in = engine::AttentionInputs::self(qkv, batch.seq_starts);
+    Matrix kv_out, prefix;
+    if (cache) {
+      kv_out = engine::row_range(cache->layers[i], cache->cached, tokens);
+      in.kv_out = &kv_out;
+      if (cache->cached > 0) {
+        prefix = engine::row_range(cache->layers[i], 0, cache->cached);
+        in.prefix_kv = &prefix;
+        in.prefix_starts = prefix_starts;
+        in.prefix_of = prefix_of;
+      }
+    }
+    s.attention(in, spec, context);
     s.linear(context, *l.o, x, residual);
     s.convert(x, normed);
     s.rms_norm(normed, *l.post_attention_norm, eps);
@@ -135,17 +149,79 @@ std::vector<float> Qwen3Model::forward(engine::Session& s, const engine::PackedB
     s.gated_activation(gate_up, inner, engine::Activation::Silu);
     s.linear(inner, *l.down, x, residual);
   }
+  if (cache) cache->cached += tokens;
+}
+
+void Qwen3Model::run_head(engine::Session& s, const Matrix& x, std::span<const std::int32_t> rows, Matrix& out) const {
+  Matrix final_rows = s.alloc(static_cast<std::int64_t>(rows.size()), config_.hidden_size);
+  s.gather_rows(x, rows, final_rows);
+  s.rms_norm(final_rows, *final_norm_, static_cast<float>(config_.rms_norm_eps));
+  s.linear(final_rows, *head_, out);
+}
+
+std::vector<float> Qwen3Model::forward(engine::Session& s, const engine::PackedBatch& batch) const {
+  const auto tokens = static_cast<std::int64_t>(batch.num_tokens());
+  const auto sequences = static_cast<std::int64_t>(batch.num_sequences());
+  if (sequences == 0) return {};
+  s.begin();
+  Matrix x = s.alloc(tokens, config_.hidden_size);
+  s.embed(batch, *embed_tokens_, nullptr, nullptr, x);
+  run_layers(s, batch, x, nullptr);
   // The last token of each sequence: the final norm and the head run on those rows only.
   std::vector<std::int32_t> last(static_cast<std::size_t>(sequences));
   for (std::int64_t i = 0; i < sequences; ++i) last[i] = batch.seq_starts[i + 1] - 1;
-  Matrix final_rows = s.alloc(sequences, h);
-  s.gather_rows(x, last, final_rows);
-  s.rms_norm(final_rows, *final_norm_, eps);
   Matrix logits = s.alloc(sequences, static_cast<std::int64_t>(traits_.outputs_per_sequence));
-  s.linear(final_rows, *head_, logits);
+  run_head(s, x, last, logits);
   std::vector<float> out(static_cast<std::size_t>(logits.rows * logits.cols));
   s.to_host(logits, out.data());
   return out;
+}
+
+Generation Qwen3Model::generate(engine::Session& s, std::span<const std::int32_t> prompt,
+                                const GenerationOptions& options) const {
+  if (traits_.output != OutputKind::VocabularyLogits) {
+    throw Error(ErrorCode::NotSupported, traits_.architecture +
+                                             " loaded with a classification head or selected vocabulary rows cannot "
+                                             "generate: load it with the whole vocabulary head");
+  }
+  Generation result;
+  if (options.max_new_tokens == 0) return result;
+  // The last new token is never fed back, so the cache holds the prompt and all but one.
+  const auto capacity = static_cast<std::int64_t>(prompt.size() + options.max_new_tokens - 1);
+  if (prompt.empty() || capacity > traits_.max_sequence_length) {
+    throw Error(ErrorCode::InvalidInput, "a prompt of " + std::to_string(prompt.size()) + " tokens and " +
+                                             std::to_string(options.max_new_tokens) +
+                                             " new ones do not fit the model's " +
+                                             std::to_string(traits_.max_sequence_length) + " positions");
+  }
+  s.begin();
+  KvCache cache;
+  const std::int64_t kv_cols = 2 * config_.num_kv_heads * config_.head_dim;
+  for (std::size_t i = 0; i < layers_.size(); ++i) cache.layers.push_back(s.alloc(capacity, kv_cols));
+  const auto vocab = static_cast<std::int64_t>(traits_.outputs_per_sequence);
+  Matrix logits = s.alloc(1, vocab);
+  std::vector<float> host(static_cast<std::size_t>(vocab));
+  // Runs `ids` after the cached tokens; the argmax of the logits at the last of them.
+  auto step = [&](std::span<const std::int32_t> ids) {
+    engine::PackedBatch batch;
+    append_token_sequence(batch, ids, config_.vocab_size, traits_.max_sequence_length);
+    Matrix x = s.alloc(static_cast<std::int64_t>(ids.size()), config_.hidden_size);
+    s.embed(batch, *embed_tokens_, nullptr, nullptr, x);
+    run_layers(s, batch, x, &cache);
+    const std::int32_t last = static_cast<std::int32_t>(ids.size()) - 1;
+    run_head(s, x, std::span<const std::int32_t>(&last, 1), logits);
+    s.to_host(logits, host.data());
+    if (options.keep_logits) result.logits.insert(result.logits.end(), host.begin(), host.end());
+    return static_cast<std::int32_t>(std::max_element(host.begin(), host.end()) - host.begin());
+  };
+  std::int32_t next = step(prompt);
+  for (;;) {
+    result.tokens.push_back(next);
+    const bool stop = std::find(options.stop_ids.begin(), options.stop_ids.end(), next) != options.stop_ids.end();
+    if (stop || result.tokens.size() == options.max_new_tokens) break;
+    next = step(std::span<const std::int32_t>(&next, 1));
+  }
+  return result;
 }
 
 }  // namespace rerank::models

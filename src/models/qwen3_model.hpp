@@ -36,8 +36,18 @@ class Qwen3Model final : public Model {
                        std::span<const std::int32_t> type_ids) const override;
   std::vector<float> forward(engine::Session& session, const engine::PackedBatch& batch) const override;
   double flops(std::size_t tokens) const override;
+  // Greedy decoding with a per-layer K|V cache on the engine's attention op (prefix_kv and
+  // kv_out); needs the whole vocabulary head (loaded without vocabulary_rows).
+  Generation generate(engine::Session& session, std::span<const std::int32_t> prompt,
+                      const GenerationOptions& options) const override;
 
  private:
+  // Keys (rotated) and values of the tokens one sequence has seen, one matrix per layer of
+  // capacity rows; the first `cached` rows are filled.
+  struct KvCache {
+    std::vector<engine::Matrix> layers;
+    std::int64_t cached = 0;
+  };
   struct Layer {
     std::unique_ptr<engine::DeviceBuffer> input_norm, q_norm, k_norm, post_attention_norm;
     std::unique_ptr<engine::LinearWeights> qkv;      // [(heads + 2 kv_heads) head_dim x hidden]
@@ -45,6 +55,14 @@ class Qwen3Model final : public Model {
     std::unique_ptr<engine::LinearWeights> gate_up;  // [2 intermediate x hidden] = gate | up
     std::unique_ptr<engine::LinearWeights> down;     // [hidden x intermediate]
   };
+
+  engine::AttentionSpec attention_spec() const;
+  // The decoder layers over `batch`, x its embeddings (updated in place). With `cache`: one
+  // sequence whose tokens follow the cached ones; they attend to them and are appended.
+  void run_layers(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& x, KvCache* cache) const;
+  // The final norm and the head on rows `rows` of x, into out [rows x outputs_per_sequence].
+  void run_head(engine::Session& s, const engine::Matrix& x, std::span<const std::int32_t> rows,
+                engine::Matrix& out) const;
 
   Qwen3Config config_;
   ModelTraits traits_;

@@ -6,6 +6,7 @@
 
 #include "rerank/error.hpp"
 #include "text/added_vocabulary.hpp"
+#include "text/decoders.hpp"
 #include "text/components.hpp"
 #include "text/models.hpp"
 #include "text/post_processors.hpp"
@@ -48,7 +49,15 @@ class HfTokenizer : public Tokenizer {
         added.push_back(std::move(t));
       }
     }
+    for (const AddedToken& t : added) added_by_id_[t.id] = {t.content, t.special};
     added_ = std::make_unique<AddedVocabulary>(std::move(added), normalizer_.get());
+    // A decoder this library cannot run fails decode(), not loading: encoding does not need it.
+    try {
+      decoder_ = make_decoder(j.value("decoder", nlohmann::json()));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::NotSupported) throw;
+      decoder_error_ = e.what();
+    }
     model_max_length_ = config_model_max_length(config);
     if (auto pad = config_pad_token(config)) pad_id_ = token_to_id(*pad);
     if (!pad_id_) {
@@ -79,6 +88,19 @@ class HfTokenizer : public Tokenizer {
     return model_->token_to_id(token);
   }
   std::optional<std::int32_t> pad_token_id() const override { return pad_id_; }
+  std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens) const override {
+    if (!decoder_error_.empty()) throw Error(ErrorCode::NotSupported, decoder_error_);
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
+    for (const std::int32_t id : ids) {
+      if (const auto added = added_by_id_.find(id); added != added_by_id_.end()) {
+        if (!(skip_special_tokens && added->second.special)) tokens.push_back(added->second.content);
+      } else if (auto token = model_->id_to_token(id)) {
+        tokens.push_back(std::move(*token));
+      }
+    }
+    return decode_tokens(decoder_.get(), std::move(tokens));
+  }
   std::size_t vocab_size() const override {
     std::size_t n = model_->vocab_size();
     for (const auto& t : added_->tokens())
@@ -161,6 +183,13 @@ class HfTokenizer : public Tokenizer {
   std::unique_ptr<Model> model_;
   std::unique_ptr<PostProcessor> post_processor_;
   std::unique_ptr<AddedVocabulary> added_;
+  struct AddedEntry {
+    std::string content;
+    bool special = false;
+  };
+  std::unordered_map<std::int32_t, AddedEntry> added_by_id_;
+  std::unique_ptr<Decoder> decoder_;
+  std::string decoder_error_;
   std::optional<std::size_t> model_max_length_;
   std::optional<std::int32_t> pad_id_;
 };

@@ -55,6 +55,16 @@ class SpmTokenizer : public Tokenizer {
     return id;
   }
   std::optional<std::int32_t> pad_token_id() const override { return pad_id_; }
+  // SentencePiece's own decoding (its control tokens are never text, whatever skip says).
+  std::string decode(std::span<const std::int32_t> ids, bool) const override {
+    std::vector<int> known;
+    for (const std::int32_t id : ids)
+      if (id >= 0 && id < sp_.GetPieceSize()) known.push_back(id);
+    std::string text;
+    const auto status = sp_.Decode(known, &text);
+    if (!status.ok()) throw Error(ErrorCode::InvalidInput, "SentencePiece cannot decode the ids: " + status.ToString());
+    return text;
+  }
   std::size_t vocab_size() const override { return static_cast<std::size_t>(sp_.GetPieceSize()); }
 
  private:

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -94,6 +95,11 @@ class Tokenizer {
   // model_max_length from tokenizer_config.json, when given (absurd "infinite" values -> nullopt).
   virtual std::optional<std::size_t> model_max_length() const = 0;
   virtual std::optional<std::int32_t> token_to_id(std::string_view token) const = 0;
+  // Token ids back to text, as the reference's Tokenizer.decode: each id's token string (added
+  // tokens first; special ones left out with skip_special_tokens; ids outside the vocabulary
+  // skipped, as the reference does), then tokenizer.json's decoder. Error(NotSupported) names
+  // a decoder this library cannot run (text/decoders.hpp lists those it can).
+  virtual std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = true) const = 0;
   virtual std::optional<std::int32_t> pad_token_id() const = 0;
   virtual std::size_t vocab_size() const = 0;
 };
