@@ -77,7 +77,28 @@ TEST(ListwisePrompts, RankZephyrIsOneUserTurn) {
             "passages should be included and listed using identifiers, in descending order of relevance. The output "
             "format should be [] > [], e.g., [2] > [1], Answer concisely and directly and only respond with the "
             "ranking results, do not say any word or explain.");
-  EXPECT_THROW(parse_prompt_style("first"), Error);
+  EXPECT_THROW(parse_prompt_style("bogus"), Error);
+}
+
+// FIRST: rank_zephyr_alpha_template.yaml (rank_llm's _add_prefix_prompt/_add_post_prompt with
+// use_alpha), letters for identifiers and "[B] > [A]" as the example.
+TEST(ListwisePrompts, FirstIsRankZephyrWithLetters) {
+  const std::vector<Document> d = docs();
+  const std::vector<ChatMessage> got = listwise_prompt(parse_prompt_style("first"), "tides", {&d[1], &d[0]}, 300);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].role, "system");
+  EXPECT_EQ(got[1].content,
+            "I will provide you with 2 passages, each indicated by a alphabetical identifier []. Rank the passages "
+            "based on their relevance to the search query: tides.\n"
+            "[A] Title: Tides Content: Tides rise twice a day\n"
+            "[B] The moon (1) pulls the oceans.\n"
+            "Search Query: tides.\nRank the 2 passages above based on their relevance to the search query. All the "
+            "passages should be included and listed using identifiers, in descending order of relevance. The output "
+            "format should be [] > [], e.g., [B] > [A], Answer concisely and directly and only respond with the "
+            "ranking results, do not say any word or explain.");
+  EXPECT_EQ(parse_prompt_style("rank_zephyr_alpha"), PromptStyle::First);
+  std::vector<const Document*> many(27, &d[0]);
+  EXPECT_THROW(listwise_prompt(PromptStyle::First, "q", many, 10), Error);
 }
 
 }  // namespace

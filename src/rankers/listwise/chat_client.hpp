@@ -13,7 +13,7 @@
 
 #include "rankers/api/rate_limiter.hpp"
 #include "rankers/api/retry_policy.hpp"
-#include "rankers/listwise/prompts.hpp"
+#include "rankers/listwise/chat_backend.hpp"
 
 namespace rerank::listwise {
 
@@ -30,17 +30,14 @@ struct ChatSettings {
   double requests_per_minute = 0;  // 0: no limit
 };
 
-struct ChatAnswer {
-  std::string text;       // the first choice's message content ("" when it has none)
-  nlohmann::json usage;   // the endpoint's usage object, when it sends one
-};
-
-class ChatClient {
+// ChatAnswer: the first choice's message content and the endpoint's usage object.
+class ChatClient final : public ChatBackend {
  public:
   explicit ChatClient(ChatSettings settings);
   // Throws the typed errors of the API layer; Error(Backend) when the answer is not a chat
   // completion (no choices[0].message).
   ChatAnswer complete(const std::vector<ChatMessage>& messages) const;
+  ChatAnswer complete(const std::vector<ChatMessage>& messages, std::size_t) const override { return complete(messages); }
   const ChatSettings& settings() const { return settings_; }
 
  private:

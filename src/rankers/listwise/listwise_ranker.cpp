@@ -8,9 +8,12 @@
 
 #include "rankers/api/api_settings.hpp"
 #include "rankers/listwise/chat_client.hpp"
+#include "rankers/listwise/local_chat.hpp"
 #include "rankers/listwise/permutation.hpp"
 #include "rankers/listwise/prompts.hpp"
 #include "rankers/listwise/windows.hpp"
+#include "rankers/model_files.hpp"
+#include "rankers/model_ranker.hpp"
 #include "rankers/scoring_tokens.hpp"
 #include "rerank/error.hpp"
 
@@ -31,8 +34,8 @@ struct ListwiseSettings {
 
 class ListwiseRanker final : public Ranker {
  public:
-  ListwiseRanker(RankerInfo info, ListwiseSettings settings, listwise::ChatSettings chat)
-      : info_(std::move(info)), settings_(settings), client_(std::move(chat)) {}
+  ListwiseRanker(RankerInfo info, ListwiseSettings settings, std::unique_ptr<const listwise::ChatBackend> backend)
+      : info_(std::move(info)), settings_(settings), backend_(std::move(backend)) {}
 
   const RankerInfo& info() const override { return info_; }
 
@@ -51,8 +54,15 @@ class ListwiseRanker final : public Ranker {
       for (std::size_t i = w.begin; i < w.end; ++i) passages.push_back(&documents[ranking[i]]);
       ++calls;
       listwise::ChatAnswer answer;
+      listwise::Permutation p;
       try {
-        answer = client_.complete(listwise::listwise_prompt(settings_.prompt, query, passages, settings_.max_words));
+        const auto messages = fitted_prompt(query, passages);
+        if (settings_.prompt == PromptStyle::First) {
+          p.order = backend_->first_token_order(messages, passages.size(), answer.usage);
+        } else {
+          answer = backend_->complete(messages, passages.size());
+          p = listwise::parse_permutation(answer.text, passages.size());
+        }
       } catch (const Error& e) {
         Error in_window(e.code(), "listwise window [" + std::to_string(w.begin + 1) + ", " + std::to_string(w.end) +
                                       "] of " + std::to_string(n) + ": " + e.what());
@@ -66,7 +76,6 @@ class ListwiseRanker final : public Ranker {
       }
       prompt_tokens += token_count(answer.usage, "prompt_tokens");
       completion_tokens += token_count(answer.usage, "completion_tokens");
-      const listwise::Permutation p = listwise::parse_permutation(answer.text, passages.size());
       repairs.duplicates += p.repairs.duplicates;
       repairs.out_of_range += p.repairs.out_of_range;
       repairs.missing += p.repairs.missing;
@@ -97,6 +106,29 @@ class ListwiseRanker final : public Ranker {
   }
 
  private:
+  // The window's prompt; where the backend knows its tokens (a local model), the passages'
+  // word limit shrinks until the prompt leaves room for the answer, by rank_llm's step
+  // (the excess over the budget / (4 x window) words, at least one).
+  std::vector<listwise::ChatMessage> fitted_prompt(std::string_view query,
+                                                   const std::vector<const Document*>& passages) const {
+    std::size_t words = settings_.max_words;
+    auto messages = listwise::listwise_prompt(settings_.prompt, query, passages, words);
+    const std::size_t budget = backend_->prompt_budget(passages.size());
+    for (auto tokens = backend_->prompt_tokens(messages); tokens && *tokens > budget;
+         tokens = backend_->prompt_tokens(messages)) {
+      if (words == 1) {
+        throw Error(ErrorCode::InvalidInput, "a listwise prompt over " + std::to_string(passages.size()) +
+                                                 " passages of one word each has " + std::to_string(*tokens) +
+                                                 " tokens, more than the " + std::to_string(budget) +
+                                                 " the model's context leaves: use a smaller --param window");
+      }
+      const std::size_t step = std::max<std::size_t>(1, (*tokens - budget) / (4 * passages.size()));
+      words = words > step ? words - step : 1;
+      messages = listwise::listwise_prompt(settings_.prompt, query, passages, words);
+    }
+    return messages;
+  }
+
   static std::size_t token_count(const nlohmann::json& usage, const char* key) {
     if (!usage.is_object() || !usage.contains(key) || !usage[key].is_number_unsigned()) return 0;
     return usage[key].get<std::size_t>();
@@ -104,7 +136,7 @@ class ListwiseRanker final : public Ranker {
 
   RankerInfo info_;
   ListwiseSettings settings_;
-  ChatClient client_;
+  std::unique_ptr<const listwise::ChatBackend> backend_;
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -123,23 +155,54 @@ bool names_zephyr_family(std::string model) {
 std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const LoadOptions& options) {
   static const std::set<std::string> known = {"model", "prompt", "window", "stride", "max_words", "max_tokens",
                                               "temperature", "on_error", "timeout", "connect_timeout", "retries",
-                                              "rpm", "backoff", "max_backoff", "max_retry_after", "extra_body"};
+                                              "rpm", "backoff", "max_backoff", "max_retry_after", "extra_body",
+                                              "context", "thinking"};
   for (const auto& [key, value] : options.params) {
     if (!known.count(key)) {
       throw Error(ErrorCode::InvalidArgument,
                   "unknown listwise parameter '" + key +
                       "' (known: model, prompt, window, stride, max_words, max_tokens, temperature, on_error, "
-                      "timeout, connect_timeout, retries, rpm, backoff, max_backoff, max_retry_after, extra_body)");
+                      "timeout, connect_timeout, retries, rpm, backoff, max_backoff, max_retry_after, extra_body, "
+                      "context, thinking)");
     }
   }
-  // A checkpoint folder: generation on the local engine is not there yet; an endpoint that
-  // serves the folder (vLLM and llama.cpp name a model by its path) is.
-  if (!source.directory.empty() && options.endpoint.empty()) {
-    throw Error(ErrorCode::NotSupported,
-                "listwise reranking with a local model ('" + source.directory.string() + "', " +
-                    (source.architecture.empty() ? std::string("no known architecture") : source.architecture) +
-                    ") needs generation on the local engine, which is not supported yet; serve it with an "
-                    "OpenAI-compatible server (vLLM, llama.cpp, Ollama) and pass --endpoint");
+  ListwiseSettings settings;
+  settings.window = static_cast<std::size_t>(api::number_param(options, "window", 20, 1, 100));
+  settings.stride = static_cast<std::size_t>(api::number_param(options, "stride", 10, 1, 100));
+  settings.max_words = static_cast<std::size_t>(api::number_param(options, "max_words", 300, 1, 100000));
+  const std::string on_error = param_or(options, "on_error", "keep");
+  if (on_error != "keep" && on_error != "fail") {
+    throw Error(ErrorCode::InvalidArgument, "--param on_error='" + on_error + "' must be keep or fail");
+  }
+  settings.fail_on_error = on_error == "fail";
+  RankerInfo info;
+  info.type = "listwise";
+  info.spec = source.spec;
+  info.score_kind = ScoreKind::RankingScore;
+
+  // A checkpoint folder (or shape:) without --endpoint: generation on the local engine.
+  // With --endpoint, the endpoint serves it (vLLM and llama.cpp name a model by its path).
+  if ((!source.directory.empty() || source.spec.rfind("shape:", 0) == 0) && options.endpoint.empty()) {
+    const ModelFiles files(source, "listwise");
+    std::shared_ptr<const text::Tokenizer> tokenizer = files.tokenizer();
+    listwise::LocalChatSettings local;
+    local.max_tokens = static_cast<std::size_t>(api::number_param(options, "max_tokens", 0, 0, 1e6));
+    local.context = static_cast<std::size_t>(api::number_param(options, "context", 4096, 16, 1e7));
+    local.thinking = api::bool_param(options, "thinking", false);
+    if (api::number_param(options, "temperature", 0.0, 0.0, 2.0) != 0.0) {
+      throw Error(ErrorCode::InvalidArgument, "a local listwise model decodes greedily (temperature 0)");
+    }
+    settings.prompt = listwise::parse_prompt_style(param_or(options, "prompt", "rank_zephyr"));
+    if (settings.prompt == PromptStyle::First && settings.window > 26) {
+      throw Error(ErrorCode::InvalidArgument, "prompt=first names passages A to Z: --param window=" +
+                                                  std::to_string(settings.window) + " is more than 26");
+    }
+    auto backend = std::make_unique<listwise::LocalChat>(files.load_model(model_load_options(options),
+                                                                          models::architecture_table()),
+                                                         std::move(tokenizer), local);
+    info.model = files.display_name();
+    info.directory = files.directory();
+    return std::make_unique<ListwiseRanker>(std::move(info), settings, std::move(backend));
   }
   listwise::ChatSettings chat;
   chat.model = param_or(options, "model", source.model);
@@ -171,24 +234,12 @@ std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const Lo
     chat.extra_body = fields;
   }
 
-  ListwiseSettings settings;
   settings.prompt = listwise::parse_prompt_style(
       param_or(options, "prompt", names_zephyr_family(chat.model) ? "rank_zephyr" : "rankgpt"));
-  settings.window = static_cast<std::size_t>(api::number_param(options, "window", 20, 1, 100));
-  settings.stride = static_cast<std::size_t>(api::number_param(options, "stride", 10, 1, 100));
-  settings.max_words = static_cast<std::size_t>(api::number_param(options, "max_words", 300, 1, 100000));
-  const std::string on_error = param_or(options, "on_error", "keep");
-  if (on_error != "keep" && on_error != "fail") {
-    throw Error(ErrorCode::InvalidArgument, "--param on_error='" + on_error + "' must be keep or fail");
-  }
-  settings.fail_on_error = on_error == "fail";
-
-  RankerInfo info;
-  info.type = "listwise";
-  info.spec = source.spec;
+  if (settings.prompt == PromptStyle::First) listwise::throw_first_needs_local_model();
   info.model = chat.model;
-  info.score_kind = ScoreKind::RankingScore;
-  return std::make_unique<ListwiseRanker>(std::move(info), settings, std::move(chat));
+  return std::make_unique<ListwiseRanker>(std::move(info), settings,
+                                          std::make_unique<listwise::ChatClient>(std::move(chat)));
 }
 
 }  // namespace rerank

@@ -58,8 +58,9 @@ std::string replace_numbers(const std::string& text) {
 PromptStyle parse_prompt_style(std::string_view name) {
   if (name == "rankgpt") return PromptStyle::RankGpt;
   if (name == "rank_zephyr" || name == "rankzephyr" || name == "rank_vicuna") return PromptStyle::RankZephyr;
-  throw Error(ErrorCode::InvalidArgument,
-              "unknown listwise prompt '" + std::string(name) + "'; known: rankgpt, rank_zephyr (rank_vicuna)");
+  if (name == "first" || name == "rank_zephyr_alpha") return PromptStyle::First;
+  throw Error(ErrorCode::InvalidArgument, "unknown listwise prompt '" + std::string(name) +
+                                              "'; known: rankgpt, rank_zephyr (rank_vicuna), first (rank_zephyr_alpha)");
 }
 
 std::string render_passage(const Document& document, std::size_t max_words) {
@@ -95,18 +96,29 @@ std::vector<ChatMessage> listwise_prompt(PromptStyle style, std::string_view que
                                "response the ranking results, do not say any word or explain."});
     return out;
   }
+  // RankZephyr and FIRST: one template, numerical or alphabetical identifiers.
+  const bool alpha = style == PromptStyle::First;
+  if (alpha && passages.size() > 26) {
+    throw Error(ErrorCode::InvalidArgument, "prompt=first names passages A to Z: a window of " +
+                                                std::to_string(passages.size()) + " passages is more than 26");
+  }
+  auto identifier = [&](std::size_t i) {
+    return alpha ? std::string(1, static_cast<char>('A' + i)) : std::to_string(i + 1);
+  };
   out.push_back({"system", "You are RankLLM, an intelligent assistant that can rank passages based on their "
                            "relevancy to the query"});
-  std::string user = "I will provide you with " + num +
-                     " passages, each indicated by a numerical identifier []. Rank the passages based on their "
-                     "relevance to the search query: " + query + ".\n";
+  std::string user = "I will provide you with " + num + " passages, each indicated by a " +
+                     (alpha ? "alphabetical" : "numerical") +
+                     " identifier []. Rank the passages based on their relevance to the search query: " + query +
+                     ".\n";
   for (std::size_t i = 0; i < passages.size(); ++i) {
-    user += "[" + std::to_string(i + 1) + "] " + render_passage(*passages[i], max_words) + "\n";
+    user += "[" + identifier(i) + "] " + render_passage(*passages[i], max_words) + "\n";
   }
   user += "Search Query: " + query + ".\nRank the " + num +
           " passages above based on their relevance to the search query. All the passages should be included and "
-          "listed using identifiers, in descending order of relevance. The output format should be [] > [], e.g., "
-          "[2] > [1], Answer concisely and directly and only respond with the ranking results, do not say any word "
+          "listed using identifiers, in descending order of relevance. The output format should be [] > [], e.g., " +
+          std::string(alpha ? "[B] > [A]" : "[2] > [1]") +
+          ", Answer concisely and directly and only respond with the ranking results, do not say any word "
           "or explain.";
   out.push_back({"user", std::move(user)});
   return out;

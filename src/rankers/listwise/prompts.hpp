@@ -25,10 +25,12 @@ struct ChatMessage {
   bool operator==(const ChatMessage&) const = default;
 };
 
-enum class PromptStyle { RankGpt, RankZephyr };
+// First: FIRST (rank_zephyr_alpha_template.yaml): RankZephyr's text with alphabetical
+// identifiers "[A]".."[Z]" (example "[B] > [A]"), ranked by the first answer token's logits.
+enum class PromptStyle { RankGpt, RankZephyr, First };
 
-// "rankgpt" or "rank_zephyr" (also "rankzephyr", "rank_vicuna"); Error(InvalidArgument) names
-// the styles otherwise.
+// "rankgpt", "rank_zephyr" (also "rankzephyr", "rank_vicuna") or "first" (also
+// "rank_zephyr_alpha"); Error(InvalidArgument) names the styles otherwise.
 PromptStyle parse_prompt_style(std::string_view name);
 
 // A passage as the prompt shows it (see above); the title is metadata["title"] when a string.
