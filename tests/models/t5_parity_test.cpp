@@ -15,6 +15,7 @@
 #include "models/t5_config.hpp"
 #include "support/compare.hpp"
 #include "support/test_support.hpp"
+#include "text/tokenizer.hpp"
 
 namespace rerank::models {
 namespace {
@@ -108,13 +109,32 @@ TEST(T5Parity, Bf16AndInt8StayNearFp32) {
     return all;
   };
   const auto f32 = logits(engine::Precision::F32);
+  // A monoT5-style score per text, l_true - l_false with the two tokens the rank test uses
+  // for true and false (the reduced vocabulary has neither), to report how alike the
+  // reduced precisions rank.
+  const auto tokenizer = text::Tokenizer::from_directory(dir);
+  const auto yes = static_cast<std::size_t>(*tokenizer->token_to_id("\xE2\x96\x81see"));
+  const auto no = static_cast<std::size_t>(*tokenizer->token_to_id("\xE2\x96\x81thought"));
+  const std::size_t vocab = f32.size() / [&] {
+    std::size_t n = 0;
+    for (const auto& c : cases["cases"]) n += c["input_ids"].size();
+    return n;
+  }();
+  auto scores = [&](const std::vector<float>& all) {
+    std::vector<double> out;
+    for (std::size_t t = 0; t * vocab < all.size(); ++t) out.push_back(double(all[t * vocab + yes]) - all[t * vocab + no]);
+    return out;
+  };
   const double int8_factor = engine::cpu::cpu_features().avx512vnni ? 1.0 : 2.0;
   for (const auto& [p, bound] : {std::pair{engine::Precision::BF16, 2e-2}, std::pair{engine::Precision::Int8, 5e-2 * int8_factor}}) {
     const auto got = logits(p);
     ASSERT_EQ(got.size(), f32.size());
     double worst = 0;
     for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - f32[i]));
-    std::printf("[ precision ] t5-mono %s: max |logit - fp32| = %.5f\n", std::string(engine::precision_name(p)).c_str(), worst);
+    const double rho = rerank::testing::spearman(scores(got), scores(f32));
+    std::printf("[ precision ] t5-mono %s: max |logit - fp32| = %.5f, Spearman of l_true - l_false vs fp32 = %.4f over %zu texts\n",
+                std::string(engine::precision_name(p)).c_str(), worst, rho, scores(f32).size());
+    EXPECT_GE(rho, 0.95) << engine::precision_name(p);
     EXPECT_LE(worst, bound) << engine::precision_name(p);
     EXPECT_GT(worst, 0.0) << "a reduced precision identical to fp32 did not run";
   }
