@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "rerank/error.hpp"
 #include "text/tokenizer.hpp"
 #include "text/truncation.hpp"
@@ -40,6 +41,8 @@ const char* kBuiltin = R"JSON({
     {"type": "Digits", "individual_digits": true},
     {"type": "Punctuation", "behavior": "Contiguous"},
     {"type": "Whitespace"}]},
+  "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+    {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
   "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0], "trim_offsets": true, "add_prefix_space": true},
   "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": true, "byte_fallback": true,
     "continuing_subword_prefix": "##", "end_of_word_suffix": "</w>",
@@ -109,6 +112,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::abort();
     }
     if (trunc && e.size() > trunc->max_length && trunc->max_length >= tok.num_special_tokens(pair)) std::abort();
+    // Decoding any ids gives UTF-8 text (byte-level and byte-fallback runs of broken bytes
+    // become U+FFFD), with or without the special tokens.
+    if (!rerank::is_valid_utf8(tok.decode(e.ids, false)) || !rerank::is_valid_utf8(tok.decode(e.ids, true)))
+      std::abort();
     (void)rerank::text::to_char_offsets(first, a.offsets);
     // The ranker's capped encoding (the model run only as far as the early exit reads) must be
     // the full encoding capped.
