@@ -339,7 +339,9 @@ TEST_P(NaiveReference, Fp32EngineMatchesNaiveDoubleModelOnBf16Checkpoint) {
 // The reduced precisions on the same shapes: finite, close and ranked like the naive model.
 // Observed largest |logit - naive| (2 threads, AVX-512 BF16 and VNNI) for bert, bert
 // 2-label, xlmr, electra: bf16 0.0035, 0.0052, 0.0036, 0.0010; int8 0.0111, 0.0416, 0.0210,
-// 0.0164, against logits spread over 0.8-2.1. Each bound is 3x its shape's figure (int8
+// 0.0164, against logits spread over 0.8-2.1. Since attention multiplies in bf16 for bf16
+// and int8 models on AVX-512 BF16 CPUs (issue 20), electra's bf16 figure is 0.0057 (the
+// others moved within their bounds: 0.0029, 0.0052, 0.0045). Each bound is 3x its shape's figure (int8
 // doubled without VNNI, whose weights have 7 bits). Six logits a shape (twelve with two
 // labels) make Spearman coarse: one adjacent swap of six costs 0.057; bf16 showed none, int8
 // one (xlmr, 0.943), so bf16 may lose about two swaps' worth (>= 0.9), int8 three (>= 0.8).
@@ -349,7 +351,7 @@ struct NaiveObserved {
 
 NaiveObserved naive_observed(const Shape& s) {
   if (s.family == Family::Roberta) return {0.0036, 0.0210};
-  if (s.family == Family::Electra) return {0.0010, 0.0164};
+  if (s.family == Family::Electra) return {0.0057, 0.0164};
   return s.labels == 2 ? NaiveObserved{0.0052, 0.0416} : NaiveObserved{0.0035, 0.0111};
 }
 

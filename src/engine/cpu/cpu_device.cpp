@@ -148,8 +148,8 @@ class CpuSession final : public Session {
   }
 
   void attention_primitive(const AttentionInputs& in, const AttentionSpec& spec, Matrix& out) override {
-    // fp32 whatever the GEMMs' precision: the CPU's matrices are fp32 and attention is a
-    // small share of its time. Self-attention on a fused Q|K|V, multi-head or grouped, causal
+    // The matrices are fp32; a bf16 or int8 model's fused attention multiplies in bf16 where
+    // the CPU has AVX-512 BF16 (kernels.hpp, AttentionHeadArgs::bf16), else fp32. Self-attention on a fused Q|K|V, multi-head or grouped, causal
     // or not, with rotary positions, a symmetric window or a relative bias (BERT, ModernBERT,
     // T5's encoder, Qwen3) runs on the fused kernel; every other spec (cross-attention, a KV
     // cache, soft-capping, causal-left windows) on the general one.
@@ -224,6 +224,7 @@ class CpuSession final : public Session {
       a.scale = scale;
       a.window = window;
       a.causal = spec.causal;
+      a.bf16 = spec.precision != Precision::F32;  // the GEMMs that made Q|K|V rounded at least as much
       if (spec.bias.values) {
         a.bias = spec.bias.values->data + head;  // column `head` of [(2D + 1) x heads]
         a.bias_stride = spec.bias.values->cols;

@@ -17,6 +17,11 @@ bool use_avx2() {
   return yes;
 }
 
+bool use_avx512bf16() {
+  static const bool yes = cpu_features().avx512bf16 && cpu_features().avx512bw && cpu_features().avx2;
+  return yes;
+}
+
 void attention_head_generic(const AttentionHeadArgs& a) {
   float* s = a.scratch;  // one row of scores
   for (std::int64_t i = 0; i < a.t; ++i) {
@@ -75,11 +80,20 @@ const char* kernels_isa() { return use_avx2() ? "avx2" : "generic"; }
 std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
   const std::int64_t t16 = (t + 15) / 16 * 16;
   const std::int64_t d16 = (d + 15) / 16 * 16;
-  // K^T [d x t16], V [t x d16], S [4 x t16], O [4 x d16], plus alignment slack.
-  return static_cast<std::size_t>(d * t16 + t * d16 + 4 * t16 + 4 * d16 + 64);
+  // fp32 kernel: K^T [d x t16], V [t x d16], S [4 x t16], O [4 x d16].
+  const std::int64_t fp32_layout = d * t16 + t * d16 + 4 * t16 + 4 * d16;
+  // bf16 kernel (kernels_avx512bf16.cpp): packed K, V, the Q and P tiles in bf16, then S and O.
+  const std::int64_t pairs = (d + 1) / 2;
+  const std::int64_t bf16_units = pairs * t16 * 2 + t16 * d16 + 8 * pairs + 4 * t16;
+  const std::int64_t bf16_layout = (bf16_units + 31) / 32 * 16 + 4 * t16 + 4 * d16;
+  return static_cast<std::size_t>(std::max(fp32_layout, bf16_layout) + 64);  // plus alignment slack
 }
 
 void attention_head(const AttentionHeadArgs& a) {
+  if (a.bf16 && use_avx512bf16()) {
+    avx512bf16::attention_head(a);
+    return;
+  }
   if (use_avx2()) {
     avx2::attention_head(a);
   } else {

@@ -31,7 +31,28 @@ struct AttentionHeadArgs {
   const float* bias = nullptr;
   std::int64_t bias_stride = 0, bias_max_distance = 0;
   float* scratch = nullptr;  // attention_scratch_floats(t, d) floats, 64-byte aligned
+  // Products in bf16 (Q, K, V and the probabilities rounded to bf16, fp32 sums), where the
+  // CPU has AVX-512 BF16: what a bf16 or int8 model asks for (its GEMMs already round their
+  // inputs at least that much). Elsewhere, or false: fp32.
+  bool bf16 = false;
 };
+
+// The keys query i sees: [lo, hi) (its window, then the causal limit).
+struct KeyRange {
+  std::int64_t lo, hi;
+};
+inline KeyRange keys_of(const AttentionHeadArgs& a, std::int64_t i) {
+  const bool windowed = a.window >= 0;
+  const std::int64_t lo = windowed ? (i - a.window > 0 ? i - a.window : 0) : 0;
+  std::int64_t hi = windowed && i + a.window + 1 < a.t ? i + a.window + 1 : a.t;
+  if (a.causal && i + 1 < hi) hi = i + 1;
+  return {lo, hi};
+}
+// The keys any of queries [i0, i0 + rows) sees, from a multiple of 16 (the kernels' width):
+// the scores computed for the tile.
+inline KeyRange band_of(const AttentionHeadArgs& a, std::int64_t i0, std::int64_t rows) {
+  return {keys_of(a, i0).lo / 16 * 16, keys_of(a, i0 + rows - 1).hi};
+}
 
 std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d);
 // softmax(q k^T * scale) v for one head of one sequence (within the window, if any).
@@ -54,10 +75,19 @@ const char* kernels_isa();
 
 namespace avx2 {
 void attention_head(const AttentionHeadArgs& args);
+// One query row's scores sr[lo, hi) in place -> unnormalised probabilities exp(scale (s - max))
+// (the bias added to scaled scores first, when given), zeros over the rest of
+// [band_lo, band_hi); returns their sum.
+float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_t i, std::int64_t lo, std::int64_t hi,
+                  std::int64_t band_lo, std::int64_t band_hi);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
 }  // namespace avx2
+
+namespace avx512bf16 {
+void attention_head(const AttentionHeadArgs& args);
+}  // namespace avx512bf16
 
 }  // namespace rerank::engine::cpu

@@ -141,6 +141,40 @@ RERANK_AVX2 void kernel_x16(int rows, const float* a, std::int64_t lda, const fl
 
 }  // namespace
 
+RERANK_AVX2 float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_t i, std::int64_t lo, std::int64_t hi,
+                              std::int64_t band_lo, std::int64_t band_hi) {
+  // With a bias the scores are scaled and biased first, and the exponent takes them as they are.
+  const float exp_scale = a.bias ? 1.0f : a.scale;
+  if (a.bias) {
+    const std::int64_t dmax = a.bias_max_distance;
+    for (std::int64_t jj = lo; jj < hi; ++jj) {
+      sr[jj] = sr[jj] * a.scale + a.bias[(std::clamp(jj - i, -dmax, dmax) + dmax) * a.bias_stride];
+    }
+  }
+  std::int64_t j = lo;
+  __m256 mx = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  for (; j + 8 <= hi; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
+  float m = hmax(mx);
+  for (; j < hi; ++j) m = std::max(m, sr[j]);
+  const __m256 mv = _mm256_set1_ps(m);
+  const __m256 scale = _mm256_set1_ps(exp_scale);
+  __m256 acc = _mm256_setzero_ps();
+  j = lo;
+  for (; j + 8 <= hi; j += 8) {
+    const __m256 e = exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(sr + j), mv), scale));
+    _mm256_storeu_ps(sr + j, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  float sum = hsum(acc);
+  for (; j < hi; ++j) {
+    sr[j] = std::exp((sr[j] - m) * exp_scale);
+    sum += sr[j];
+  }
+  for (j = band_lo; j < lo; ++j) sr[j] = 0.0f;
+  for (j = hi; j < band_hi; ++j) sr[j] = 0.0f;
+  return sum;
+}
+
 RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
   const std::int64_t t = a.t, d = a.d;
   const std::int64_t t16 = (t + 15) / 16 * 16;
@@ -157,55 +191,16 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
   for (std::int64_t c = 0; c < d; ++c) {
     for (std::int64_t j = t; j < t16; ++j) kt[c * t16 + j] = 0.0f;
   }
-  // With a bias the scores are scaled and biased first, and the exponent takes them as they are.
-  const float exp_scale = a.bias ? 1.0f : a.scale;
-  const __m256 scale = _mm256_set1_ps(exp_scale);
-  const __m256 neg_inf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-  const bool windowed = a.window >= 0;
   for (std::int64_t i0 = 0; i0 < t; i0 += 4) {
     const int rows = static_cast<int>(std::min<std::int64_t>(4, t - i0));
     const float* q = a.q + i0 * a.ld;
-    // The keys any of these rows sees: all, or the window's band around them, from a
-    // multiple of 16 (the micro-kernel's width).
-    const std::int64_t band_lo = windowed ? std::max<std::int64_t>(0, i0 - a.window) / 16 * 16 : 0;
-    const std::int64_t band_hi =
-        std::min(windowed ? std::min(t, i0 + rows + a.window) : t, a.causal ? i0 + rows : t);
+    const auto [band_lo, band_hi] = band_of(a, i0, rows);
     const std::int64_t band_hi16 = std::min(t16, (band_hi + 15) / 16 * 16);
     for (std::int64_t j = band_lo; j < band_hi16; j += 16) kernel_x16(rows, q, a.ld, kt + j, t16, s + j, t16, d);
     float inv_sum[4];
     for (int r = 0; r < rows; ++r) {
-      float* sr = s + r * t16;
-      // This row's keys; the band's others get probability 0.
-      const std::int64_t i = i0 + r;
-      const std::int64_t lo = windowed ? std::max<std::int64_t>(0, i - a.window) : 0;
-      const std::int64_t hi = std::min(windowed ? std::min(t, i + a.window + 1) : t, a.causal ? i + 1 : t);
-      if (a.bias) {
-        const std::int64_t dmax = a.bias_max_distance;
-        for (std::int64_t jj = lo; jj < hi; ++jj) {
-          sr[jj] = sr[jj] * a.scale + a.bias[(std::clamp(jj - i, -dmax, dmax) + dmax) * a.bias_stride];
-        }
-      }
-      std::int64_t j = lo;
-      __m256 mx = neg_inf;
-      for (; j + 8 <= hi; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
-      float m = hmax(mx);
-      for (; j < hi; ++j) m = std::max(m, sr[j]);
-      const __m256 mv = _mm256_set1_ps(m);
-      __m256 acc = _mm256_setzero_ps();
-      j = lo;
-      for (; j + 8 <= hi; j += 8) {
-        const __m256 e = exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(sr + j), mv), scale));
-        _mm256_storeu_ps(sr + j, e);
-        acc = _mm256_add_ps(acc, e);
-      }
-      float sum = hsum(acc);
-      for (; j < hi; ++j) {
-        sr[j] = std::exp((sr[j] - m) * exp_scale);
-        sum += sr[j];
-      }
-      for (j = band_lo; j < lo; ++j) sr[j] = 0.0f;
-      for (j = hi; j < band_hi; ++j) sr[j] = 0.0f;
-      inv_sum[r] = 1.0f / sum;
+      const auto [lo, hi] = keys_of(a, i0 + r);  // the band's other keys get probability 0
+      inv_sum[r] = 1.0f / softmax_row(s + r * t16, a, i0 + r, lo, hi, band_lo, band_hi);
     }
     for (std::int64_t c = 0; c < d16; c += 16) {
       kernel_x16(rows, s + band_lo, t16, vp + band_lo * d16 + c, d16, o + c, d16, band_hi - band_lo);
