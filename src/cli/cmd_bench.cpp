@@ -39,6 +39,7 @@ struct BenchArgs {
   bool latency = false;                // --latency: small requests one at a time instead
   std::size_t requests = 200;          // --requests
   std::size_t docs_per_request = 32;   // --docs-per-request
+  std::string dump_ids;                // --dump-ids: the pairs' token ids as JSONL, for a peer
   ModelFlags flags;
 };
 
@@ -180,6 +181,24 @@ void run_latency_bench(const BenchArgs& args, const std::vector<std::string>& qu
   std::cout << j.dump() << "\n";
 }
 
+// The token ids the model runs for each pair, one JSONL line {"input_ids", "token_type_ids"}
+// each: what a peer (../shared/tools/ort_peer/bench.js) runs so both time the same inputs.
+void dump_token_ids(const std::string& path, const Ranker* ranker, const std::vector<std::string>& qs,
+                    const std::vector<std::vector<Document>>& docs) {
+  const ModelRanker* model = runtime::served_model_ranker(*ranker);
+  if (!model) throw CliError(kExitUsage, "--dump-ids needs a model ranker");
+  std::ofstream out(path);
+  if (!out) throw CliError(kExitInput, "cannot write " + path);
+  for (std::size_t q = 0; q < qs.size(); ++q) {
+    std::vector<std::string_view> views;
+    for (const Document& d : docs[q]) views.push_back(d.text);
+    for (const PreparedSequence& seq : model->prepare(qs[q], views, ScoreOptions{}).sequences) {
+      out << nlohmann::json{{"input_ids", seq.input_ids}, {"token_type_ids", seq.token_type_ids}}.dump() << "\n";
+    }
+  }
+  if (!out) throw CliError(kExitInput, "cannot write " + path);
+}
+
 void run_bench(const BenchArgs& args) {
   if (args.pairs == 0) throw CliError(kExitUsage, "--pairs must be at least 1");
   const LoadOptions options = args.flags.to_load_options();
@@ -211,6 +230,8 @@ void run_bench(const BenchArgs& args) {
     }
     docs.back().push_back({std::to_string(i), passages[(i * 7) % passages.size()], {}});
   }
+
+  if (!args.dump_ids.empty()) dump_token_ids(args.dump_ids, ranker.get(), qs, docs);
 
   // Warm-up: one untimed pass over the same pairs (primitives, the arena's high-water
   // mark, page faults, a GPU's per-shape GEMM plans), as peer_bench.py warms up its stacks.
@@ -306,6 +327,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--pairs,-n", args->pairs, "Pairs to score (100 per query)")->capture_default_str();
   cmd->add_option("--repeat", args->repeat, "Timed runs; the best is reported")->capture_default_str();
   cmd->add_flag("--no-peak", args->skip_peak, "Skip measuring the GEMM peak");
+  cmd->add_option("--dump-ids", args->dump_ids,
+                  "Write the pairs' token ids as JSONL (input_ids, token_type_ids) for a peer benchmark");
   cmd->add_flag("--latency", args->latency,
                 "Latency of small requests one at a time (p50/p95/p99 warm, cold, tokenisation) instead of throughput");
   cmd->add_option("--requests", args->requests, "--latency: warm requests timed")->capture_default_str();
