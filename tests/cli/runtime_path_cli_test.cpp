@@ -2,6 +2,7 @@
 // the runtime's counters at exit, and rank, score, bench and eval each show theirs (counts,
 // not timings). The server and library users are covered by tests/serve/server_runtime_test
 // and tests/runtime/model_runtime_test.
+#include <fstream>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -71,6 +72,29 @@ TEST_F(RuntimePath, BenchRunsItsPairsThroughTheRuntime) {
   const RuntimeStats s = stats_of(r);
   EXPECT_EQ(s.sequences, 60u);  // a warm-up pass and one timed pass of 30 pairs
   EXPECT_GE(s.passes, 2u);
+}
+
+// bench --dump-ids: one line per pair, the ids the model runs (what `rerank score` tokenises
+// for the same pair), for a peer benchmark to run the same inputs.
+TEST_F(RuntimePath, BenchDumpsTheTokenIdsItRuns) {
+  RERANK_REQUIRE_SHARED(scifact, "datasets/scifact");
+  const auto ids = dir / "ids.jsonl";
+  const CommandResult r = run_cli("bench -m " + model + " --threads 2 --no-peak --pairs 3 --data " + scifact.string() +
+                                  " --dump-ids " + ids.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(ids);
+  std::string line;
+  std::size_t lines = 0;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    const auto input_ids = j["input_ids"].get<std::vector<int>>();
+    ASSERT_GT(input_ids.size(), 2u);
+    EXPECT_EQ(j["token_type_ids"].size(), input_ids.size());
+    EXPECT_EQ(input_ids.front(), 101);  // [CLS] of the fixture's BERT vocabulary
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3u);
+  EXPECT_NE(run_cli("bench -m bm25 --no-peak --pairs 3 --data " + scifact.string() + " --dump-ids " + ids.string()).exit_code, 0);
 }
 
 // bench --latency: a cold request, one served, then N timed requests of K passages, each one
