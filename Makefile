@@ -23,8 +23,11 @@ demo: build
 
 # tests/run_ctest.sh closes the log with "N passed, N failed, N skipped". RERANK_REQUIRE_SHARED=1
 # (CI) turns every skip for missing ../shared data or tools into a failure (README, Testing).
+# The engine and model tests run a second time as on an AVX2-only CPU (docs/engine.md).
 test: build
 	tests/run_ctest.sh $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	RERANK_TEST_PASS="AVX2 emulation" RERANK_CPU_ISA=avx2 ONEDNN_MAX_CPU_ISA=AVX2 \
+	  tests/run_ctest.sh $(BUILD_DIR) --output-on-failure -j $(JOBS) -L '^(engine|models)$$'
 
 # The Python package as an importable build tree: PYTHONPATH=$(BUILD_DIR)/python (docs/python.md).
 python: build

@@ -31,5 +31,6 @@ if [ "$skipped" -gt 0 ]; then
       "data or tools fail"
   fi
 fi
-echo "rerank tests: $passed passed, $failed failed, $skipped skipped (of $total)"
+# RERANK_TEST_PASS names a second pass (e.g. "AVX2 emulation") in its count line.
+echo "rerank tests${RERANK_TEST_PASS:+ ($RERANK_TEST_PASS)}: $passed passed, $failed failed, $skipped skipped (of $total)"
 exit "$rc"

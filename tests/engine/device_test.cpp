@@ -157,3 +157,33 @@ TEST(Device, MeasuresAPeak) {
 
 }  // namespace
 }  // namespace rerank::engine
+
+namespace rerank::engine {
+namespace {
+
+// RERANK_CPU_ISA caps what the kernels see (docs/engine.md, "Emulating an older CPU"): the
+// device line of a run under avx2 names no AVX-512 feature and 7-bit int8 weights; an
+// unknown value is an error naming the variable.
+TEST(CpuIsaSwitch, Avx2CapsTheKernelsAndUnknownValuesFail) {
+  RERANK_REQUIRE_SHARED(model, "reference/bert-ce");
+  RERANK_REQUIRE_SHARED(scifact, "datasets/scifact");
+  const std::string bench = rerank::testing::cli_path().string() + " bench -m " + model.string() +
+                            " --threads 2 --no-peak --pairs 2 --precision int8 --data " + scifact.string();
+  const auto capped = rerank::testing::run_command("RERANK_CPU_ISA=avx2 " + bench);
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  const std::string line = capped.out.substr(capped.out.find("device"), capped.out.find('\n', capped.out.find("device")) -
+                                                                         capped.out.find("device"));
+  EXPECT_EQ(line.find("avx512"), std::string::npos) << line;
+  EXPECT_NE(line.find("7-bit weights"), std::string::npos) << line;
+  if (cpu::cpu_features().avx512vnni) {
+    const auto native = rerank::testing::run_command("RERANK_CPU_ISA=native " + bench);
+    ASSERT_EQ(native.exit_code, 0) << native.err;
+    EXPECT_NE(native.out.find("avx512"), std::string::npos) << native.out;
+  }
+  const auto bad = rerank::testing::run_command("RERANK_CPU_ISA=avx9 " + bench);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("RERANK_CPU_ISA"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace rerank::engine

@@ -160,6 +160,16 @@ TEST(ListwiseLocal, TheRankerSlidesWindowsOnTheEngineAndFitsTheContext) {
   EXPECT_EQ(load(dir.string(), o)->score_documents("which word", docs, {}).usage["llm_calls"], 2);
   o.params = {{"prompt", "first"}, {"window", "30"}};
   EXPECT_EQ(rerank::testing::code_of([&] { load(dir.string(), o); }), ErrorCode::InvalidArgument);
+  // An endpoint's settings on a local model (and the reverse) are errors, not ignored.
+  for (const char* key : {"model", "retries", "extra_body"}) {
+    o.params = {{key, "1"}};
+    EXPECT_EQ(rerank::testing::code_of([&] { load(dir.string(), o); }), ErrorCode::InvalidArgument) << key;
+  }
+  LoadOptions remote;
+  remote.type = "listwise";
+  remote.endpoint = "http://127.0.0.1:9/v1";
+  remote.params = {{"thinking", "true"}};
+  EXPECT_EQ(rerank::testing::code_of([&] { load("some-model", remote); }), ErrorCode::InvalidArgument);
 }
 
 }  // namespace

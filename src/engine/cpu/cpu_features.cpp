@@ -1,5 +1,8 @@
 #include "engine/cpu/cpu_features.hpp"
 
+#include "core/environment.hpp"
+#include "rerank/error.hpp"
+
 namespace rerank::engine::cpu {
 
 const CpuFeatures& cpu_features() {
@@ -12,6 +15,13 @@ const CpuFeatures& cpu_features() {
     x.avx512bw = __builtin_cpu_supports("avx512bw");
     x.avx512vnni = __builtin_cpu_supports("avx512vnni");
     x.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+    const std::string cap = env_value("RERANK_CPU_ISA");
+    if (cap == "avx2" || cap == "generic") {
+      x.avx512f = x.avx512bw = x.avx512vnni = x.avx512bf16 = false;
+      if (cap == "generic") x.avx2 = x.f16c = false;
+    } else if (!cap.empty() && cap != "native") {
+      throw Error(ErrorCode::InvalidArgument, "RERANK_CPU_ISA='" + cap + "': use avx2, generic or native");
+    }
     return x;
   }();
   return f;

@@ -16,6 +16,11 @@ struct CpuFeatures {
   std::string summary() const;  // "avx512_bf16" / "avx512_vnni" / "avx512" / "avx2" / "sse2"
 };
 
+// What the processor can do, capped by RERANK_CPU_ISA when set: "avx2" (no AVX-512 kernels,
+// no VNNI weights: an AVX2-only CPU, with ONEDNN_MAX_CPU_ISA=AVX2 for oneDNN's GEMMs) or
+// "generic" (no SIMD kernels). The engine's one environment variable that changes which
+// kernels run, for testing the fallbacks on a newer CPU (docs/engine.md); any other value
+// is Error(InvalidArgument).
 const CpuFeatures& cpu_features();
 
 }  // namespace rerank::engine::cpu

@@ -75,7 +75,10 @@ void layer_norm_generic(float* x, std::int64_t rows, std::int64_t cols, std::int
 
 }  // namespace
 
-const char* kernels_isa() { return use_avx2() ? "avx2" : "generic"; }
+const char* kernels_isa() {
+  if (use_avx512bf16()) return "avx2 (attention of bf16/int8 models: avx512_bf16)";
+  return use_avx2() ? "avx2" : "generic";
+}
 
 std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
   const std::int64_t t16 = (t + 15) / 16 * 16;

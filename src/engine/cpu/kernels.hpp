@@ -70,7 +70,8 @@ void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t z
 // Rounds each value to the nearest bfloat16 (ties to even), kept as fp32.
 void round_to_bf16(float* x, std::int64_t n);
 
-// Which implementation the dispatch picked ("avx2" or "generic").
+// Which implementations the dispatch picked ("avx2", with the bf16 attention kernel when
+// the CPU has AVX-512 BF16, or "generic").
 const char* kernels_isa();
 
 namespace avx2 {

@@ -182,7 +182,22 @@ std::unique_ptr<Ranker> make_listwise_ranker(const ModelSource& source, const Lo
 
   // A checkpoint folder (or shape:) without --endpoint: generation on the local engine.
   // With --endpoint, the endpoint serves it (vLLM and llama.cpp name a model by its path).
-  if ((!source.directory.empty() || source.spec.rfind("shape:", 0) == 0) && options.endpoint.empty()) {
+  const bool local = (!source.directory.empty() || source.spec.rfind("shape:", 0) == 0) && options.endpoint.empty();
+  // A setting of the other backend is a mistake to report, not to ignore.
+  static const std::set<std::string> endpoint_only = {"model", "timeout", "connect_timeout", "retries", "rpm",
+                                                      "backoff", "max_backoff", "max_retry_after", "extra_body"};
+  static const std::set<std::string> local_only = {"context", "thinking"};
+  for (const auto& [key, value] : options.params) {
+    if (local && endpoint_only.count(key)) {
+      throw Error(ErrorCode::InvalidArgument, "--param " + key + " applies to a chat endpoint (--endpoint); '" +
+                                                  source.spec + "' runs on the local engine");
+    }
+    if (!local && local_only.count(key)) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "--param " + key + " applies to a model run on the local engine, not to an endpoint");
+    }
+  }
+  if (local) {
     const ModelFiles files(source, "listwise");
     std::shared_ptr<const text::Tokenizer> tokenizer = files.tokenizer();
     listwise::LocalChatSettings local;
