@@ -50,8 +50,10 @@ RankerRegistry make_builtin_registry(std::shared_ptr<const models::ArchitectureT
                 }});
   registry.add({"llm-layerwise", "llm", "layerwise LLM rerankers (bge-reranker-v2-minicpm-layerwise)",
                 "config.json, model.safetensors, tokenizer.json", true, nullptr});
-  registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT and RankZephyr prompts, sliding windows)",
-                "an OpenAI-compatible chat endpoint (--endpoint, OPENAI_API_KEY)", false,
+  registry.add({"listwise", "llm", "listwise LLM reranking (RankGPT, RankZephyr and FIRST prompts, sliding windows)",
+                "an OpenAI-compatible chat endpoint (--endpoint, OPENAI_API_KEY), or a local Qwen3/Qwen2 chat "
+                "model folder",
+                false,
                 scoring(make_listwise_ranker)});
   registry.add({"monovlm", "vlm", "vision-language rerankers (MonoQwen2-VL)", "a VLM checkpoint", true,
                 nullptr});
