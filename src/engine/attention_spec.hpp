@@ -65,8 +65,8 @@ struct AttentionSpec {
   RelativeBias bias;     // values == nullptr: none
   bool rotary_on = false;
   RotarySpec rotary;
-  // Of the GEMMs that made Q|K|V: BF16 lets a backend compute in bf16 (CUDA tensor cores);
-  // the CPU computes fp32 on its fp32 matrices at every precision.
+  // Of the GEMMs that made Q|K|V: BF16 or Int8 lets a backend multiply in bf16 (CUDA tensor
+  // cores; the CPU's fused kernel where it has AVX-512 BF16); F32 keeps fp32 products.
   Precision precision = Precision::F32;
 
   std::int64_t kv_heads_or_heads() const { return kv_heads > 0 ? kv_heads : heads; }
