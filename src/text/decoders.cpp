@@ -41,7 +41,9 @@ std::string utf8_lossy(std::string_view bytes) {
   std::string out;
   for (std::size_t i = 0; i < bytes.size();) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    std::size_t need = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    // Lead bytes: C0, C1 and F5..FF never start a valid sequence.
+    const std::size_t need = b < 0x80 ? 1 : (b >= 0xC2 && b <= 0xDF) ? 2 : (b >= 0xE0 && b <= 0xEF) ? 3
+                             : (b >= 0xF0 && b <= 0xF4) ? 4 : 0;
     std::size_t ok = 0;
     if (need > 0 && i + need <= bytes.size()) {
       ok = 1;

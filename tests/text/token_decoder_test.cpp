@@ -12,6 +12,7 @@
 
 #include "rerank/error.hpp"
 #include "support/test_support.hpp"
+#include "text/byte_level.hpp"
 #include "text/decoders.hpp"
 #include "text/tokenizer.hpp"
 
@@ -103,6 +104,19 @@ TEST(TokenDecoder, EachStep) {
   // Byte-level: a token outside the byte alphabet passes as it is; broken UTF-8 becomes U+FFFD.
   EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", {"\xC4\xA0" "a", "\xE2\x82\xAC"}), " a\xE2\x82\xAC");
   EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", {"\xC3\xA2"}), "\xEF\xBF\xBD");  // byte 0xE2 alone
+  // Broken bytes as Rust's from_utf8_lossy replaces them: C0/C1/F5+ leads and a lead whose
+  // next byte is out of its range are one error each; a truncated sequence is one error.
+  auto bytes = [](std::initializer_list<unsigned char> b) {
+    std::vector<std::string> tokens;
+    for (unsigned char c : b) tokens.push_back(byte_to_utf8(c));
+    return tokens;
+  };
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", bytes({0xC0, 0x80})), fffd + fffd);
+  EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", bytes({0xF5, 0x80, 'a'})), fffd + fffd + "a");
+  EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", bytes({0xED, 0xA0, 0x80})), fffd + fffd + fffd);
+  EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", bytes({0xE2, 0x82, 'x'})), fffd + "x");
+  EXPECT_EQ(decode_with(R"({"type":"ByteLevel"})", bytes({0xF0, 0x9F, 0x98, 0x80})), "\xF0\x9F\x98\x80");
   // No decoder: tokens joined by spaces.
   EXPECT_EQ(decode_tokens(nullptr, {"a", "b"}), "a b");
 }
