@@ -26,15 +26,10 @@ struct CaseLogits {
   std::vector<std::vector<double>> expected;
 };
 
-nlohmann::json read_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
-
 // Every case of the fixture as one packed batch (or one pair per forward pass).
 std::vector<CaseLogits> run_cases(const std::filesystem::path& dir, std::shared_ptr<const Device> device,
                                   Precision precision, bool one_by_one) {
-  const auto cases = read_json(dir / "cases.json");
+  const auto cases = rerank::testing::read_json(dir / "cases.json");
   auto model = models::load_model(dir, std::move(device), precision);
   auto session = model->device().make_session();
   const std::size_t labels = model->num_labels();

@@ -15,11 +15,6 @@
 namespace rerank::models {
 namespace {
 
-nlohmann::json read_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
-
 std::shared_ptr<const engine::Device> cpu(int threads = 2) {
   engine::DeviceOptions o;
   o.threads = threads;
@@ -29,7 +24,7 @@ std::shared_ptr<const engine::Device> cpu(int threads = 2) {
 // Runs every pair of every case as one packed batch; returns max |logit - expected|
 // (infinite on NaN/Inf or a wrong number of labels).
 double max_error(const std::filesystem::path& dir, engine::Precision precision, int threads, bool one_by_one) {
-  const auto cases = read_json(dir / "cases.json");
+  const auto cases = rerank::testing::read_json(dir / "cases.json");
   auto model = load_model(dir, cpu(threads), precision);
   auto session = model->device().make_session();
   double worst = 0.0;

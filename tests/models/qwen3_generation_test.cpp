@@ -19,18 +19,13 @@
 namespace rerank::models {
 namespace {
 
-nlohmann::json read_cases(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "cases.json");
-  return nlohmann::json::parse(in)["cases"];
-}
-
 std::int32_t argmax(std::span<const float> v) {
   return static_cast<std::int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
 TEST(Qwen3Generation, CachedStepsEqualWholeSequenceForwardsAndTheFirstIsTransformers) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
-  const nlohmann::json cases = read_cases(dir);
+  const nlohmann::json cases = rerank::testing::read_json(dir / "cases.json")["cases"];
   ASSERT_GE(cases.size(), 2u);
   auto model = load_model(dir, engine::make_device({"cpu", 2}), engine::Precision::F32);
   auto session = model->make_session();
@@ -69,7 +64,7 @@ TEST(Qwen3Generation, CachedStepsEqualWholeSequenceForwardsAndTheFirstIsTransfor
 
 TEST(Qwen3Generation, StopsLimitsAndErrors) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
-  const nlohmann::json cases = read_cases(dir);
+  const nlohmann::json cases = rerank::testing::read_json(dir / "cases.json")["cases"];
   const auto ids = cases[0]["input_ids"].get<std::vector<std::int32_t>>();
   auto model = load_model(dir, engine::make_device({"cpu", 2}), engine::Precision::F32);
   auto session = model->make_session();

@@ -48,14 +48,9 @@ std::vector<std::vector<float>> run_cases(const std::filesystem::path& dir, cons
   return got;
 }
 
-nlohmann::json read_cases(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "cases.json");
-  return nlohmann::json::parse(in)["cases"];
-}
-
 TEST(Qwen3Parity, LastLogitsMatchTransformersPackedAndOneAtATime) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
-  const nlohmann::json cases = read_cases(dir);
+  const nlohmann::json cases = rerank::testing::read_json(dir / "cases.json")["cases"];
   ASSERT_FALSE(cases.empty());
   for (const bool one_by_one : {false, true}) {
     const auto got = run_cases(dir, cases, engine::Precision::F32, one_by_one);
@@ -71,7 +66,7 @@ TEST(Qwen3Parity, LastLogitsMatchTransformersPackedAndOneAtATime) {
 
 TEST(Qwen3Parity, Bf16StaysNearFp32) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
-  const nlohmann::json cases = read_cases(dir);
+  const nlohmann::json cases = rerank::testing::read_json(dir / "cases.json")["cases"];
   const auto f32 = run_cases(dir, cases, engine::Precision::F32, false);
   const auto bf16 = run_cases(dir, cases, engine::Precision::BF16, false);
   double worst = 0, scale = 0;
@@ -90,7 +85,7 @@ TEST(Qwen3Parity, Bf16StaysNearFp32) {
 // they are the full head's values (the llm ranker loads yes and no this way).
 TEST(Qwen3Parity, SelectedVocabularyRowsAreTheFullHeadsRows) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
-  const nlohmann::json cases = read_cases(dir);
+  const nlohmann::json cases = rerank::testing::read_json(dir / "cases.json")["cases"];
   const auto full = run_cases(dir, cases, engine::Precision::F32, false);
   const CheckpointInfo checkpoint = read_checkpoint(dir);
   const CheckpointWeights weights(checkpoint.weights());

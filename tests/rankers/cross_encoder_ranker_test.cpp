@@ -22,11 +22,6 @@
 namespace rerank {
 namespace {
 
-nlohmann::json read_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
-
 // What scoring one pair produced, and counts over one call.
 struct PairScore {
   std::vector<float> logits;
@@ -138,7 +133,7 @@ class CrossEncoderFixture : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CrossEncoderFixture, Fp32MatchesTransformersThroughTheTokenizer) {
   RERANK_REQUIRE_SHARED(dir, std::string("reference/") + GetParam());
-  const auto cases = read_json(dir / "cases.json");
+  const auto cases = rerank::testing::read_json(dir / "cases.json");
   for (const auto& c : cases["cases"]) {
     // A small token budget too, so the engine splits the case into several batches.
     for (std::size_t budget : {std::size_t{0}, std::size_t{700}}) {
@@ -170,7 +165,7 @@ TEST_P(CrossEncoderFixture, Fp32MatchesTransformersThroughTheTokenizer) {
 // Every case as a user runs it: `rerank score --model DIR` on JSONL, batches formed by the CLI.
 TEST_P(CrossEncoderFixture, RerankScoreCliMatches) {
   RERANK_REQUIRE_SHARED(dir, std::string("reference/") + GetParam());
-  const auto cases = read_json(dir / "cases.json");
+  const auto cases = rerank::testing::read_json(dir / "cases.json");
   for (const auto& c : cases["cases"]) {
     std::string input;
     for (const auto& p : c["pairs"]) input += nlohmann::json({{"query", p[0]}, {"document", p[1]}}).dump() + "\n";

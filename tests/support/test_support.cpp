@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 namespace fs = std::filesystem;
 
 namespace rerank::testing {
@@ -142,6 +144,8 @@ std::string read_file(const fs::path& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(read_file(path)); }
 
 void write_file(const fs::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "rerank/error.hpp"
 
@@ -81,6 +82,8 @@ class ScopedEnv {
 };
 
 std::string read_file(const std::filesystem::path& path);
+// A JSON file (a fixture's cases.json), parsed; throws when it is missing or malformed.
+nlohmann::json read_json(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 // A three-document BEIR-style collection in DIR: corpus.jsonl, queries.jsonl (q1 "apple",
 // q2 "banana smoothie"), qrels.tsv (q1 -> d1, q2 -> d3).

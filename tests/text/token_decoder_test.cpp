@@ -21,11 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-json load_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
 // Python's unicodedata.normalize("NFC", text): the Qwen tokenizer's normalizer.
 std::string nfc(const std::string& text) {
   utf8proc_uint8_t* out = utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(text.c_str()));
@@ -43,7 +38,7 @@ TEST(TokenDecoder, ByteLevelGivesBackEveryFixtureText) {
   for (const char* name : {"gpt2-bpe", "qwen-bpe"}) {
     RERANK_REQUIRE_SHARED(dir, std::string("reference/tokenizers/") + name);
     const auto tok = Tokenizer::from_directory(dir);
-    const json cases = load_json(dir / "cases.json");
+    const json cases = rerank::testing::read_json(dir / "cases.json");
     std::size_t checked = 0;
     for (const auto& c : cases.at("singles")) {
       const std::string text = c.at("text").get<std::string>();

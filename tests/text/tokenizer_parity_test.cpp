@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json load_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
 std::vector<std::pair<std::size_t, std::size_t>> offsets_of(const json& j) {
   std::vector<std::pair<std::size_t, std::size_t>> out;
   for (const auto& o : j) out.emplace_back(o.at(0).get<std::size_t>(), o.at(1).get<std::size_t>());
@@ -57,7 +52,7 @@ class TokenizerFixture : public ::testing::TestWithParam<std::string> {};
 TEST_P(TokenizerFixture, SinglesMatchReference) {
   RERANK_REQUIRE_SHARED(dir, "reference/tokenizers/" + GetParam());
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("singles")) {
     const std::string text = c.at("text").get<std::string>();
@@ -74,7 +69,7 @@ TEST_P(TokenizerFixture, SinglesMatchReference) {
 TEST_P(TokenizerFixture, PairsMatchReference) {
   RERANK_REQUIRE_SHARED(dir, "reference/tokenizers/" + GetParam());
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("pairs")) {
     const std::string q = c.at("query").get<std::string>(), d = c.at("doc").get<std::string>();
@@ -110,7 +105,7 @@ class CrossEncoderFixture : public ::testing::TestWithParam<std::string> {};
 TEST_P(CrossEncoderFixture, InputIdsMatchReference) {
   RERANK_REQUIRE_SHARED(dir, "reference/" + GetParam());
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("cases")) {
     const auto t = trunc(c.at("max_length").get<std::size_t>(), c.at("truncation").get<std::string>());
@@ -142,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(Reference, CrossEncoderFixture,
 TEST(TokenizerParity, T5MonoTexts) {
   RERANK_REQUIRE_SHARED(dir, "reference/t5-mono");
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("cases")) {
     const auto t = trunc(c.at("max_length").get<std::size_t>(), "longest_first");
@@ -159,7 +154,7 @@ TEST(TokenizerParity, T5MonoTexts) {
 TEST(TokenizerParity, Qwen3PointwiseTexts) {
   RERANK_REQUIRE_SHARED(dir, "reference/qwen3-pointwise");
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("cases")) {
     const std::string text = c.at("text").get<std::string>();
@@ -174,7 +169,7 @@ TEST(TokenizerParity, Qwen3PointwiseTexts) {
 TEST(TokenizerParity, ColbertTexts) {
   RERANK_REQUIRE_SHARED(dir, "reference/colbert");
   const auto tok = Tokenizer::from_directory(dir);
-  const json cases = load_json(dir / "cases.json");
+  const json cases = rerank::testing::read_json(dir / "cases.json");
   int checked = 0;
   for (const auto& c : cases.at("cases")) {
     const std::string text = c.at("text").get<std::string>();
