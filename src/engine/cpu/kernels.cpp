@@ -87,8 +87,9 @@ std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
   const std::int64_t fp32_layout = d * t16 + t * d16 + 4 * t16 + 4 * d16;
   // bf16 kernel (kernels_avx512bf16.cpp): packed K, V, the Q and P tiles in bf16, then S and O.
   const std::int64_t pairs = (d + 1) / 2;
-  const std::int64_t bf16_units = pairs * t16 * 2 + t16 * d16 + 8 * pairs + 4 * t16;
-  const std::int64_t bf16_layout = (bf16_units + 31) / 32 * 16 + 4 * t16 + 4 * d16;
+  const std::int64_t rows = avx512bf16::kBf16TileRows;
+  const std::int64_t bf16_units = pairs * t16 * 2 + t16 * d16 + rows * 2 * pairs + rows * t16;
+  const std::int64_t bf16_layout = (bf16_units + 31) / 32 * 16 + rows * t16 + rows * d16;
   return static_cast<std::size_t>(std::max(fp32_layout, bf16_layout) + 64);  // plus alignment slack
 }
 

@@ -88,6 +88,10 @@ void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t z
 }  // namespace avx2
 
 namespace avx512bf16 {
+// Queries per tile (their scores, probabilities and outputs are the kernel's scratch rows).
+// 8 rows, twice the vdpbf16ps per K or V vector loaded, measured no faster on Zen 4
+// (bench/attention_kernel_bench.cpp): the products are bound by the multiplies, not loads.
+inline constexpr std::int64_t kBf16TileRows = 4;
 void attention_head(const AttentionHeadArgs& args);
 }  // namespace avx512bf16
 

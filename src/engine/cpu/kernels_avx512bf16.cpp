@@ -1,27 +1,25 @@
 // Attention for one (sequence, head) with bf16 products on AVX-512 BF16 (vdpbf16ps: 32 bf16
 // multiply-adds into 16 fp32 sums per instruction, twice the fp32 FMA rate): Q K^T and P V
-// on bf16 operands with fp32 accumulation, the softmax in fp32 (avx2::softmax_row). Called
-// only when cpu_features() saw AVX-512 BF16; every function carries its target attribute.
+// on bf16 operands with fp32 accumulation, the softmax in fp32 (its exponentials fused with the
+// rounding of the probabilities to bf16). Called only when cpu_features() saw AVX-512 BF16;
+// every function carries its target attribute.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "engine/cpu/kernels.hpp"
+
+// GCC 12's AVX-512 headers pass _mm512_undefined_*() as the unused merge source of unpacks and
+// lane shuffles, which -Wmaybe-uninitialized reports at every call (GCC bug 105593, fixed in 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #define RERANK_AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
 namespace rerank::engine::cpu::avx512bf16 {
 
 namespace {
-
-// Round to nearest even, as vcvtneps2bf16 does (the scores are finite).
-inline std::uint16_t to_bf16(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  u += 0x7FFFu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>(u >> 16);
-}
 
 // C[R x 16 NB] = A[R x 2P] B[2P x 16 NB] with bf16 A and B, fp32 C. A's rows (stride lda
 // bf16) hold pairs (2p, 2p + 1); B is pair-major: row p (stride ldb bf16) holds, for each of
@@ -66,6 +64,7 @@ RERANK_AVX512BF16 void dot_pairs_columns(const std::uint16_t* a, std::int64_t ld
 RERANK_AVX512BF16 void dot_pairs_rows(int rows, const std::uint16_t* a, std::int64_t lda, const std::uint16_t* b,
                                       std::int64_t ldb, float* c, std::int64_t ldc, std::int64_t pairs,
                                       std::int64_t cols) {
+  static_assert(kBf16TileRows == 4, "one case per tile height");
   switch (rows) {
     case 4: dot_pairs_columns<4>(a, lda, b, ldb, c, ldc, pairs, cols); break;
     case 3: dot_pairs_columns<3>(a, lda, b, ldb, c, ldc, pairs, cols); break;
@@ -79,37 +78,73 @@ RERANK_AVX512BF16 inline __m512 load_first(const float* x, std::int64_t n) {
   return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << std::clamp<std::int64_t>(n, 0, 16)) - 1u), x);
 }
 
+// The 16 x 16 uint32 matrix in r[0..15] (row i in r[i]) transposed in registers: four
+// stages of unpacks and 128-bit lane shuffles, so every store that follows is a full vector.
+RERANK_AVX512BF16 inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  // r[4g + k], 128-bit lane L: column 4L + k of rows 4g .. 4g + 3.
+  for (int g = 0; g < 16; g += 4) {
+    r[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+    r[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+    r[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+    r[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    const __m512i a = _mm512_shuffle_i32x4(r[k], r[4 + k], 0x88);  // lanes 0, 2 of each
+    const __m512i b = _mm512_shuffle_i32x4(r[k], r[4 + k], 0xdd);  // lanes 1, 3
+    const __m512i c = _mm512_shuffle_i32x4(r[8 + k], r[12 + k], 0x88);
+    const __m512i d = _mm512_shuffle_i32x4(r[8 + k], r[12 + k], 0xdd);
+    t[k] = _mm512_shuffle_i32x4(a, c, 0x88);
+    t[4 + k] = _mm512_shuffle_i32x4(b, d, 0x88);
+    t[8 + k] = _mm512_shuffle_i32x4(a, c, 0xdd);
+    t[12 + k] = _mm512_shuffle_i32x4(b, d, 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// Dimensions [c, c + 32) of an fp32 row of d, as 16 bf16 pairs (zeros past d).
+RERANK_AVX512BF16 inline __m512i bf16_pairs(const float* row, std::int64_t c, std::int64_t d) {
+  return (__m512i)_mm512_cvtne2ps_pbh(load_first(row + c + 16, d - c - 16), load_first(row + c, d - c));
+}
+
 // K [t x d] (row stride ld) -> kb [P x t16] pairs (uint32: dimensions 2p, 2p + 1 of key j at
-// pair-row p, column j): each key's row converts 32 dimensions at a time, already in pairs,
-// which go to their pair-rows.
+// pair-row p, column j), every column up to t16 written (zeros past t): 16 keys at a time,
+// each key's 32 dimensions converted to 16 pairs, the 16 x 16 block transposed.
 RERANK_AVX512BF16 void pack_keys(const float* k, std::int64_t ld, std::int64_t t, std::int64_t d, std::int64_t t16,
                                  std::uint16_t* kb) {
   auto* pairs = reinterpret_cast<std::uint32_t*>(kb);
-  alignas(64) std::uint32_t row[16];
-  for (std::int64_t j = 0; j < t; ++j) {
-    const float* kj = k + j * ld;
+  const std::int64_t dp = (d + 1) / 2;
+  __m512i block[16];
+  for (std::int64_t j0 = 0; j0 < t16; j0 += 16) {
     for (std::int64_t c = 0; c < d; c += 32) {
-      const __m512bh bf = _mm512_cvtne2ps_pbh(load_first(kj + c + 16, d - c - 16), load_first(kj + c, d - c));
-      _mm512_store_si512(row, (__m512i)bf);
-      const std::int64_t n = std::min<std::int64_t>(16, (d - c + 1) / 2);
-      for (std::int64_t p = 0; p < n; ++p) pairs[(c / 2 + p) * t16 + j] = row[p];
+      for (std::int64_t r = 0; r < 16; ++r) {
+        block[r] = j0 + r < t ? bf16_pairs(k + (j0 + r) * ld, c, d) : _mm512_setzero_si512();
+      }
+      transpose16(block);
+      const std::int64_t n = std::min<std::int64_t>(16, dp - c / 2);
+      for (std::int64_t p = 0; p < n; ++p) _mm512_storeu_si512(pairs + (c / 2 + p) * t16 + j0, block[p]);
     }
   }
 }
 
-// V [t x d] -> vb [t16/2 x d16] pairs (uint32: keys 2q, 2q + 1 of column c at pair-row q):
-// two value rows convert together and interleave.
-RERANK_AVX512BF16 void pack_values(const float* v, std::int64_t ld, std::int64_t t, std::int64_t d, std::int64_t d16,
-                                   std::uint16_t* vb) {
+// V [t x d] -> vb [t16/2 x d16] pairs (uint32: keys 2q, 2q + 1 of column c at pair-row q),
+// every pair-row up to t16/2 written (zeros past t): two value rows convert together and
+// interleave.
+RERANK_AVX512BF16 void pack_values(const float* v, std::int64_t ld, std::int64_t t, std::int64_t d, std::int64_t t16,
+                                   std::int64_t d16, std::uint16_t* vb) {
   alignas(64) static const std::uint16_t interleave[32] = {0,  16, 1,  17, 2,  18, 3,  19, 4,  20, 5,
                                                            21, 6,  22, 7,  23, 8,  24, 9,  25, 10, 26,
                                                            11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
   const __m512i order = _mm512_load_si512(interleave);
-  for (std::int64_t j = 0; j < t; j += 2) {
-    const float* v0 = v + j * ld;
+  for (std::int64_t j = 0; j < t16; j += 2) {
+    const float* v0 = j < t ? v + j * ld : nullptr;
     const float* v1 = j + 1 < t ? v0 + ld : nullptr;
     for (std::int64_t c = 0; c < d16; c += 16) {
-      const __m512 lo = load_first(v0 + c, d - c);
+      const __m512 lo = v0 ? load_first(v0 + c, d - c) : _mm512_setzero_ps();
       const __m512 hi = v1 ? load_first(v1 + c, d - c) : _mm512_setzero_ps();
       const __m512i both = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);  // bf16(lo) in the low half, bf16(hi) high
       _mm512_storeu_si512(vb + ((j / 2) * d16 + c) * 2, _mm512_permutexvar_epi16(order, both));
@@ -117,10 +152,78 @@ RERANK_AVX512BF16 void pack_values(const float* v, std::int64_t ld, std::int64_t
   }
 }
 
+// Q's row as bf16 pairs in 2P bf16 (zero past d).
+RERANK_AVX512BF16 void pack_query(const float* q, std::int64_t d, std::uint16_t* qb) {
+  const std::int64_t units = (d + 1) / 2 * 2;
+  for (std::int64_t c = 0; c < units; c += 32) {
+    const __mmask32 keep = static_cast<__mmask32>((std::uint64_t{1} << std::min<std::int64_t>(32, units - c)) - 1);
+    _mm512_mask_storeu_epi16(qb + c, keep, bf16_pairs(q, c, d));
+  }
+}
+
+// 2^x for x in [-150, 0]: x = n + f with f in [-0.5, 0.5], 2^f by a degree-5 polynomial
+// (Chebyshev fit, relative error 1.7e-7, as fine as the fp32 kernel's exp), times 2^n by
+// vscalefps, which also flushes 2^-150 to zero: half the instructions of the AVX2 exp.
+RERANK_AVX512BF16 inline __m512 exp2_nonpositive(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-150.0f));
+  const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(x, n);
+  __m512 p = _mm512_set1_ps(1.340043265e-03f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.676037356e-03f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550327152e-02f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402210683e-01f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931471825e-01f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.000000119e+00f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// Lanes l of the 16 columns from j with lo <= j + l < hi (all of them, without the shifts,
+// inside the range: the common case, and these loops run t^2 / 16 times per head).
+inline __mmask16 columns_within(std::int64_t j, std::int64_t lo, std::int64_t hi) {
+  if (j >= lo && j + 16 <= hi) return 0xFFFF;
+  const auto below = [j](std::int64_t limit) {
+    return static_cast<std::uint32_t>((std::uint64_t{1} << std::clamp<std::int64_t>(limit - j, 0, 16)) - 1);
+  };
+  return static_cast<__mmask16>(below(hi) & ~below(lo));
+}
+
+// Query i's scores sr[lo, hi) -> its unnormalised probabilities exp(scale (s - max)) (the
+// bias added to scaled scores first, when given) rounded to bf16 in pr[band_lo, band_hi16),
+// zeros over the rest; returns their fp32 sum. One pass after the max: exp, sum and the bf16
+// store fused (the fp32 kernel's avx2::softmax_row writes fp32 and converts in a third).
+RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const AttentionHeadArgs& a, std::int64_t i,
+                                         std::int64_t lo, std::int64_t hi, std::int64_t band_lo,
+                                         std::int64_t band_hi16) {
+  float exp_scale = a.scale;
+  if (a.bias) {
+    exp_scale = 1.0f;
+    const std::int64_t dmax = a.bias_max_distance;
+    for (std::int64_t j = lo; j < hi; ++j) {
+      sr[j] = sr[j] * a.scale + a.bias[(std::clamp(j - i, -dmax, dmax) + dmax) * a.bias_stride];
+    }
+  }
+  __m512 mx = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  for (std::int64_t j = lo / 16 * 16; j < hi; j += 16) {
+    mx = _mm512_mask_max_ps(mx, columns_within(j, lo, hi), mx, _mm512_loadu_ps(sr + j));
+  }
+  const float c = exp_scale * 1.44269504088896341f;  // exp(s x) = 2^(s log2(e) x)
+  const __m512 cv = _mm512_set1_ps(c);
+  const __m512 offset = _mm512_set1_ps(-_mm512_reduce_max_ps(mx) * c);
+  __m512 sum = _mm512_setzero_ps();
+  for (std::int64_t j = band_lo; j < band_hi16; j += 16) {
+    const __mmask16 in = columns_within(j, lo, hi);
+    const __m512 e = _mm512_maskz_mov_ps(in, exp2_nonpositive(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j), cv, offset)));
+    sum = _mm512_add_ps(sum, e);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pr + j), (__m256i)_mm512_cvtneps_pbh(e));
+  }
+  return _mm512_reduce_add_ps(sum);
+}
+
 }  // namespace
 
 // Scratch (in bf16 units, within attention_scratch_floats): K packed [P x t16 x 2], V packed
-// [t16/2 x d16 x 2], Q tile [4 x 2P], P tile [4 x t16]; then fp32 S [4 x t16] and O [4 x d16].
+// [t16/2 x d16 x 2], Q tile [R x 2P], P tile [R x t16]; then fp32 S [R x t16] and O [R x d16],
+// R = kBf16TileRows queries at a time.
 // P = ceil(d / 2) dimension pairs; padding is zero, so it adds nothing to any sum.
 RERANK_AVX512BF16 void attention_head(const AttentionHeadArgs& a) {
   const std::int64_t t = a.t, d = a.d;
@@ -130,43 +233,36 @@ RERANK_AVX512BF16 void attention_head(const AttentionHeadArgs& a) {
   auto* kb = reinterpret_cast<std::uint16_t*>(a.scratch);
   std::uint16_t* vb = kb + dp * t16 * 2;
   std::uint16_t* qb = vb + t16 * d16;
-  std::uint16_t* pb = qb + 4 * 2 * dp;
-  const std::int64_t bf16_units = dp * t16 * 2 + t16 * d16 + 4 * 2 * dp + 4 * t16;
+  constexpr std::int64_t R = kBf16TileRows;
+  std::uint16_t* pb = qb + R * 2 * dp;
+  const std::int64_t bf16_units = dp * t16 * 2 + t16 * d16 + R * 2 * dp + R * t16;
   float* s = a.scratch + (bf16_units + 31) / 32 * 16;  // 64-byte aligned again
-  float* o = s + 4 * t16;
+  float* o = s + R * t16;
 
-  std::fill(kb, pb + 4 * t16, std::uint16_t{0});
   pack_keys(a.k, a.ld, t, d, t16, kb);
-  pack_values(a.v, a.ld, t, d, d16, vb);
-  for (std::int64_t i0 = 0; i0 < t; i0 += 4) {
-    const int rows = static_cast<int>(std::min<std::int64_t>(4, t - i0));
-    for (int r = 0; r < rows; ++r) {
-      const float* q = a.q + (i0 + r) * a.ld;
-      for (std::int64_t c = 0; c < d; ++c) qb[r * 2 * dp + c] = to_bf16(q[c]);
-    }
+  pack_values(a.v, a.ld, t, d, t16, d16, vb);
+  for (std::int64_t i0 = 0; i0 < t; i0 += R) {
+    const int rows = static_cast<int>(std::min<std::int64_t>(R, t - i0));
+    for (int r = 0; r < rows; ++r) pack_query(a.q + (i0 + r) * a.ld, d, qb + r * 2 * dp);
     const auto [band_lo, band_hi] = band_of(a, i0, rows);
     const std::int64_t band_hi16 = std::min(t16, (band_hi + 15) / 16 * 16);
     dot_pairs_rows(rows, qb, 2 * dp, kb + 2 * band_lo, 2 * t16, s + band_lo, t16, dp, band_hi16 - band_lo);
-    float inv_sum[4];
-    // Probabilities in bf16 over the band, zero from its end to the next multiple of 16 (so
-    // V's pairs past it add nothing): 16 at a time, the last 16 masked.
-    const std::int64_t band_even = std::min(t16, (band_hi + 1) / 2 * 2);
+    // Probabilities in bf16 over the band, zero from its end to the next multiple of 16, so
+    // V's pairs past it add nothing.
+    float inv_sum[R];
     for (int r = 0; r < rows; ++r) {
-      float* sr = s + r * t16;
       const auto [lo, hi] = keys_of(a, i0 + r);
-      inv_sum[r] = 1.0f / avx2::softmax_row(sr, a, i0 + r, lo, hi, band_lo, band_hi);
-      std::uint16_t* pr = pb + r * t16;
-      for (std::int64_t j = band_lo; j < band_hi16; j += 16) {
-        const std::int64_t n = std::clamp<std::int64_t>(band_hi - j, 0, 16);
-        const __m512 p = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), sr + j);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(pr + j), (__m256i)_mm512_cvtneps_pbh(p));
-      }
+      inv_sum[r] = 1.0f / softmax_row_bf16(s + r * t16, pb + r * t16, a, i0 + r, lo, hi, band_lo, band_hi16);
     }
+    const std::int64_t band_even = std::min(t16, (band_hi + 1) / 2 * 2);
     dot_pairs_rows(rows, pb + band_lo, t16, vb + band_lo * d16, 2 * d16, o, d16, (band_even - band_lo) / 2, d16);
     for (int r = 0; r < rows; ++r) {
       float* dst = a.out + (i0 + r) * a.ldo;
-      const float* src = o + r * d16;
-      for (std::int64_t c = 0; c < d; ++c) dst[c] = src[c] * inv_sum[r];
+      const __m512 inv = _mm512_set1_ps(inv_sum[r]);
+      for (std::int64_t c = 0; c < d; c += 16) {
+        const __mmask16 keep = static_cast<__mmask16>((1u << std::min<std::int64_t>(16, d - c)) - 1u);
+        _mm512_mask_storeu_ps(dst + c, keep, _mm512_mul_ps(_mm512_loadu_ps(o + r * d16 + c), inv));
+      }
     }
   }
 }
