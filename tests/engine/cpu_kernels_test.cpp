@@ -1,5 +1,6 @@
 // CPU kernels against plain double-precision references, on odd sizes that hit every tail.
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -129,6 +130,27 @@ TEST(Bf16Rounding, RoundsToNearestEven) {
   EXPECT_EQ(v[1], 1.0f);
   EXPECT_EQ(v[2], 1.015625f);
   EXPECT_EQ(v[3], 3.140625f);
+}
+
+// to_bf16 (vcvtneps2bf16 where the CPU has AVX-512 BF16, 32 then 16 at a time, the tail
+// masked) gives bit for bit the rounding of the scalar rule, ties included, at every length.
+TEST(Bf16Rounding, GemmInputConversionMatchesTheScalarRuleAtEveryLength) {
+  std::vector<float> v = random_vector(1000, 7, 3.0f);
+  for (std::size_t i = 0; i < v.size(); i += 5) {  // exact ties: 1 + (2k + 1) 2^-8 times a scale
+    v[i] = std::ldexp(1.0f + static_cast<float>(2 * (i % 64) + 1) / 256.0f, static_cast<int>(i % 11) - 5);
+  }
+  v[3] = 0.0f;
+  v[4] = -0.0f;
+  v[6] = std::numeric_limits<float>::infinity();
+  v[8] = 3.3895314e38f;  // rounds up to bf16's largest finite value, not Inf
+  for (const std::int64_t n : {0, 1, 15, 16, 17, 31, 32, 33, 63, 1000}) {
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(n) + 1, 0xABCD);
+    to_bf16(v.data(), n, out.data());
+    for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(out[i], bf16_bits(v[i])) << "n " << n << " i " << i;
+    EXPECT_EQ(out[n], 0xABCD) << "wrote past n = " << n;
+  }
+  EXPECT_EQ(bf16_bits(1.00390625f), 0x3F80);  // a tie goes to the even 1.0
+  EXPECT_EQ(bf16_bits(1.01171875f), 0x3F82);
 }
 
 TEST(Parallel, CoversEveryIndexOnce) {

@@ -160,14 +160,14 @@ void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t z
 
 void round_to_bf16(float* x, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, x + i, 4);
-    if ((bits & 0x7f800000u) != 0x7f800000u) {  // leave Inf/NaN alone
-      bits += 0x7fffu + ((bits >> 16) & 1u);
-    }
-    bits &= 0xffff0000u;
+    const std::uint32_t bits = static_cast<std::uint32_t>(bf16_bits(x[i])) << 16;
     std::memcpy(x + i, &bits, 4);
   }
+}
+
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
+  if (use_avx512bf16()) return avx512bf16::to_bf16(x, n, out);
+  for (std::int64_t i = 0; i < n; ++i) out[i] = bf16_bits(x[i]);
 }
 
 }  // namespace rerank::engine::cpu

@@ -67,8 +67,18 @@ void activation_inplace(float* x, std::int64_t n, Activation act);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
 // out[i] = clamp(round(x[i] * inv_scale) + zero_point, 0, 255)
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
-// Rounds each value to the nearest bfloat16 (ties to even), kept as fp32.
+// x's nearest bfloat16 (ties to even) as its 16 bits; Inf and NaN keep their upper half.
+inline std::uint16_t bf16_bits(float x) {
+  std::uint32_t bits;
+  __builtin_memcpy(&bits, &x, sizeof(bits));
+  if ((bits & 0x7f800000u) != 0x7f800000u) bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<std::uint16_t>(bits >> 16);
+}
+// Rounds each value to the nearest bfloat16, kept as fp32.
 void round_to_bf16(float* x, std::int64_t n);
+// out[i] = bf16_bits(x[i]): a bf16 GEMM's input (vcvtneps2bf16 where the CPU has AVX-512
+// BF16, the same rounding; a NaN stays a NaN).
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
 
 // Which implementations the dispatch picked ("avx2", with the bf16 attention kernel when
 // the CPU has AVX-512 BF16, or "generic").
@@ -88,6 +98,7 @@ void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t z
 }  // namespace avx2
 
 namespace avx512bf16 {
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
 // Queries per tile (their scores, probabilities and outputs are the kernel's scratch rows).
 // 8 rows, twice the vdpbf16ps per K or V vector loaded, measured no faster on Zen 4
 // (bench/attention_kernel_bench.cpp): the products are bound by the multiplies, not loads.

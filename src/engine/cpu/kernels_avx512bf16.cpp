@@ -221,6 +221,18 @@ RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const Att
 
 }  // namespace
 
+RERANK_AVX512BF16 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    _mm512_storeu_si512(out + i, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i)));
+  }
+  for (; i < n; i += 16) {
+    const std::int64_t left = std::min<std::int64_t>(16, n - i);
+    const __m256i b = (__m256i)_mm512_cvtneps_pbh(load_first(x + i, left));
+    _mm256_mask_storeu_epi16(out + i, static_cast<__mmask16>((1u << left) - 1u), b);
+  }
+}
+
 // Scratch (in bf16 units, within attention_scratch_floats): K packed [P x t16 x 2], V packed
 // [t16/2 x d16 x 2], Q tile [R x 2P], P tile [R x t16]; then fp32 S [R x t16] and O [R x d16],
 // R = kBf16TileRows queries at a time.

@@ -90,15 +90,6 @@ dnnl::matmul::primitive_desc make_s32_pd(const dnnl::engine& eng, memory::dim m,
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, dst), attr, eng);
 }
 
-void to_bf16(const float* src, std::int64_t n, std::uint16_t* dst) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, src + i, 4);
-    if ((bits & 0x7f800000u) != 0x7f800000u) bits += 0x7fffu + ((bits >> 16) & 1u);
-    dst[i] = static_cast<std::uint16_t>(bits >> 16);
-  }
-}
-
 }  // namespace
 
 bool onednn_has_bf16_matmul(const dnnl::engine& eng) {
