@@ -46,6 +46,7 @@ struct Layout {
 
 template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs a) {
+#if RERANK_CUDA_BF16_TENSOR_CORES
   using L = Layout<D>;
   extern __shared__ __align__(128) unsigned char smem[];
   auto* s_q = reinterpret_cast<__nv_bfloat16*>(smem);
@@ -155,6 +156,9 @@ __global__ void __launch_bounds__(kThreads) attention_bf16_kernel(AttentionArgs 
                static_cast<std::int64_t>(head) * d;
     for (int c = half; c < d; c += 2) attention_store(dst + c, orow[c] * inv);
   }
+#else
+  __trap();  // unreachable: the host refuses bf16 below sm_80
+#endif
 }
 
 template <int D, typename In, typename Out>

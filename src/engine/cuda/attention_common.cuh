@@ -14,6 +14,15 @@
 #include "engine/cuda/attention.hpp"
 #include "rerank/error.hpp"
 
+// bf16 tensor cores (wmma and mma.sync on bf16) and cp.async exist from sm_80 (A100) on.
+// The default build also targets sm_75 (T4): there the bf16 kernels compile to a trap, and
+// the host never launches one (cuda_precision_unsupported refuses bf16 below sm_80).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+#define RERANK_CUDA_BF16_TENSOR_CORES 0
+#else
+#define RERANK_CUDA_BF16_TENSOR_CORES 1
+#endif
+
 namespace rerank::engine::cuda {
 
 // The block's work: one head of one sequence, queries from q0. Q|K|V rows are 3*hidden wide;

@@ -30,6 +30,7 @@ constexpr int kBq = kAttentionQueryTile;  // 64 queries per block, 16 per warp
 constexpr int kBk = 64;                   // keys per shared-memory tile
 constexpr int kThreads = 128;
 
+#if RERANK_CUDA_BF16_TENSOR_CORES  // the PTX below needs sm_80
 __device__ __forceinline__ std::uint32_t smem_address(const void* p) {
   return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
 }
@@ -73,6 +74,8 @@ __device__ __forceinline__ std::uint32_t bits(__nv_bfloat162 v) {
   return *reinterpret_cast<std::uint32_t*>(&v);
 }
 
+#endif
+
 template <int D>
 constexpr int kLd = D + 8;  // row stride of the tiles: 16-byte rows for ldmatrix, no bank conflicts
 
@@ -96,6 +99,7 @@ __device__ __forceinline__ void load_tile_async(__nv_bfloat16* dst, const __nv_b
 
 template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a) {
+#if RERANK_CUDA_BF16_TENSOR_CORES
   extern __shared__ __align__(128) unsigned char smem[];
   auto* s_q = reinterpret_cast<__nv_bfloat16*>(smem);
   // Buffer b's K tile starts at s_kv + b * kKvStride, its V tile kBk rows later.
@@ -259,6 +263,9 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionArgs a
         attention_store(out + static_cast<std::int64_t>(r_hi) * a.hidden + c, o[n][2 + e] * inv_hi);
     }
   }
+#else
+  __trap();  // unreachable: the host refuses bf16 below sm_80
+#endif
 }
 
 template <int D, typename In, typename Out>

@@ -30,9 +30,8 @@ cudaDataType_t input_type(Precision p) { return p == Precision::BF16 ? CUDA_R_16
 CudaLinear::CudaLinear(const std::vector<float>& weight, const std::vector<float>& bias, std::int64_t out,
                        std::int64_t in, Precision precision)
     : in_(in), out_(out), precision_(precision) {
-  if (precision == Precision::Int8) {
-    throw Error(ErrorCode::NotSupported,
-                "int8 linear layers are not supported on CUDA; use --precision bf16 or fp32");
+  if (precision == Precision::Int8) {  // CudaDevice refuses it first (cuda_precision_unsupported)
+    throw Error(ErrorCode::Internal, "CUDA linear layer: int8 weights reached the cuBLASLt path");
   }
   if (out <= 0 || in <= 0 || weight.size() != static_cast<std::size_t>(out * in) ||
       (!bias.empty() && bias.size() != static_cast<std::size_t>(out))) {
@@ -166,8 +165,8 @@ void GemmRunner::run(const void* x, const CudaLinear& w, void* y, bool y_bf16, s
 }
 
 double measure_cublaslt_peak_gflops(Precision precision, std::int64_t n) {
-  if (precision == Precision::Int8) {
-    throw Error(ErrorCode::NotSupported, "int8 GEMMs are not supported on CUDA");
+  if (precision == Precision::Int8) {  // CudaProbe refuses it first (cuda_precision_unsupported)
+    throw Error(ErrorCode::Internal, "cuBLASLt peak: int8 reached the fp32/bf16 measurement");
   }
   const bool bf16 = precision == Precision::BF16;
   const cudaDataType_t type = bf16 ? CUDA_R_16BF : CUDA_R_32F;

@@ -9,6 +9,7 @@
 #include "engine/cuda/cuda_check.hpp"
 #include "engine/cuda/cuda_session.hpp"
 #include "engine/cuda/kernels.hpp"
+#include "engine/cuda_precision_support.hpp"
 
 namespace rerank::engine::cuda {
 
@@ -32,14 +33,22 @@ class DeviceGuard {
   int previous_ = -1;
 };
 
+// Error(NotSupported) when the GPU cannot run `precision` (bf16 below sm_80, int8 anywhere).
+void require_precision(Precision precision, const cudaDeviceProp& props, int ordinal) {
+  if (const auto why = cuda_precision_unsupported(precision, props.major, props.minor)) {
+    throw Error(ErrorCode::NotSupported, "cuda:" + std::to_string(ordinal) + " (" + props.name + "): " + *why);
+  }
+}
+
 class CudaDevice final : public Device {
  public:
   CudaDevice(int ordinal, const cudaDeviceProp& props, const DeviceOptions& options)
       : ordinal_(ordinal), props_(props), options_(options) {}
 
-  // int8 is not supported on CUDA (CudaLinear refuses it), so its activation scales never apply.
+  // int8 is not supported on CUDA (refused here), so its activation scales never apply.
   std::unique_ptr<LinearWeights> make_linear(std::vector<float> weight, std::vector<float> bias, std::int64_t out,
                                              std::int64_t in, Precision precision, ActivationScales) const override {
+    require_precision(precision, props_, ordinal_);
     DeviceGuard guard(ordinal_);
     return std::make_unique<CudaLinear>(weight, bias, out, in, precision);
   }
@@ -61,7 +70,7 @@ class CudaDevice final : public Device {
     char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "cuda:%d %s (sm_%d%d, %d SMs, %.1f GiB), CUDA runtime %d.%d, driver %d.%d, cuBLASLt %zu; "
-                  "fp32: cuBLASLt CUBLAS_COMPUTE_32F (TF32 off); bf16: bf16 tensor cores, fp32 accumulate, "
+                  "fp32: cuBLASLt CUBLAS_COMPUTE_32F (TF32 off); bf16 (sm_80+): bf16 tensor cores, fp32 accumulate, "
                   "bf16 scratch between GEMMs (residual stream and norms fp32); int8: not supported",
                   ordinal_, props_.name, props_.major, props_.minor, props_.multiProcessorCount,
                   static_cast<double>(props_.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0), runtime / 1000,
@@ -80,9 +89,11 @@ class CudaDevice final : public Device {
 
 class CudaProbe final : public DeviceProbe {
  public:
-  CudaProbe(int ordinal, const DeviceOptions& options) : ordinal_(ordinal), options_(options) {}
+  CudaProbe(int ordinal, const cudaDeviceProp& props, const DeviceOptions& options)
+      : ordinal_(ordinal), props_(props), options_(options) {}
 
   double measure_gemm_peak_gflops(Precision precision) const override {
+    require_precision(precision, props_, ordinal_);
     DeviceGuard guard(ordinal_);
     return measure_cublaslt_peak_gflops(precision, 8192);
   }
@@ -107,6 +118,7 @@ class CudaProbe final : public DeviceProbe {
 
  private:
   int ordinal_;
+  cudaDeviceProp props_;
   DeviceOptions options_;
 };
 
@@ -169,7 +181,7 @@ std::unique_ptr<Device> make_cuda_device(const DeviceOptions& options) {
 std::unique_ptr<DeviceProbe> make_cuda_probe(const DeviceOptions& options) {
   cudaDeviceProp props{};
   const int ordinal = checked_ordinal(options.device, &props);
-  return std::make_unique<CudaProbe>(ordinal, options);
+  return std::make_unique<CudaProbe>(ordinal, props, options);
 }
 
 }  // namespace rerank::engine::cuda
