@@ -17,6 +17,7 @@
 #include "cli/cli_error.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_options.hpp"
+#include "engine/device_factory.hpp"
 #include "runtime/served_model_ranker.hpp"
 #include "serve/server.hpp"
 
@@ -148,16 +149,24 @@ void run_serve(const ServeArgs& args) {
   scheduling.max_queue = args.max_queue;
 
   const std::vector<std::vector<std::string>> aliases = served_names(args);
+  const std::vector<std::string> devices = engine::expand_device_list(load_options.device);
   std::vector<serve::ServedModel> served;
   for (std::size_t m = 0; m < args.models.size(); ++m) {
     const std::string& spec = args.models[m];
-    std::shared_ptr<const Ranker> ranker = load_ranker(spec, load_options);
-    // A model's requests are merged into shared forward passes that use every core: one
-    // worker feeds it. Rankers without a model (hosted APIs, BM25) do not batch and mostly
-    // wait on the network: several requests run at once.
-    const bool runs_a_model = runtime::served_runtime(*ranker) != nullptr;
+    // One engine per device of the list (--device cuda:0,cuda:1 or cuda:all), all behind
+    // this model's one queue.
+    std::vector<std::shared_ptr<const Ranker>> replicas;
+    for (const std::string& device : devices) {
+      LoadOptions on_device = load_options;
+      on_device.device = device;
+      replicas.push_back(load_ranker(spec, on_device));
+    }
+    // A model's requests are merged into shared forward passes that use every core (or the
+    // GPU): one worker per engine feeds it. Rankers without a model (hosted APIs, BM25) do not
+    // batch and mostly wait on the network: several requests run at once.
+    const bool runs_a_model = runtime::served_runtime(*replicas.front()) != nullptr;
     scheduling.workers = args.workers > 0 ? args.workers : runs_a_model ? kModelWorkers : kRankerWorkers;
-    served.push_back({spec, std::make_shared<runtime::BatchScheduler>(ranker, scheduling), aliases[m]});
+    served.push_back({spec, std::make_shared<runtime::BatchScheduler>(std::move(replicas), scheduling), aliases[m]});
   }
   serve::Server server(serve::ModelTable(std::move(served)), options);
   const int port = server.bind();
@@ -167,7 +176,12 @@ void run_serve(const ServeArgs& args) {
     std::cout << " " << m.name;
     for (const std::string& alias : m.aliases) std::cout << " (as " << alias << ")";
   }
-  std::cout << ")" << std::endl;
+  std::cout << ")";
+  if (devices.size() > 1) {
+    std::cout << " on " << devices.size() << " devices:";
+    for (const std::string& device : devices) std::cout << " " << device;
+  }
+  std::cout << std::endl;
 
   std::atomic<bool> stopped{false};
   std::atomic<bool> finished{true};

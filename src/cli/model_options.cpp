@@ -9,7 +9,9 @@ namespace rerank::cli {
 
 void ModelFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--type", type, "Ranker type, overriding detection (see `rerank models`)");
-  cmd.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd.add_option("--device", device,
+                 "cpu, cuda or cuda:N; for serve also a list (cuda:0,cuda:1 or cuda:all): one engine per "
+                 "device behind each model's queue")->capture_default_str();
   cmd.add_option("--precision", precision, "fp32, bf16 or int8")->capture_default_str();
   cmd.add_option("--threads", threads, "Compute threads (0 = one per core)")->capture_default_str();
   cmd.add_option("--cuda-attention", cuda_attention,

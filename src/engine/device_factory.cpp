@@ -1,5 +1,7 @@
 #include "engine/device_factory.hpp"
 
+#include <algorithm>
+
 #include "engine/cpu/cpu_device.hpp"
 #ifdef RERANK_HAVE_CUDA
 #include "engine/cuda/cuda_device.hpp"
@@ -12,22 +14,74 @@ namespace {
 
 enum class Backend { Cpu, Cuda };
 
+#ifdef RERANK_HAVE_CUDA
+constexpr bool kHaveCuda = true;
+#else
+constexpr bool kHaveCuda = false;
+#endif
+
 // Which backend options.device names, or the error saying why none can run it.
 Backend backend_of(const DeviceOptions& options) {
-  if (options.device.empty() || options.device == "cpu") return Backend::Cpu;
-  if (options.device.rfind("cuda", 0) == 0) {
+  if (device_kind(options.device) == "cpu") return Backend::Cpu;
 #ifdef RERANK_HAVE_CUDA
-    return Backend::Cuda;
+  return Backend::Cuda;
 #else
-    throw Error(ErrorCode::NotSupported, "device '" + options.device +
-                                             "': this build of rerank has no CUDA backend; rebuild with "
-                                             "-DRERANK_CUDA=ON (needs the CUDA toolkit) or use --device cpu");
+  throw Error(ErrorCode::NotSupported, "device '" + options.device +
+                                           "': this build of rerank has no CUDA backend; rebuild with "
+                                           "-DRERANK_CUDA=ON (needs the CUDA toolkit) or use --device cpu");
 #endif
-  }
-  throw Error(ErrorCode::InvalidArgument, "unknown device '" + options.device + "' (use cpu or cuda[:N])");
 }
 
 }  // namespace
+
+std::string device_kind(const std::string& device) {
+  if (device.empty() || device == "cpu") return "cpu";
+  if (device.find(',') != std::string::npos || device == "cuda:all") {
+    throw Error(ErrorCode::InvalidArgument, "device '" + device +
+                                                "' names several devices: one engine per device is what `rerank "
+                                                "serve` does; give one device (cpu, cuda or cuda:N) here");
+  }
+  if (device.rfind("cuda", 0) == 0) return "cuda";
+  throw Error(ErrorCode::InvalidArgument, "unknown device '" + device + "' (use cpu or cuda[:N])");
+}
+
+std::vector<std::string> expand_device_list(std::string_view list) {
+  std::vector<std::string> devices;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', begin);
+    const std::string name(list.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin));
+    if (name.empty()) {
+      throw Error(ErrorCode::InvalidArgument, "device list '" + std::string(list) +
+                                                  "' has an empty name: use NAME[,NAME...] with cpu, cuda, "
+                                                  "cuda:N or cuda:all");
+    }
+    if (name == "cuda:all") {
+#ifdef RERANK_HAVE_CUDA
+      const int count = cuda::cuda_device_count();
+#else
+      const int count = 0;
+#endif
+      if (count == 0) {
+        throw Error(ErrorCode::NotSupported, "device 'cuda:all': no CUDA device found (this build " +
+                                                 std::string(kHaveCuda ? "has" : "has no") +
+                                                 " a CUDA backend); use --device cpu");
+      }
+      for (int i = 0; i < count; ++i) devices.push_back("cuda:" + std::to_string(i));
+    } else {
+      devices.push_back(name);
+    }
+    if (comma == std::string_view::npos) break;
+    begin = comma + 1;
+  }
+  const auto is_cpu = [](const std::string& d) { return d == "cpu"; };
+  if (!std::all_of(devices.begin(), devices.end(), is_cpu) && std::any_of(devices.begin(), devices.end(), is_cpu)) {
+    throw Error(ErrorCode::InvalidArgument, "device list '" + std::string(list) +
+                                                "' mixes cpu and cuda: the replicas of a model share one queue, "
+                                                "so they should run at one speed; list GPUs or CPUs");
+  }
+  return devices;
+}
 
 std::unique_ptr<Device> make_device(const DeviceOptions& options) {
   if (backend_of(options) == Backend::Cpu) return cpu::make_cpu_device(options.threads);

@@ -10,12 +10,6 @@ namespace rerank::models {
 
 namespace {
 
-// "cuda:1" -> "cuda": the device kind a row lists.
-std::string device_kind(const std::string& device) {
-  const auto colon = device.find(':');
-  return colon == std::string::npos ? device : device.substr(0, colon);
-}
-
 // The row of the checkpoint, checked to be implemented and to run at `precision` and on
 // `device_name` (not checked when empty: the caller made the device).
 const ArchitectureRow& runnable_row(const CheckpointInfo& checkpoint, const ArchitectureTable& table,
@@ -31,7 +25,7 @@ const ArchitectureRow& runnable_row(const CheckpointInfo& checkpoint, const Arch
                                              std::string(engine::precision_name(precision)));
   }
   if (device_name.empty()) return row;  // the caller made the device
-  const std::string kind = device_kind(device_name);
+  const std::string kind = engine::device_kind(device_name);
   if (std::find(row.devices.begin(), row.devices.end(), kind) == row.devices.end()) {
     throw Error(ErrorCode::NotSupported, "architecture '" + checkpoint.name() + "' does not run on " + kind);
   }

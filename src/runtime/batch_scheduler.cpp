@@ -66,14 +66,39 @@ double BatchSchedulerStats::mean_requests_per_batch() const {
 // ---- BatchScheduler
 
 BatchScheduler::BatchScheduler(std::shared_ptr<const Ranker> ranker, BatchSchedulerOptions options)
-    : ranker_(std::move(ranker)), options_(options) {
-  if (!ranker_) throw Error(ErrorCode::InvalidArgument, "BatchScheduler needs a ranker");
+    : BatchScheduler(std::vector<std::shared_ptr<const Ranker>>{std::move(ranker)}, options) {}
+
+BatchScheduler::BatchScheduler(std::vector<std::shared_ptr<const Ranker>> replicas, BatchSchedulerOptions options)
+    : replicas_(std::move(replicas)), options_(options) {
+  if (replicas_.empty() || !replicas_.front()) throw Error(ErrorCode::InvalidArgument, "BatchScheduler needs a ranker");
   if (options_.max_batch_tokens == 0) throw Error(ErrorCode::InvalidArgument, "--max-batch-tokens must be > 0");
   if (options_.max_queue == 0) throw Error(ErrorCode::InvalidArgument, "--max-queue must be > 0");
-  served_ = dynamic_cast<const ServedModelRanker*>(ranker_.get());
+  ranker_ = replicas_.front().get();
+  served_ = dynamic_cast<const ServedModelRanker*>(ranker_);
+  if (replicas_.size() > 1) {
+    for (const auto& r : replicas_) {
+      const auto* served = r ? dynamic_cast<const ServedModelRanker*>(r.get()) : nullptr;
+      if (!served) {
+        throw Error(ErrorCode::InvalidArgument, "'" + ranker_->info().spec +
+                                                    "' runs on no device (BM25, hosted APIs): it takes one device, "
+                                                    "not a list");
+      }
+      if (served->info().spec != ranker_->info().spec || served->info().precision != ranker_->info().precision) {
+        throw Error(ErrorCode::InvalidArgument, "replicas of one queue must be one model at one precision, not '" +
+                                                    ranker_->info().spec + "' (" + ranker_->info().precision +
+                                                    ") and '" + served->info().spec + "' (" +
+                                                    served->info().precision + ")");
+      }
+    }
+  }
+  if (served_) {
+    for (const auto& r : replicas_) served_replicas_.push_back(dynamic_cast<const ServedModelRanker*>(r.get()));
+  }
   options_.workers = std::max<std::size_t>(options_.workers, 1);
   options_.lookahead = std::max<std::size_t>(options_.lookahead, 1);
-  for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (std::size_t r = 0; r < replicas_.size(); ++r) {
+    for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this, r] { worker_loop(r); });
+  }
 }
 
 BatchScheduler::~BatchScheduler() {
@@ -173,7 +198,7 @@ void BatchScheduler::release(std::size_t count) {
   if (idle) idle_cv_.notify_all();
 }
 
-void BatchScheduler::worker_loop() {
+void BatchScheduler::worker_loop(std::size_t replica) {
   for (;;) {
     std::vector<std::shared_ptr<Ticket>> batch;
     {
@@ -182,7 +207,7 @@ void BatchScheduler::worker_loop() {
       if (stopping_) return;
       batch = take_batch_locked();
     }
-    if (!batch.empty()) run_batch(batch);
+    if (!batch.empty()) run_batch(batch, replica);
   }
 }
 
@@ -235,7 +260,7 @@ std::vector<std::shared_ptr<Ticket>> BatchScheduler::take_batch_locked() {
   return batch;
 }
 
-void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch) {
+void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch, std::size_t replica) {
   const Clock::time_point start = Clock::now();
   std::size_t pairs = 0;
   std::size_t tokens = 0;
@@ -250,7 +275,7 @@ void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch) {
     if (served_) {
       std::vector<const PreparedRequest*> prepared;
       for (auto& t : batch) prepared.push_back(&*t->prepared_);
-      std::vector<ServedModelRanker::ScoredRequest> scored = served_->score_prepared(prepared);
+      std::vector<ServedModelRanker::ScoredRequest> scored = served_replicas_[replica]->score_prepared(prepared);
       for (std::size_t i = 0; i < batch.size(); ++i) {
         scores[i] = std::move(scored[i].scores);
         errors[i] = scored[i].error;

@@ -122,6 +122,12 @@ struct BatchSchedulerStats {
 class BatchScheduler {
  public:
   BatchScheduler(std::shared_ptr<const Ranker> ranker, BatchSchedulerOptions options);
+  // One model loaded on several devices (`rerank serve --device cuda:0,cuda:1`) behind one
+  // queue: each replica has `workers` workers of its own, and a batch runs on whichever
+  // replica's worker takes it. The first replica prepares requests (the text side is the same
+  // for all). Error(InvalidArgument) unless every replica runs a model (ServedModelRanker)
+  // loaded from the same spec at the same precision.
+  BatchScheduler(std::vector<std::shared_ptr<const Ranker>> replicas, BatchSchedulerOptions options);
   // Stops the workers; requests still waiting fail with Error(Overloaded, "shutting down").
   ~BatchScheduler();
   BatchScheduler(const BatchScheduler&) = delete;
@@ -143,17 +149,21 @@ class BatchScheduler {
   std::size_t in_flight() const;  // admitted and not finished (waiting + running)
   bool draining() const { return draining_.load(); }
   const Ranker& ranker() const { return *ranker_; }
+  std::size_t replica_count() const { return replicas_.size(); }
+  const Ranker& replica(std::size_t i) const { return *replicas_.at(i); }
   const BatchSchedulerOptions& options() const { return options_; }
   const BatchSchedulerStats& stats() const { return stats_; }
 
  private:
-  void worker_loop();
+  void worker_loop(std::size_t replica);
   // Under mutex_: removes from pending_ a batch to run now (empty when nothing is runnable).
   std::vector<std::shared_ptr<Ticket>> take_batch_locked();
-  void run_batch(std::vector<std::shared_ptr<Ticket>>& batch);
+  void run_batch(std::vector<std::shared_ptr<Ticket>>& batch, std::size_t replica);
   void release(std::size_t count);
 
-  std::shared_ptr<const Ranker> ranker_;
+  std::vector<std::shared_ptr<const Ranker>> replicas_;
+  std::vector<const ServedModelRanker*> served_replicas_;  // replicas_ that run a model, or empty
+  const Ranker* ranker_ = nullptr;             // replicas_[0]
   const ServedModelRanker* served_ = nullptr;  // ranker_ when it runs a model through the runtime
   BatchSchedulerOptions options_;
   BatchSchedulerStats stats_;

@@ -97,7 +97,18 @@ struct Server::Impl {
             {"model", info.model},
             {"score_kind", score_kind_name(info.score_kind)},
             {"aliases", m.aliases},
-            {"workers", m.scheduler->options().workers}};
+            {"workers", m.scheduler->options().workers},
+            {"devices", devices_of(*m.scheduler)}};
+  }
+
+  // Each engine's one-line description, one per device of --device (none for BM25 and APIs).
+  static json devices_of(const runtime::BatchScheduler& scheduler) {
+    json devices = json::array();
+    for (std::size_t i = 0; i < scheduler.replica_count(); ++i) {
+      const std::string& device = scheduler.replica(i).info().device;
+      if (!device.empty()) devices.push_back(device);
+    }
+    return devices;
   }
 
   void route(const char* method, const char* path, Access access, Router::Handler handler) {

@@ -148,6 +148,45 @@ TEST(Device, UnknownDevicesAreClearErrors) {
   EXPECT_EQ(parse_precision("int8"), Precision::Int8);
 }
 
+// `rerank serve --device LIST`: one engine per name, repeats allowed, cuda:all expanded to
+// this machine's GPUs (none here: a clear NotSupported; on a GPU machine: cuda:0 .. cuda:N-1).
+TEST(Device, DeviceListsNameOneEngineEach) {
+  EXPECT_EQ(expand_device_list("cpu"), std::vector<std::string>{"cpu"});
+  EXPECT_EQ(expand_device_list("cpu,cpu"), (std::vector<std::string>{"cpu", "cpu"}));
+  EXPECT_EQ(expand_device_list("cuda:0,cuda:0"), (std::vector<std::string>{"cuda:0", "cuda:0"}));
+  EXPECT_EQ(expand_device_list("cuda:1,cuda"), (std::vector<std::string>{"cuda:1", "cuda"}));
+  auto fails_with = [](const std::string& list, ErrorCode code, const std::string& says) {
+    try {
+      expand_device_list(list);
+      ADD_FAILURE() << "'" << list << "' was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  fails_with("", ErrorCode::InvalidArgument, "empty name");
+  fails_with("cuda:0,", ErrorCode::InvalidArgument, "empty name");
+  fails_with("cpu,cuda:0", ErrorCode::InvalidArgument, "mixes cpu and cuda");
+  try {
+    const std::vector<std::string> all = expand_device_list("cuda:all");
+    ASSERT_FALSE(all.empty());
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], "cuda:" + std::to_string(i));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotSupported) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+  }
+  // A list reaches one engine only through serve; elsewhere it is a usage error naming serve.
+  for (const std::string list : {"cpu,cpu", "cuda:0,cuda:1", "cuda:all"}) {
+    try {
+      make_device({list, 1});
+      ADD_FAILURE() << list;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("rerank serve"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Device, MeasuresAPeak) {
   auto probe = make_device_probe({"cpu", 1});
   EXPECT_GT(probe->measure_gemm_peak_gflops(Precision::F32), 1.0);

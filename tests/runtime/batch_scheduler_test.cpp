@@ -74,7 +74,10 @@ class FakeModel final : public models::Model {
 // Prepares [query length, document bytes...]; a document "bad" cannot be prepared.
 class FakeModelRanker final : public ModelRanker {
  public:
-  explicit FakeModelRanker(const FakeModel& model) : model_(model) { info_.type = "fake"; }
+  explicit FakeModelRanker(const FakeModel& model, std::string spec = "fake") : model_(model) {
+    info_.type = "fake";
+    info_.spec = std::move(spec);
+  }
   const RankerInfo& info() const override { return info_; }
   const models::Model& model() const override { return model_; }
   PreparedRequest prepare(std::string_view query, std::span<const std::string_view> documents,
@@ -100,9 +103,10 @@ class FakeModelRanker final : public ModelRanker {
 
 // A model ranker served by the runtime, as rerank::load makes one.
 struct Served {
-  explicit Served(std::chrono::milliseconds delay = 0ms)
+  explicit Served(std::chrono::milliseconds delay = 0ms, std::string spec = "fake")
       : model(std::make_unique<FakeModel>(delay)),
-        ranker(std::make_shared<ServedModelRanker>(std::make_unique<FakeModelRanker>(*model), 1 << 20)) {}
+        ranker(std::make_shared<ServedModelRanker>(std::make_unique<FakeModelRanker>(*model, std::move(spec)),
+                                                   1 << 20)) {}
   std::unique_ptr<FakeModel> model;
   std::shared_ptr<ServedModelRanker> ranker;
 };
@@ -371,6 +375,60 @@ TEST(BatchScheduler, ManyThreadsManyRequests) {
   EXPECT_EQ(ok.load(), 16 * 20);
   EXPECT_GT(scheduler.stats().mean_requests_per_batch(), 1.0);
   EXPECT_EQ(scheduler.stats().completed.load(), 320u);
+}
+
+// `rerank serve --device cuda:0,cuda:1`: one model on two engines behind one queue. With
+// both engines blocked inside a forward pass, two requests are in flight at once, one on
+// each; every request still gets its own scores.
+TEST(BatchScheduler, ReplicasRunBatchesAtOnceFromOneQueue) {
+  Served a, b;
+  a.model->paused_ = true;
+  b.model->paused_ = true;
+  BatchScheduler scheduler(std::vector<std::shared_ptr<const Ranker>>{a.ranker, b.ranker}, {});
+  EXPECT_EQ(scheduler.replica_count(), 2u);
+  auto first = scheduler.submit(make_job("q", {"xx"}));
+  while (a.model->pass_sizes().size() + b.model->pass_sizes().size() < 1) std::this_thread::sleep_for(1ms);
+  auto second = scheduler.submit(make_job("qq", {"yyy"}));
+  const auto deadline = Clock::now() + 5s;
+  while ((a.model->pass_sizes().size() < 1 || b.model->pass_sizes().size() < 1) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(a.model->pass_sizes().size(), 1u) << "each replica runs one of the two waiting requests";
+  EXPECT_EQ(b.model->pass_sizes().size(), 1u);
+  a.model->paused_ = false;
+  b.model->paused_ = false;
+  ASSERT_TRUE(first->wait_until(Clock::now() + 5s));
+  ASSERT_TRUE(second->wait_until(Clock::now() + 5s));
+  EXPECT_DOUBLE_EQ(first->take().values.at(0), 2.01);
+  EXPECT_DOUBLE_EQ(second->take().values.at(0), 3.02);
+  // Many more requests from several threads: all answered, spread over both replicas.
+  std::vector<std::shared_ptr<Ticket>> tickets;
+  for (int i = 0; i < 40; ++i) tickets.push_back(scheduler.submit(make_job("q", {std::string(1 + i % 5, 'z')})));
+  for (std::size_t i = 0; i < tickets.size(); ++i) {
+    ASSERT_TRUE(tickets[i]->wait_until(Clock::now() + 5s));
+    EXPECT_DOUBLE_EQ(tickets[i]->take().values.at(0), static_cast<double>(1 + i % 5) + 0.01);
+  }
+  EXPECT_EQ(a.model->sequences_run() + b.model->sequences_run(), 42u);
+  EXPECT_EQ(scheduler.stats().completed.load(), 42u);
+}
+
+TEST(BatchScheduler, ReplicasMustBeOneModelRunOnDevices) {
+  Served a, other(0ms, "another-model");
+  auto api = std::make_shared<FakeApiRanker>(0ms);
+  try {
+    BatchScheduler scheduler(std::vector<std::shared_ptr<const Ranker>>{api, api}, {});
+    FAIL() << "a ranker without a model took a device list";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("runs on no device"), std::string::npos) << e.what();
+  }
+  try {
+    BatchScheduler scheduler(std::vector<std::shared_ptr<const Ranker>>{a.ranker, other.ranker}, {});
+    FAIL() << "two different models shared one queue";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("another-model"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -172,6 +172,15 @@ int checked_ordinal(const std::string& spec, cudaDeviceProp* props_out) {
 
 }  // namespace
 
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver" status for later calls
+    return 0;
+  }
+  return count;
+}
+
 std::unique_ptr<Device> make_cuda_device(const DeviceOptions& options) {
   cudaDeviceProp props{};
   const int ordinal = checked_ordinal(options.device, &props);

@@ -11,8 +11,11 @@ namespace rerank::engine::cuda {
 
 // options.device is "cuda" (device 0) or "cuda:N". Error(InvalidArgument) for a malformed
 // name; Error(NotSupported) when no CUDA device (or driver) is present, N does not exist, or
-// the GPU cannot run this build's kernels (built for sm_90 only by default).
+// the GPU cannot run this build's kernels (older than sm_75).
 std::unique_ptr<Device> make_cuda_device(const DeviceOptions& options);
 std::unique_ptr<DeviceProbe> make_cuda_probe(const DeviceOptions& options);
+
+// The CUDA devices the driver reports (0 without a driver or GPU).
+int cuda_device_count();
 
 }  // namespace rerank::engine::cuda
