@@ -94,6 +94,7 @@ BatchScheduler::BatchScheduler(std::vector<std::shared_ptr<const Ranker>> replic
   if (served_) {
     for (const auto& r : replicas_) served_replicas_.push_back(dynamic_cast<const ServedModelRanker*>(r.get()));
   }
+  replica_batches_ = std::make_unique<std::atomic<std::uint64_t>[]>(replicas_.size());
   options_.workers = std::max<std::size_t>(options_.workers, 1);
   options_.lookahead = std::max<std::size_t>(options_.lookahead, 1);
   for (std::size_t r = 0; r < replicas_.size(); ++r) {
@@ -307,6 +308,7 @@ void BatchScheduler::run_batch(std::vector<std::shared_ptr<Ticket>>& batch, std:
   const double infer = seconds_between(start, end);
 
   stats_.batches.fetch_add(1);
+  replica_batches_[replica].fetch_add(1);
   stats_.batch_requests_total.fetch_add(batch.size());
   stats_.batch_pairs_total.fetch_add(pairs);
   stats_.batch_tokens_total.fetch_add(tokens);

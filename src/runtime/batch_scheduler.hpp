@@ -151,6 +151,8 @@ class BatchScheduler {
   const Ranker& ranker() const { return *ranker_; }
   std::size_t replica_count() const { return replicas_.size(); }
   const Ranker& replica(std::size_t i) const { return *replicas_.at(i); }
+  // Batches replica i ran (they add up to stats().batches): how the load spread.
+  std::uint64_t replica_batches(std::size_t i) const { return replica_batches_[i].load(); }
   const BatchSchedulerOptions& options() const { return options_; }
   const BatchSchedulerStats& stats() const { return stats_; }
 
@@ -163,6 +165,7 @@ class BatchScheduler {
 
   std::vector<std::shared_ptr<const Ranker>> replicas_;
   std::vector<const ServedModelRanker*> served_replicas_;  // replicas_ that run a model, or empty
+  std::unique_ptr<std::atomic<std::uint64_t>[]> replica_batches_;
   const Ranker* ranker_ = nullptr;             // replicas_[0]
   const ServedModelRanker* served_ = nullptr;  // ranker_ when it runs a model through the runtime
   BatchSchedulerOptions options_;

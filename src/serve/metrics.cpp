@@ -93,6 +93,14 @@ std::string ServerMetrics::render(const ModelTable& models) const {
       os << c.name << "{model=\"" << escape_label(m.name) << "\"} " << c.get(m.scheduler->stats()) << "\n";
     }
   }
+  os << "# HELP rerank_engine_batches_total Forward batches by engine (one per device of --device, in "
+        "/v1/models' order).\n# TYPE rerank_engine_batches_total counter\n";
+  for (const ServedModel& m : models.models()) {
+    for (std::size_t e = 0; e < m.scheduler->replica_count(); ++e) {
+      os << "rerank_engine_batches_total{model=\"" << escape_label(m.name) << "\",engine=\"" << e << "\"} "
+         << m.scheduler->replica_batches(e) << "\n";
+    }
+  }
   os << "# HELP rerank_queue_depth Requests waiting for a batch.\n# TYPE rerank_queue_depth gauge\n";
   for (const ServedModel& m : models.models()) {
     os << "rerank_queue_depth{model=\"" << escape_label(m.name) << "\"} " << m.scheduler->queued() << "\n";

@@ -410,6 +410,10 @@ TEST(BatchScheduler, ReplicasRunBatchesAtOnceFromOneQueue) {
   }
   EXPECT_EQ(a.model->sequences_run() + b.model->sequences_run(), 42u);
   EXPECT_EQ(scheduler.stats().completed.load(), 42u);
+  EXPECT_GE(scheduler.replica_batches(0), 1u);
+  EXPECT_GE(scheduler.replica_batches(1), 1u);
+  EXPECT_EQ(scheduler.replica_batches(0) + scheduler.replica_batches(1), scheduler.stats().batches.load());
+  EXPECT_EQ(scheduler.replica_batches(0), a.model->pass_sizes().size());  // one forward pass per batch here
 }
 
 TEST(BatchScheduler, ReplicasMustBeOneModelRunOnDevices) {

@@ -75,6 +75,18 @@ TEST(ServeCli, ADeviceListServesOneModelOnSeveralEngines) {
       if (!res || res->status != 200) break;
       for (const auto& r : parse(res->body)) scores.push_back(r["score"].get<double>());
     }
+    // One counter per engine; together they count every batch.
+    auto metrics = c.Get("/metrics");
+    EXPECT_TRUE(metrics);
+    if (metrics) {
+      for (std::size_t e = 0; e < expected_engines; ++e) {
+        EXPECT_NE(metrics->body.find("rerank_engine_batches_total{model=\"" + fixture.string() + "\",engine=\"" +
+                                     std::to_string(e) + "\"}"),
+                  std::string::npos)
+            << metrics->body;
+      }
+      EXPECT_EQ(metrics->body.find("engine=\"" + std::to_string(expected_engines) + "\""), std::string::npos);
+    }
     serve.signal(SIGTERM);
     EXPECT_EQ(serve.wait_exit(std::chrono::seconds(15)), 0);
     return scores;
