@@ -190,7 +190,8 @@ inline __mmask16 columns_within(std::int64_t j, std::int64_t lo, std::int64_t hi
 // Query i's scores sr[lo, hi) -> its unnormalised probabilities exp(scale (s - max)) (the
 // bias added to scaled scores first, when given) rounded to bf16 in pr[band_lo, band_hi16),
 // zeros over the rest; returns their fp32 sum. One pass after the max: exp, sum and the bf16
-// store fused (the fp32 kernel's avx2::softmax_row writes fp32 and converts in a third).
+// store fused (avx2::softmax_row, which the fp32 kernel uses, writes fp32 probabilities; a
+// bf16 copy of them took this kernel a third pass over the scores).
 RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const AttentionHeadArgs& a, std::int64_t i,
                                          std::int64_t lo, std::int64_t hi, std::int64_t band_lo,
                                          std::int64_t band_hi16) {
