@@ -14,11 +14,14 @@ namespace {
 
 enum class Backend { Cpu, Cuda };
 
+// The CUDA devices this build can drive: 0 without the backend, a driver or a GPU.
+int cuda_devices() {
 #ifdef RERANK_HAVE_CUDA
-constexpr bool kHaveCuda = true;
+  return cuda::cuda_device_count();
 #else
-constexpr bool kHaveCuda = false;
+  return 0;
 #endif
+}
 
 // Which backend options.device names, or the error saying why none can run it.
 Backend backend_of(const DeviceOptions& options) {
@@ -57,15 +60,10 @@ std::vector<std::string> expand_device_list(std::string_view list) {
                                                   "cuda:N or cuda:all");
     }
     if (name == "cuda:all") {
-#ifdef RERANK_HAVE_CUDA
-      const int count = cuda::cuda_device_count();
-#else
-      const int count = 0;
-#endif
+      const int count = cuda_devices();
       if (count == 0) {
-        throw Error(ErrorCode::NotSupported, "device 'cuda:all': no CUDA device found (this build " +
-                                                 std::string(kHaveCuda ? "has" : "has no") +
-                                                 " a CUDA backend); use --device cpu");
+        throw Error(ErrorCode::NotSupported,
+                    "device 'cuda:all': no CUDA device found (or this build has no CUDA backend); use --device cpu");
       }
       for (int i = 0; i < count; ++i) devices.push_back("cuda:" + std::to_string(i));
     } else {

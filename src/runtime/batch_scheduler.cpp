@@ -74,10 +74,10 @@ BatchScheduler::BatchScheduler(std::vector<std::shared_ptr<const Ranker>> replic
   if (options_.max_batch_tokens == 0) throw Error(ErrorCode::InvalidArgument, "--max-batch-tokens must be > 0");
   if (options_.max_queue == 0) throw Error(ErrorCode::InvalidArgument, "--max-queue must be > 0");
   ranker_ = replicas_.front().get();
-  served_ = dynamic_cast<const ServedModelRanker*>(ranker_);
+  for (const auto& r : replicas_) served_replicas_.push_back(dynamic_cast<const ServedModelRanker*>(r.get()));
+  served_ = served_replicas_.front();
   if (replicas_.size() > 1) {
-    for (const auto& r : replicas_) {
-      const auto* served = r ? dynamic_cast<const ServedModelRanker*>(r.get()) : nullptr;
+    for (const ServedModelRanker* served : served_replicas_) {
       if (!served) {
         throw Error(ErrorCode::InvalidArgument, "'" + ranker_->info().spec +
                                                     "' runs on no device (BM25, hosted APIs): it takes one device, "
@@ -90,9 +90,6 @@ BatchScheduler::BatchScheduler(std::vector<std::shared_ptr<const Ranker>> replic
                                                     served->info().precision + ")");
       }
     }
-  }
-  if (served_) {
-    for (const auto& r : replicas_) served_replicas_.push_back(dynamic_cast<const ServedModelRanker*>(r.get()));
   }
   replica_batches_ = std::make_unique<std::atomic<std::uint64_t>[]>(replicas_.size());
   options_.workers = std::max<std::size_t>(options_.workers, 1);

@@ -164,10 +164,10 @@ class BatchScheduler {
   void release(std::size_t count);
 
   std::vector<std::shared_ptr<const Ranker>> replicas_;
-  std::vector<const ServedModelRanker*> served_replicas_;  // replicas_ that run a model, or empty
+  std::vector<const ServedModelRanker*> served_replicas_;  // replicas_ as model rankers (null: no model)
   std::unique_ptr<std::atomic<std::uint64_t>[]> replica_batches_;
   const Ranker* ranker_ = nullptr;             // replicas_[0]
-  const ServedModelRanker* served_ = nullptr;  // ranker_ when it runs a model through the runtime
+  const ServedModelRanker* served_ = nullptr;  // served_replicas_[0]: ranker_ when it runs a model
   BatchSchedulerOptions options_;
   BatchSchedulerStats stats_;
 

@@ -25,22 +25,17 @@ bool use_avx512bf16() {
 void attention_head_generic(const AttentionHeadArgs& a) {
   float* s = a.scratch;  // one row of scores
   for (std::int64_t i = 0; i < a.t; ++i) {
-    const std::int64_t lo = a.window >= 0 ? std::max<std::int64_t>(0, i - a.window) : 0;
-    const std::int64_t hi = std::min(a.window >= 0 ? std::min(a.t, i + a.window + 1) : a.t, a.causal ? i + 1 : a.t);
+    const auto [lo, hi] = keys_of(a, i);
     const float* qi = a.q + i * a.ld;
-    float m = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = lo; j < hi; ++j) {
       const float* kj = a.k + j * a.ld;
       float dot = 0.0f;
       for (std::int64_t c = 0; c < a.d; ++c) dot += qi[c] * kj[c];
-      if (a.bias) {
-        dot = dot * a.scale + a.bias[(std::clamp(j - i, -a.bias_max_distance, a.bias_max_distance) + a.bias_max_distance) *
-                                     a.bias_stride];
-      }
       s[j] = dot;
-      m = std::max(m, dot);
     }
-    const float scale = a.bias ? 1.0f : a.scale;  // a bias is added to scaled scores
+    const float scale = bias_scores(s, a, i, lo, hi);
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = lo; j < hi; ++j) m = std::max(m, s[j]);
     float sum = 0.0f;
     for (std::int64_t j = lo; j < hi; ++j) {
       s[j] = std::exp((s[j] - m) * scale);

@@ -54,6 +54,19 @@ inline KeyRange band_of(const AttentionHeadArgs& a, std::int64_t i0, std::int64_
   return {keys_of(a, i0).lo / 16 * 16, keys_of(a, i0 + rows - 1).hi};
 }
 
+// With a relative bias (T5), query i's scores sr[lo, hi) become scale * s + bias(j - i) and the
+// exponent takes them as they are (returns 1); without one they stay raw and the exponent
+// scales them (returns scale). Every attention kernel's one rule for the bias.
+inline float bias_scores(float* sr, const AttentionHeadArgs& a, std::int64_t i, std::int64_t lo, std::int64_t hi) {
+  if (!a.bias) return a.scale;
+  const std::int64_t dmax = a.bias_max_distance;
+  for (std::int64_t j = lo; j < hi; ++j) {
+    const std::int64_t distance = j - i < -dmax ? -dmax : j - i > dmax ? dmax : j - i;
+    sr[j] = sr[j] * a.scale + a.bias[(distance + dmax) * a.bias_stride];
+  }
+  return 1.0f;
+}
+
 std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d);
 // softmax(q k^T * scale) v for one head of one sequence (within the window, if any).
 void attention_head(const AttentionHeadArgs& args);
@@ -86,11 +99,6 @@ const char* kernels_isa();
 
 namespace avx2 {
 void attention_head(const AttentionHeadArgs& args);
-// One query row's scores sr[lo, hi) in place -> unnormalised probabilities exp(scale (s - max))
-// (the bias added to scaled scores first, when given), zeros over the rest of
-// [band_lo, band_hi); returns their sum.
-float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_t i, std::int64_t lo, std::int64_t hi,
-                  std::int64_t band_lo, std::int64_t band_hi);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);

@@ -139,18 +139,12 @@ RERANK_AVX2 void kernel_x16(int rows, const float* a, std::int64_t lda, const fl
   }
 }
 
-}  // namespace
-
+// One query row's scores sr[lo, hi) in place -> unnormalised probabilities exp(scale (s - max))
+// (the bias added to scaled scores first, when given), zeros over the rest of
+// [band_lo, band_hi); returns their sum.
 RERANK_AVX2 float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_t i, std::int64_t lo, std::int64_t hi,
                               std::int64_t band_lo, std::int64_t band_hi) {
-  // With a bias the scores are scaled and biased first, and the exponent takes them as they are.
-  const float exp_scale = a.bias ? 1.0f : a.scale;
-  if (a.bias) {
-    const std::int64_t dmax = a.bias_max_distance;
-    for (std::int64_t jj = lo; jj < hi; ++jj) {
-      sr[jj] = sr[jj] * a.scale + a.bias[(std::clamp(jj - i, -dmax, dmax) + dmax) * a.bias_stride];
-    }
-  }
+  const float exp_scale = bias_scores(sr, a, i, lo, hi);
   std::int64_t j = lo;
   __m256 mx = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
   for (; j + 8 <= hi; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
@@ -174,6 +168,8 @@ RERANK_AVX2 float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_
   for (j = hi; j < band_hi; ++j) sr[j] = 0.0f;
   return sum;
 }
+
+}  // namespace
 
 RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
   const std::int64_t t = a.t, d = a.d;

@@ -195,14 +195,7 @@ inline __mmask16 columns_within(std::int64_t j, std::int64_t lo, std::int64_t hi
 RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const AttentionHeadArgs& a, std::int64_t i,
                                          std::int64_t lo, std::int64_t hi, std::int64_t band_lo,
                                          std::int64_t band_hi16) {
-  float exp_scale = a.scale;
-  if (a.bias) {
-    exp_scale = 1.0f;
-    const std::int64_t dmax = a.bias_max_distance;
-    for (std::int64_t j = lo; j < hi; ++j) {
-      sr[j] = sr[j] * a.scale + a.bias[(std::clamp(j - i, -dmax, dmax) + dmax) * a.bias_stride];
-    }
-  }
+  const float exp_scale = bias_scores(sr, a, i, lo, hi);
   __m512 mx = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   for (std::int64_t j = lo / 16 * 16; j < hi; j += 16) {
     mx = _mm512_mask_max_ps(mx, columns_within(j, lo, hi), mx, _mm512_loadu_ps(sr + j));
