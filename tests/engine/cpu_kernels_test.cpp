@@ -1,11 +1,14 @@
 // CPU kernels against plain double-precision references, on odd sizes that hit every tail.
+#include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "engine/arena.hpp"
+#include "engine/cpu/activation_math.hpp"
 #include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/kernels.hpp"
 #include "engine/cpu/parallel.hpp"
@@ -120,6 +123,83 @@ TEST(QuantizeKernel, RoundsAndSaturates) {
   min_max(x.data(), static_cast<std::int64_t>(x.size()), &lo, &hi);
   EXPECT_EQ(lo, -1e6f);
   EXPECT_EQ(hi, 1e6f);
+}
+
+// Values over every region of the activations: GELU's tails (erfc's clamp at 9 sqrt 2),
+// its minimum near -0.75, tiny and huge magnitudes, signed zeros.
+std::vector<float> activation_inputs() {
+  std::vector<float> v = random_vector(4000, 11, 3.0f);
+  for (int i = 0; i <= 560; ++i) v.push_back(-14.0f + 0.05f * static_cast<float>(i));
+  for (const float x : {0.0f, -0.0f, 1e-8f, -1e-8f, 1e-30f, 30.0f, -30.0f, 100.0f, -100.0f, 1e4f, -1e4f, -0.7517915f}) {
+    v.push_back(x);
+  }
+  return v;
+}
+
+// The SIMD activations (AVX-512 or AVX2 by the dispatch; `make test` runs this file under
+// both) against torch's formulas in double, at every tail length: within 1e-6 of max(1,
+// |act(x)|), their fp32 rounding plus the approximations (erfc fit 6e-7, exp 1.7e-7).
+TEST(ActivationKernel, MatchesTorchFormsInDouble) {
+  const std::vector<float> x = activation_inputs();
+  for (const Activation act :
+       {Activation::GeluErf, Activation::GeluTanh, Activation::Silu, Activation::Relu, Activation::Tanh}) {
+    double worst = 0.0;
+    for (const std::int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, static_cast<int>(x.size())}) {
+      std::vector<float> y(x.begin(), x.begin() + n);
+      y.push_back(123.0f);  // past the end: must stay
+      activation_inplace(y.data(), n, act);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double ref = activation_value(x[i], act);
+        const double err = std::fabs(y[i] - ref) / std::max(1.0, std::fabs(ref));
+        worst = std::max(worst, err);
+        ASSERT_LE(err, 1e-6) << "act " << static_cast<int>(act) << " x " << x[i] << " got " << y[i] << " want " << ref;
+      }
+      ASSERT_EQ(y[n], 123.0f) << "wrote past n = " << n;
+    }
+    std::cout << "[ activation ] " << static_cast<int>(act) << " (" << cpu_features().summary()
+              << "): max error / max(1, |act|) " << worst << "\n";
+  }
+}
+
+// The int8 feed-forward's fused pass: quantising act(x) on the way gives exactly the bytes
+// of quantising the activated values, at every tail length.
+TEST(QuantizeKernel, AppliesTheActivationOnTheWay) {
+  const std::vector<float> x = activation_inputs();
+  for (const Activation act : {Activation::GeluErf, Activation::GeluTanh, Activation::Silu, Activation::Tanh}) {
+    for (const std::int64_t n : {0, 1, 15, 16, 17, 31, 32, 33, 47, static_cast<int>(x.size())}) {
+      std::vector<float> activated(x.begin(), x.begin() + n);
+      activation_inplace(activated.data(), n, act);
+      std::vector<std::uint8_t> fused(static_cast<std::size_t>(n) + 1, 7), plain(static_cast<std::size_t>(n));
+      quantize_u8(x.data(), n, 40.0f, 9, fused.data(), act);
+      quantize_u8(activated.data(), n, 40.0f, 9, plain.data());
+      for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(fused[i], plain[i]) << "act " << static_cast<int>(act) << " n " << n;
+      ASSERT_EQ(fused[n], 7) << "wrote past n = " << n;
+    }
+  }
+}
+
+// activation_range bounds act over an interval (what the fused int8 path quantises with),
+// and tightly: its ends are act's extremes over the interval's samples, within its slack.
+TEST(ActivationRange, BoundsTheActivatedValues) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> end(-6.0f, 6.0f);
+  for (const Activation act : {Activation::GeluErf, Activation::GeluTanh, Activation::Silu, Activation::Relu,
+                               Activation::Tanh, Activation::None}) {
+    for (int trial = 0; trial < 200; ++trial) {
+      float lo = end(rng), hi = end(rng);
+      if (lo > hi) std::swap(lo, hi);
+      std::vector<float> v(2001);
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = lo + (hi - lo) * static_cast<float>(i) / 2000.0f;
+      v.back() = hi;
+      activation_inplace(v.data(), static_cast<std::int64_t>(v.size()), act);
+      const auto [a, b] = activation_range(act, lo, hi);
+      const float seen_lo = *std::min_element(v.begin(), v.end()), seen_hi = *std::max_element(v.begin(), v.end());
+      ASSERT_LE(a, seen_lo) << "act " << static_cast<int>(act) << " [" << lo << ", " << hi << "]";
+      ASSERT_GE(b, seen_hi) << "act " << static_cast<int>(act) << " [" << lo << ", " << hi << "]";
+      ASSERT_NEAR(a, seen_lo, 1e-4) << "act " << static_cast<int>(act) << " [" << lo << ", " << hi << "]";
+      ASSERT_NEAR(b, seen_hi, 1e-5) << "act " << static_cast<int>(act) << " [" << lo << ", " << hi << "]";
+    }
+  }
 }
 
 TEST(Bf16Rounding, RoundsToNearestEven) {

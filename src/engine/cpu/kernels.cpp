@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/cpu/activation_math.hpp"
 #include "engine/cpu/cpu_features.hpp"
 
 namespace rerank::engine::cpu {
@@ -15,6 +16,18 @@ namespace {
 bool use_avx2() {
   static const bool yes = cpu_features().avx2;
   return yes;
+}
+
+bool use_avx512() {
+  static const bool yes = cpu_features().avx512f && cpu_features().avx2;
+  return yes;
+}
+
+// The activations the SIMD kernels compute (GELU in both forms, SiLU, ReLU, none). tanh stays
+// portable: through exp, (1 - e) / (1 + e) loses tanh's relative precision near 0.
+bool simd_activation(Activation act) {
+  return act == Activation::None || act == Activation::GeluErf || act == Activation::GeluTanh ||
+         act == Activation::Silu || act == Activation::Relu;
 }
 
 bool use_avx512bf16() {
@@ -71,7 +84,8 @@ void layer_norm_generic(float* x, std::int64_t rows, std::int64_t cols, std::int
 }  // namespace
 
 const char* kernels_isa() {
-  if (use_avx512bf16()) return "avx2 (attention of bf16/int8 models: avx512_bf16)";
+  if (use_avx512bf16()) return "avx2, activations and quantisation avx512, attention of bf16/int8 models avx512_bf16";
+  if (use_avx512()) return "avx2, activations and quantisation avx512";
   return use_avx2() ? "avx2" : "generic";
 }
 
@@ -110,28 +124,10 @@ void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_
 }
 
 void activation_inplace(float* x, std::int64_t n, Activation act) {
-  switch (act) {
-    case Activation::None: return;
-    case Activation::GeluErf:
-      for (std::int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
-      return;
-    case Activation::GeluTanh:
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float v = x[i];
-        x[i] = 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-      }
-      return;
-    case Activation::Relu:
-      for (std::int64_t i = 0; i < n; ++i) x[i] = std::max(0.0f, x[i]);
-      return;
-    case Activation::Tanh:
-      for (std::int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
-      return;
-    case Activation::Silu:
-      // torch's silu: x / (1 + exp(-x)), which is 0 (not NaN) where exp overflows.
-      for (std::int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
-      return;
-  }
+  if (act == Activation::None) return;
+  if (simd_activation(act) && use_avx512()) return avx512::activation_inplace(x, n, act);
+  if (simd_activation(act) && use_avx2()) return avx2::activation_inplace(x, n, act);
+  for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(activation_value(x[i], act));
 }
 
 void min_max(const float* x, std::int64_t n, float* lo, float* hi) {
@@ -145,10 +141,13 @@ void min_max(const float* x, std::int64_t n, float* lo, float* hi) {
   *hi = b;
 }
 
-void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out) {
-  if (use_avx2()) return avx2::quantize_u8(x, n, inv_scale, zp, out);
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out,
+                 Activation act) {
+  if (simd_activation(act) && use_avx512()) return avx512::quantize_u8(x, n, inv_scale, zp, out, act);
+  if (simd_activation(act) && use_avx2()) return avx2::quantize_u8(x, n, inv_scale, zp, out, act);
   for (std::int64_t i = 0; i < n; ++i) {
-    const float q = std::nearbyint(x[i] * inv_scale) + static_cast<float>(zp);
+    const float v = static_cast<float>(activation_value(x[i], act));
+    const float q = std::nearbyint(v * inv_scale) + static_cast<float>(zp);
     out[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
   }
 }

@@ -1,7 +1,8 @@
 // CPU kernels outside the GEMMs: layer norm, fused attention for one (sequence, head),
 // activations, int8 activation quantisation, bf16 rounding. Each has a portable version and
-// an AVX2+FMA version (kernels_avx2.cpp, compiled with target attributes); the choice is
-// made once at run time from cpu_features(). All pointers are plain host memory.
+// an AVX2+FMA version (kernels_avx2.cpp), some an AVX-512 one (kernels_avx512*.cpp), all
+// compiled with target attributes; the choice is made once at run time from cpu_features().
+// All pointers are plain host memory.
 #pragma once
 
 #include <cstddef>
@@ -75,11 +76,14 @@ void attention_head(const AttentionHeadArgs& args);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 
+// x[i] = act(x[i]), as torch computes it (activation_value; the SIMD forms of GELU, SiLU and
+// ReLU within 4e-7 of it).
 void activation_inplace(float* x, std::int64_t n, Activation act);
 
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
-// out[i] = clamp(round(x[i] * inv_scale) + zero_point, 0, 255)
-void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
+// out[i] = clamp(round(act(x[i]) * inv_scale) + zero_point, 0, 255)
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
+                 Activation act = Activation::None);
 // x's nearest bfloat16 (ties to even) as its 16 bits; Inf and NaN keep their upper half.
 inline std::uint16_t bf16_bits(float x) {
   std::uint32_t bits;
@@ -93,8 +97,8 @@ void round_to_bf16(float* x, std::int64_t n);
 // BF16, the same rounding; a NaN stays a NaN).
 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
 
-// Which implementations the dispatch picked ("avx2", with the bf16 attention kernel when
-// the CPU has AVX-512 BF16, or "generic").
+// Which implementations the dispatch picked ("avx2", with the AVX-512 activations and
+// quantisation and the bf16 attention kernel where the CPU has them, or "generic").
 const char* kernels_isa();
 
 namespace avx2 {
@@ -102,8 +106,17 @@ void attention_head(const AttentionHeadArgs& args);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
-void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out);
+// The SIMD kernels' activations: those simd_activation() accepts.
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
+                 Activation act);
+void activation_inplace(float* x, std::int64_t n, Activation act);
 }  // namespace avx2
+
+namespace avx512 {
+void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
+                 Activation act);
+void activation_inplace(float* x, std::int64_t n, Activation act);
+}  // namespace avx512
 
 namespace avx512bf16 {
 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);

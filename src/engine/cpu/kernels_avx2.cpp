@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/cpu/activation_math.hpp"
 #include "engine/cpu/kernels.hpp"
 
 #define RERANK_AVX2 __attribute__((target("avx2,fma")))
@@ -61,6 +62,45 @@ RERANK_AVX2 inline __m256 exp_nonpositive(__m256 x) {
   e = _mm256_add_epi32(e, _mm256_set1_epi32(127));
   e = _mm256_slli_epi32(e, 23);
   return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// erfc(a), a >= 0, by activation_math.hpp's form and fit.
+RERANK_AVX2 inline __m256 erfc_nonnegative(__m256 a) {
+  a = _mm256_min_ps(a, _mm256_set1_ps(kErfcMaxArgument));
+  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(a, _mm256_set1_ps(0.5f), _mm256_set1_ps(1.0f)));
+  __m256 p = _mm256_set1_ps(kErfcPoly[7]);
+  for (int i = 6; i >= 0; --i) p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(kErfcPoly[i]));
+  return _mm256_mul_ps(t, exp_nonpositive(_mm256_fnmadd_ps(a, a, p)));
+}
+
+// 1 / (1 + exp(-z)) without overflow: e = exp(-|z|) <= 1, then 1 / (1 + e) or e / (1 + e).
+RERANK_AVX2 inline __m256 sigmoid(__m256 z) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 e = exp_nonpositive(_mm256_or_ps(z, sign));  // exp(-|z|)
+  const __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  return _mm256_blendv_ps(r, _mm256_mul_ps(e, r), z);  // z's sign bit picks e / (1 + e)
+}
+
+RERANK_AVX2 inline __m256 activate(__m256 x, Activation act) {
+  switch (act) {
+    case Activation::GeluErf: {
+      // x Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2: erfc of |x| / sqrt 2, mirrored for x > 0.
+      const __m256 half_e =
+          _mm256_mul_ps(_mm256_set1_ps(0.5f), erfc_nonnegative(_mm256_mul_ps(
+                                                  _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(0.70710678118654752f))));
+      const __m256 phi = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), half_e), half_e, x);
+      return _mm256_mul_ps(x, phi);
+    }
+    case Activation::GeluTanh: {
+      // 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2 / pi) (x + 0.044715 x^3).
+      const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+      const __m256 u = _mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x);
+      return _mm256_mul_ps(x, sigmoid(_mm256_mul_ps(u, _mm256_set1_ps(2.0f * 0.7978845608028654f))));
+    }
+    case Activation::Silu: return _mm256_mul_ps(x, sigmoid(x));
+    case Activation::Relu: return _mm256_max_ps(x, _mm256_setzero_ps());
+    default: return x;
+  }
 }
 
 // dst[c * ldd + j] = src[j * lds + c] for j < rows, c < cols. 8x8 blocks are transposed in
@@ -169,6 +209,12 @@ RERANK_AVX2 float softmax_row(float* sr, const AttentionHeadArgs& a, std::int64_
   return sum;
 }
 
+// round(act(x) * inv_scale) + zero point for 8 values, rounding to nearest even (the default
+// MXCSR mode, as std::nearbyint); not yet clamped.
+RERANK_AVX2 inline __m256i quantise8(const float* x, Activation act, __m256 inv_scale, __m256i zero_point) {
+  return _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(activate(_mm256_loadu_ps(x), act), inv_scale)), zero_point);
+}
+
 }  // namespace
 
 RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
@@ -262,25 +308,37 @@ RERANK_AVX2 void min_max(const float* x, std::int64_t n, float* lo, float* hi) {
   *hi = b;
 }
 
-RERANK_AVX2 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out) {
+RERANK_AVX2 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out,
+                             Activation act) {
   const __m256 sv = _mm256_set1_ps(inv_scale);
   const __m256i zv = _mm256_set1_epi32(zp);
-  // packus works within 128-bit lanes; this permutation restores element order.
+  // packs/packus saturate to [0, 255] but work within 128-bit lanes; this permutation
+  // restores element order.
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   std::int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    const __m256i a = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), sv)), zv);
-    const __m256i b = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), sv)), zv);
-    const __m256i c = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 16), sv)), zv);
-    const __m256i d = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 24), sv)), zv);
-    const __m256i ab = _mm256_packs_epi32(a, b);
-    const __m256i cd = _mm256_packs_epi32(c, d);
+    const __m256i ab = _mm256_packs_epi32(quantise8(x + i, act, sv, zv), quantise8(x + i + 8, act, sv, zv));
+    const __m256i cd = _mm256_packs_epi32(quantise8(x + i + 16, act, sv, zv), quantise8(x + i + 24, act, sv, zv));
     const __m256i bytes = _mm256_packus_epi16(ab, cd);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permutevar8x32_epi32(bytes, order));
   }
-  for (; i < n; ++i) {
-    const float q = std::nearbyint(x[i] * inv_scale) + static_cast<float>(zp);
-    out[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
+  if (i < n) {  // the last < 32 through a local block
+    alignas(32) float in[32] = {};
+    alignas(32) std::uint8_t bytes[32];
+    std::memcpy(in, x + i, static_cast<std::size_t>(n - i) * sizeof(float));
+    quantize_u8(in, 32, inv_scale, zp, bytes, act);
+    std::memcpy(out + i, bytes, static_cast<std::size_t>(n - i));
+  }
+}
+
+RERANK_AVX2 void activation_inplace(float* x, std::int64_t n, Activation act) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, activate(_mm256_loadu_ps(x + i), act));
+  if (i < n) {
+    alignas(32) float tail[8] = {};
+    std::memcpy(tail, x + i, static_cast<std::size_t>(n - i) * sizeof(float));
+    _mm256_store_ps(tail, activate(_mm256_load_ps(tail), act));
+    std::memcpy(x + i, tail, static_cast<std::size_t>(n - i) * sizeof(float));
   }
 }
 

@@ -10,10 +10,7 @@
 #include <limits>
 
 #include "engine/cpu/kernels.hpp"
-
-// GCC 12's AVX-512 headers pass _mm512_undefined_*() as the unused merge source of unpacks and
-// lane shuffles, which -Wmaybe-uninitialized reports at every call (GCC bug 105593, fixed in 13).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "engine/cpu/simd_avx512.hpp"
 
 #define RERANK_AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
@@ -161,22 +158,6 @@ RERANK_AVX512BF16 void pack_query(const float* q, std::int64_t d, std::uint16_t*
   }
 }
 
-// 2^x for x in [-150, 0]: x = n + f with f in [-0.5, 0.5], 2^f by a degree-5 polynomial
-// (Chebyshev fit, relative error 1.7e-7, as fine as the fp32 kernel's exp), times 2^n by
-// vscalefps, which also flushes 2^-150 to zero: half the instructions of the AVX2 exp.
-RERANK_AVX512BF16 inline __m512 exp2_nonpositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-150.0f));
-  const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(x, n);
-  __m512 p = _mm512_set1_ps(1.340043265e-03f);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.676037356e-03f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550327152e-02f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402210683e-01f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931471825e-01f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.000000119e+00f));
-  return _mm512_scalef_ps(p, n);
-}
-
 // Lanes l of the 16 columns from j with lo <= j + l < hi (all of them, without the shifts,
 // inside the range: the common case, and these loops run t^2 / 16 times per head).
 inline __mmask16 columns_within(std::int64_t j, std::int64_t lo, std::int64_t hi) {
@@ -206,7 +187,7 @@ RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const Att
   __m512 sum = _mm512_setzero_ps();
   for (std::int64_t j = band_lo; j < band_hi16; j += 16) {
     const __mmask16 in = columns_within(j, lo, hi);
-    const __m512 e = _mm512_maskz_mov_ps(in, exp2_nonpositive(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j), cv, offset)));
+    const __m512 e = _mm512_maskz_mov_ps(in, avx512::exp2_nonpositive(_mm512_fmadd_ps(_mm512_loadu_ps(sr + j), cv, offset)));
     sum = _mm512_add_ps(sum, e);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(pr + j), (__m256i)_mm512_cvtneps_pbh(e));
   }

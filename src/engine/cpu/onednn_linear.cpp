@@ -25,21 +25,6 @@ namespace {
 // M used only to let oneDNN pick the weights layout at load time.
 constexpr memory::dim kLayoutProbeM = 256;
 
-dnnl::algorithm eltwise_of(Activation a) {
-  switch (a) {
-    case Activation::GeluErf: return dnnl::algorithm::eltwise_gelu_erf;
-    case Activation::GeluTanh: return dnnl::algorithm::eltwise_gelu_tanh;
-    case Activation::Relu: return dnnl::algorithm::eltwise_relu;
-    case Activation::Tanh: return dnnl::algorithm::eltwise_tanh;
-    case Activation::Silu: return dnnl::algorithm::eltwise_swish;  // x * sigmoid(alpha x), alpha 1
-    case Activation::None: break;
-  }
-  return dnnl::algorithm::undef;
-}
-
-// oneDNN's swish is x * sigmoid(alpha x); the other activations here take no alpha.
-float eltwise_alpha(Activation a) { return a == Activation::Silu ? 1.0f : 0.0f; }
-
 dt src_type(Precision p, bool emulated) {
   if (p == Precision::Int8) return dt::u8;
   if (p == Precision::BF16 && !emulated) return dt::bf16;
@@ -51,7 +36,11 @@ dt weights_type(Precision p, bool emulated) {
   return dt::f32;
 }
 
-dnnl::primitive_attr make_attr(Precision p, const LinearEpilogue& e, memory::dim n) {
+// The GEMM's attributes: int8 output scales, the residual sum. Activations are not oneDNN
+// post-ops: the runner applies its own kernels after the GEMM (activation_inplace), one rule
+// for every precision and faster where it counts (int8: gemm:jit's post-processing pass ran
+// erf-GELU at ~40% of the FFN-up GEMM's own time, bench/linear_bench).
+dnnl::primitive_attr make_attr(Precision p, bool accumulate) {
   dnnl::primitive_attr attr;
   // Scratch memory is the runner's, lent at each call. Left to the library, every
   // cached primitive (one per token count) keeps its own M x N scratch, and memory grows with
@@ -64,17 +53,16 @@ dnnl::primitive_attr make_attr(Precision p, const LinearEpilogue& e, memory::dim
     // bias / scale per call, with the activations' zero point folded in (no zero-point
     // attribute: the plain u8s8 kernel). A binary-add post-op sends AVX2 to the slow ref_int8.
   }
-  if (e.accumulate) ops.append_sum(1.0f);
-  if (e.activation != Activation::None) ops.append_eltwise(1.0f, eltwise_of(e.activation), eltwise_alpha(e.activation), 0.0f);
+  if (accumulate) ops.append_sum(1.0f);
   attr.set_post_ops(ops);
   return attr;
 }
 
 dnnl::matmul::primitive_desc make_pd(const dnnl::engine& eng, memory::dim m, memory::dim k, memory::dim n, Precision p,
-                                     bool emulated, const memory::desc& wdesc, const LinearEpilogue& e) {
+                                     bool emulated, const memory::desc& wdesc, bool accumulate) {
   const memory::desc src({m, k}, src_type(p, emulated), tag::ab);
   const memory::desc dst({m, n}, dt::f32, tag::ab);
-  const dnnl::primitive_attr attr = make_attr(p, e, n);
+  const dnnl::primitive_attr attr = make_attr(p, accumulate);
   const memory::desc bias({1, n}, dt::f32, tag::ab);
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bias, dst), attr, eng);
 }
@@ -151,7 +139,7 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
     user = memory(memory::desc({in, out}, dt::f32, tag::ba), eng, weight.data());
   }
   const memory::desc any({in, out}, weights_type(precision, bf16_emulated_), tag::any);
-  const auto pd = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, LinearEpilogue{});
+  const auto pd = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, /*accumulate=*/false);
   weights_desc_ = pd.weights_desc();
   weights_ = memory(weights_desc_, eng);
   dnnl::reorder(user, weights_).execute(stream, user, weights_);
@@ -173,15 +161,14 @@ void* LinearRunner::scratch(std::size_t bytes) {
   return scratch_.get();
 }
 
-LinearRunner::Prepared& LinearRunner::primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& e) {
+LinearRunner::Prepared& LinearRunner::primitive(const Key& key, const OnednnLinear& w) {
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
   // Token counts vary per batch; bound the cache (oneDNN keeps its own cache behind this).
   if (cache_.size() >= 512) cache_.clear();
-  const auto pd = std::get<6>(key) ? make_s32_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(),
-                                                 w.weights_desc())
-                                    : make_pd(engine_, std::get<0>(key), w.in_features(), w.out_features(),
-                                              w.precision(), w.bf16_emulated(), w.weights_desc(), e);
+  const auto [m, k, n, precision, accumulate, s32_sums] = key;
+  const auto pd = s32_sums ? make_s32_pd(engine_, m, k, n, w.weights_desc())
+                           : make_pd(engine_, m, k, n, w.precision(), w.bf16_emulated(), w.weights_desc(), accumulate != 0);
   return cache_.emplace(key, Prepared{dnnl::matmul(pd), pd.scratchpad_desc()}).first->second;
 }
 
@@ -210,8 +197,8 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
     run_per_token(x, w, y, e, arena);
     return;
   }
-  const Key key{m, k, n, static_cast<int>(w.precision()), static_cast<int>(e.activation), e.accumulate ? 1 : 0, 0};
-  Prepared& prepared = primitive(key, w, e);
+  const Key key{m, k, n, static_cast<int>(w.precision()), e.accumulate ? 1 : 0, 0};
+  Prepared& prepared = primitive(key, w);
   const bool emulated = w.bf16_emulated();
   const dt sdt = src_type(w.precision(), emulated);
   void* src_ptr = x.data;
@@ -272,12 +259,17 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
   }
   args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
   execute(prepared, args);
+  if (e.activation != Activation::None) {
+    parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
+      activation_inplace(y.data + r0 * n, (r1 - r0) * n, e.activation);
+    });
+  }
 }
 
 void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e,
                                  Arena& arena) {
   const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
-  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), 0, 0, 1}, w, e);
+  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), 0, 1}, w);
   const Arena::Scope temporaries(arena);
   auto* q = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(m * k)));
   auto* row_scale = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));

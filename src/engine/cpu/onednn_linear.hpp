@@ -70,15 +70,15 @@ class LinearRunner {
  public:
 
  private:
-  // M, K, N, precision, act, acc, per-token int8 (s32 output)
-  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int, int>;
+  // M, K, N, precision, accumulate, per-token int8 (s32 output)
+  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;
   struct Prepared {
     dnnl::matmul matmul;
     dnnl::memory::desc scratchpad;  // lent from scratch_ at each call (user scratchpad mode)
   };
   // The primitives' scratchpad: needed only during a call, so one buffer serves them all.
   void* scratch(std::size_t bytes);
-  Prepared& primitive(const Key& key, const OnednnLinear& w, const LinearEpilogue& epilogue);
+  Prepared& primitive(const Key& key, const OnednnLinear& w);
   // Runs it with the scratchpad lent and waits; oneDNN failures become Error(Backend).
   void execute(Prepared& prepared, std::unordered_map<int, dnnl::memory>& args);
   dnnl::engine engine_;

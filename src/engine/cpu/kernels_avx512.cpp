@@ -1,0 +1,49 @@
+// AVX-512F kernels: the activations and the int8 quantisation (with an activation applied on
+// the way, the int8 feed-forward's fused path). Called only when cpu_features() saw AVX-512F.
+#include <cstring>
+
+#include "engine/cpu/kernels.hpp"
+#include "engine/cpu/simd_avx512.hpp"
+
+namespace rerank::engine::cpu::avx512 {
+
+namespace {
+
+// The first n (< 16) lanes.
+inline __mmask16 first_lanes(std::int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+// clamp(round(act(x) * inv_scale) + zero point, 0, 255) as 16 bytes, rounding to nearest even
+// (the default MXCSR mode, as std::nearbyint); the max with 0 first: vpmovusdb saturates as
+// unsigned.
+RERANK_AVX512 inline __m128i quantise16(__m512 x, Activation act, __m512 inv_scale, __m512i zero_point) {
+  const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(activate(x, act), inv_scale)), zero_point);
+  return _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512()));
+}
+
+}  // namespace
+
+RERANK_AVX512 void activation_inplace(float* x, std::int64_t n, Activation act) {
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, activate(_mm512_loadu_ps(x + i), act));
+  if (i < n) {
+    const __mmask16 m = first_lanes(n - i);
+    _mm512_mask_storeu_ps(x + i, m, activate(_mm512_maskz_loadu_ps(m, x + i), act));
+  }
+}
+
+RERANK_AVX512 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out,
+                               Activation act) {
+  const __m512 sv = _mm512_set1_ps(inv_scale);
+  const __m512i zv = _mm512_set1_epi32(zp);
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), quantise16(_mm512_loadu_ps(x + i), act, sv, zv));
+  }
+  if (i < n) {  // byte-masked stores need AVX-512BW: through a local vector
+    alignas(16) std::uint8_t tail[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tail), quantise16(_mm512_maskz_loadu_ps(first_lanes(n - i), x + i), act, sv, zv));
+    std::memcpy(out + i, tail, static_cast<std::size_t>(n - i));
+  }
+}
+
+}  // namespace rerank::engine::cpu::avx512
