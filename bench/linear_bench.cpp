@@ -42,7 +42,49 @@ void ffn_up(benchmark::State& state) {
       benchmark::Counter(2.0 * static_cast<double>(m * k * n) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The whole block, hidden += down(gelu(up(x))): as two linear() calls, or as the
+// feed_forward op (int8: GELU applied while quantising down's input).
+void ffn_block(benchmark::State& state) {
+  const std::int64_t m = state.range(0), h = 384, inter = 1536;
+  const auto precision = static_cast<Precision>(state.range(1));
+  const bool fused = state.range(2) != 0;
+  std::mt19937 rng(0);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const auto random = [&](std::size_t n, float scale) {
+    std::vector<float> v(n);
+    for (float& x : v) x = scale * normal(rng);
+    return v;
+  };
+  auto device = make_device({});
+  auto up = device->make_linear(random(static_cast<std::size_t>(inter * h), 0.05f), random(inter, 0.1f), inter, h, precision);
+  auto down = device->make_linear(random(static_cast<std::size_t>(inter * h), 0.03f), random(h, 0.1f), h, inter, precision);
+  auto session = device->make_session();
+  session->begin();
+  Matrix x = session->alloc(m, h), mid = session->alloc(m, inter), hidden = session->alloc(m, h);
+  const std::vector<float> xs = random(static_cast<std::size_t>(m * h), 1.0f);
+  std::copy(xs.begin(), xs.end(), x.data);
+  std::fill(hidden.data, hidden.data + m * h, 0.0f);
+  for (auto _ : state) {
+    if (fused) {
+      session->feed_forward(x, *up, Activation::GeluErf, *down, mid, hidden);
+    } else {
+      session->linear(x, *up, mid, {Activation::GeluErf, false});
+      session->linear(mid, *down, hidden, {Activation::None, true});
+    }
+    benchmark::DoNotOptimize(hidden.data);
+  }
+  state.SetLabel(std::string(precision_name(precision)) + (fused ? " feed_forward" : " two linears"));
+  state.counters["GOP/s"] = benchmark::Counter(4.0 * static_cast<double>(m * h * inter) * 1e-9,
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
+
+BENCHMARK(ffn_block)
+    ->ArgNames({"m", "precision", "fused"})
+    ->ArgsProduct({{8192}, {static_cast<int>(Precision::BF16), static_cast<int>(Precision::Int8)}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK(ffn_up)
     ->ArgNames({"m", "precision", "gelu"})

@@ -49,6 +49,15 @@ class Session {
   // y = x W^T + b (+ y), then the epilogue's activation. x and y are fp32; with bf16 weights
   // either may be bf16 (scratch or an input copy), except a residual sum (accumulate).
   void linear(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue = {});
+  // hidden += down(act(up(x))): a transformer layer's feed-forward block with its residual sum,
+  // each product as linear() computes it. intermediate [rows x up's outputs] (alloc_scratch
+  // for reader `down`'s precision) is the op's scratch: what it holds afterwards is
+  // unspecified. One op rather than two linears so a backend can apply act while converting
+  // the intermediate for the second GEMM: the int8 CPU path quantises act(up(x)) straight from
+  // up's output (the activated fp32 matrix never goes through memory), with the range act maps
+  // up's range to (cpu/activation_math.hpp), which bounds the activated values within 1e-4.
+  void feed_forward(const Matrix& x, const LinearWeights& up, Activation act, const LinearWeights& down,
+                    Matrix& intermediate, Matrix& hidden);
   // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32; beta null: no bias
   // (ModernBERT's norm_bias false). With `copy` (from alloc_input_copy, x's shape) the result
   // is also written there in copy's element type.
@@ -94,6 +103,8 @@ class Session {
                                const DeviceBuffer* token_type, Matrix& out) = 0;
   virtual void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y,
                                 const LinearEpilogue& epilogue) = 0;
+  virtual void feed_forward_primitive(const Matrix& x, const LinearWeights& up, Activation act,
+                                      const LinearWeights& down, Matrix& intermediate, Matrix& hidden) = 0;
   virtual void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                     Matrix* copy) = 0;
   virtual void rms_norm_primitive(Matrix& x, const DeviceBuffer& gamma, float eps) = 0;

@@ -151,8 +151,7 @@ void EncoderLayer::forward(engine::Session& s, const engine::PackedBatch& batch,
   s.attention(scratch.qkv, batch.seq_starts, num_heads, scratch.context, precision);
   s.linear(scratch.context, *attention_out, hidden, {Activation::None, /*accumulate=*/true});
   attention_norm.forward(s, hidden, copy);
-  s.linear(gemm_input, *ffn_in, scratch.ffn, {ffn_activation, false});
-  s.linear(scratch.ffn, *ffn_out, hidden, {Activation::None, /*accumulate=*/true});
+  s.feed_forward(gemm_input, *ffn_in, ffn_activation, *ffn_out, scratch.ffn, hidden);
   ffn_norm.forward(s, hidden, copy);
 }
 

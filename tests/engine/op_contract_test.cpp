@@ -47,6 +47,24 @@ TEST_F(OpContract, LinearRejectsMismatchedShapes) {
   internal_error_of([&] { s_->linear(x2, *w, y_rows); });
 }
 
+// feed_forward checks both products as linear does, naming itself: up's output must be the
+// intermediate's shape, down's input the intermediate and its output hidden.
+TEST_F(OpContract, FeedForwardRejectsMismatchedShapes) {
+  auto up = dev_->make_linear(std::vector<float>(24, 1.0f), {}, 6, 4, Precision::F32);
+  auto down = dev_->make_linear(std::vector<float>(24, 1.0f), {}, 4, 6, Precision::F32);
+  Matrix x = s_->alloc(2, 4), mid = s_->alloc(2, 6), hidden = s_->alloc(2, 4);
+  Matrix narrow_mid = s_->alloc(2, 5), short_hidden = s_->alloc(3, 4);
+  const std::string m = internal_error_of([&] { s_->feed_forward(x, *up, Activation::GeluErf, *down, narrow_mid, hidden); });
+  EXPECT_NE(m.find("feed_forward"), std::string::npos) << m;
+  EXPECT_NE(m.find("2x5"), std::string::npos) << m;
+  internal_error_of([&] { s_->feed_forward(x, *up, Activation::GeluErf, *down, mid, short_hidden); });
+  internal_error_of([&] { s_->feed_forward(x, *down, Activation::GeluErf, *up, mid, hidden); });
+  Matrix hidden_bf16 = hidden;
+  hidden_bf16.storage = Storage::BF16;
+  internal_error_of([&] { s_->feed_forward(x, *up, Activation::GeluErf, *down, mid, hidden_bf16); });
+  EXPECT_NO_THROW(s_->feed_forward(x, *up, Activation::GeluErf, *down, mid, hidden));
+}
+
 TEST_F(OpContract, Bf16MatricesNeedBf16WeightsAndResidualSumsStayFp32) {
   auto w = dev_->make_linear(std::vector<float>(12, 1.0f), {}, 3, 4, Precision::F32);
   Matrix x = s_->alloc(2, 4), y = s_->alloc(2, 3);

@@ -74,6 +74,16 @@ class CpuSession final : public Session {
     linear_.run(x, *weights, y, epilogue, arena_);
   }
 
+  void feed_forward_primitive(const Matrix& x, const LinearWeights& up, Activation act, const LinearWeights& down,
+                              Matrix& intermediate, Matrix& hidden) override {
+    const auto* w_up = dynamic_cast<const OnednnLinear*>(&up);
+    const auto* w_down = dynamic_cast<const OnednnLinear*>(&down);
+    if (!w_up || !w_down) {
+      throw Error(ErrorCode::Internal, "feed_forward: weights of another device were passed to a CPU session");
+    }
+    linear_.run_feed_forward(x, *w_up, act, *w_down, intermediate, hidden, arena_);
+  }
+
   void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                             Matrix* copy) override {
     const Arena::Scope temporaries(arena_);

@@ -159,9 +159,11 @@ void round_to_bf16(float* x, std::int64_t n) {
   }
 }
 
-void to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
-  if (use_avx512bf16()) return avx512bf16::to_bf16(x, n, out);
-  for (std::int64_t i = 0; i < n; ++i) out[i] = bf16_bits(x[i]);
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act) {
+  if (simd_activation(act) && use_avx512bf16()) return avx512bf16::to_bf16(x, n, out, act);
+  for (std::int64_t i = 0; i < n; ++i) {
+    out[i] = bf16_bits(act == Activation::None ? x[i] : static_cast<float>(activation_value(x[i], act)));
+  }
 }
 
 }  // namespace rerank::engine::cpu

@@ -93,9 +93,9 @@ inline std::uint16_t bf16_bits(float x) {
 }
 // Rounds each value to the nearest bfloat16, kept as fp32.
 void round_to_bf16(float* x, std::int64_t n);
-// out[i] = bf16_bits(x[i]): a bf16 GEMM's input (vcvtneps2bf16 where the CPU has AVX-512
-// BF16, the same rounding; a NaN stays a NaN).
-void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
+// out[i] = bf16_bits(act(x[i])): a bf16 GEMM's input (vcvtneps2bf16 where the CPU has
+// AVX-512 BF16, the same rounding; a NaN stays a NaN).
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act = Activation::None);
 
 // Which implementations the dispatch picked ("avx2", with the AVX-512 activations and
 // quantisation and the bf16 attention kernel where the CPU has them, or "generic").
@@ -119,7 +119,7 @@ void activation_inplace(float* x, std::int64_t n, Activation act);
 }  // namespace avx512
 
 namespace avx512bf16 {
-void to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
+void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act);
 // Queries per tile (their scores, probabilities and outputs are the kernel's scratch rows).
 // 8 rows, twice the vdpbf16ps per K or V vector loaded, measured no faster on Zen 4
 // (bench/attention_kernel_bench.cpp): the products are bound by the multiplies, not loads.

@@ -196,14 +196,16 @@ RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const Att
 
 }  // namespace
 
-RERANK_AVX512BF16 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
+RERANK_AVX512BF16 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act) {
   std::int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    _mm512_storeu_si512(out + i, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i)));
+    const __m512 lo = avx512::activate(_mm512_loadu_ps(x + i), act);
+    const __m512 hi = avx512::activate(_mm512_loadu_ps(x + i + 16), act);
+    _mm512_storeu_si512(out + i, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
   }
   for (; i < n; i += 16) {
     const std::int64_t left = std::min<std::int64_t>(16, n - i);
-    const __m256i b = (__m256i)_mm512_cvtneps_pbh(load_first(x + i, left));
+    const __m256i b = (__m256i)_mm512_cvtneps_pbh(avx512::activate(load_first(x + i, left), act));
     _mm256_mask_storeu_epi16(out + i, static_cast<__mmask16>((1u << left) - 1u), b);
   }
 }

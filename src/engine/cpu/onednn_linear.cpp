@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "engine/cpu/cpu_features.hpp"
+#include "engine/cpu/activation_math.hpp"
 #include "engine/cpu/kernels.hpp"
 #include "engine/cpu/parallel.hpp"
 #include "rerank/error.hpp"
@@ -197,73 +198,129 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
     run_per_token(x, w, y, e, arena);
     return;
   }
-  const Key key{m, k, n, static_cast<int>(w.precision()), e.accumulate ? 1 : 0, 0};
-  Prepared& prepared = primitive(key, w);
-  const bool emulated = w.bf16_emulated();
-  const dt sdt = src_type(w.precision(), emulated);
-  void* src_ptr = x.data;
-  std::unordered_map<int, memory> args;
-  const memory dst({{m, n}, dt::f32, tag::ab}, engine_, y.data);
-  args[DNNL_ARG_WEIGHTS] = w.weights();
-  args[DNNL_ARG_DST] = dst;
-
   const Arena::Scope temporaries(arena);  // quantised or rounded inputs, scales: this call only
-  memory scales_mem;
   if (w.precision() == Precision::Int8) {
     // Dynamic per-tensor asymmetric quantisation of the activations.
-    const std::int64_t count = m * k;
-    const int threads = max_threads();
-    std::vector<float> lo(static_cast<std::size_t>(threads), 0.0f), hi(static_cast<std::size_t>(threads), 0.0f);
-    parallel_for(count, [&](std::int64_t b, std::int64_t end, int t) {
-      float a, c;
-      min_max(x.data + b, end - b, &a, &c);
-      lo[static_cast<std::size_t>(t)] = std::min(lo[static_cast<std::size_t>(t)], a);
-      hi[static_cast<std::size_t>(t)] = std::max(hi[static_cast<std::size_t>(t)], c);
-    });
-    const float mn = *std::min_element(lo.begin(), lo.end());
-    const float mx = *std::max_element(hi.begin(), hi.end());
-    if (!std::isfinite(mn) || !std::isfinite(mx)) {
-      throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");
-    }
-    const float scale = mx > mn ? (mx - mn) / 255.0f : 1.0f;
-    const auto zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-mn / scale), 0.0f, 255.0f));
-    auto* q = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(count)));
-    parallel_for(count, [&](std::int64_t b, std::int64_t end, int) {
-      quantize_u8(x.data + b, end - b, 1.0f / scale, zero, q + b);
-    });
-    src_ptr = q;
-    auto* sc = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
-    auto* bias = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
-    const auto* b = static_cast<const float*>(w.bias().get_data_handle());
-    // y = sc * (sum_k (q_k - zero) w_k) + b = sc * (sum_k q_k w_k + b / sc - zero * sum_k w_k)
-    for (memory::dim j = 0; j < n; ++j) {
-      const auto jj = static_cast<std::size_t>(j);
-      sc[j] = scale * w.weight_scales()[jj];
-      bias[j] = b[j] / sc[j] - static_cast<float>(zero) * w.weight_sums()[jj];
-    }
-    scales_mem = memory({{n}, dt::f32, tag::a}, engine_, sc);
-    args[DNNL_ARG_BIAS] = memory({{1, n}, dt::f32, tag::ab}, engine_, bias);
-    args[DNNL_ARG_ATTR_OUTPUT_SCALES] = scales_mem;
+    const auto [lo, hi] = value_range(x);
+    run_u8(quantise(x, lo, hi, Activation::None, arena), w, y, e.accumulate, arena);
   } else {
-    args[DNNL_ARG_BIAS] = w.bias();
-    if (sdt == dt::bf16) {
-      auto* b = static_cast<std::uint16_t*>(arena.allocate(static_cast<std::size_t>(m * k) * 2));
-      parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) { to_bf16(x.data + r0 * k, (r1 - r0) * k, b + r0 * k); });
-      src_ptr = b;
-    } else if (emulated) {
-      auto* b = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m * k) * sizeof(float)));
-      std::memcpy(b, x.data, static_cast<std::size_t>(m * k) * sizeof(float));
-      parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) { round_to_bf16(b + r0 * k, (r1 - r0) * k); });
-      src_ptr = b;
-    }
+    run_float(x, Activation::None, w, y, e.accumulate, arena);
   }
-  args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
-  execute(prepared, args);
   if (e.activation != Activation::None) {
     parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
       activation_inplace(y.data + r0 * n, (r1 - r0) * n, e.activation);
     });
   }
+}
+
+void LinearRunner::run_feed_forward(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
+                                    Matrix& intermediate, Matrix& hidden, Arena& arena) {
+  // Where down's input is converted anyway (int8 with per-tensor scales: quantised; bf16:
+  // rounded), act is applied in that pass, on up's output as it left the GEMM.
+  const bool int8 = down.precision() == Precision::Int8 && !down.per_token_scales();
+  const bool fused = int8 || down.precision() == Precision::BF16;
+  run(x, up, intermediate, {fused ? Activation::None : act, false}, arena);
+  if (!fused) {
+    run(intermediate, down, hidden, {Activation::None, true}, arena);
+    return;
+  }
+  const Arena::Scope temporaries(arena);
+  if (int8) {
+    // Quantised with the range act maps the pre-activation range to.
+    const auto [lo, hi] = value_range(intermediate);
+    const auto [act_lo, act_hi] = activation_range(act, lo, hi);
+    run_u8(quantise(intermediate, act_lo, act_hi, act, arena), down, hidden, /*accumulate=*/true, arena);
+  } else {
+    run_float(intermediate, act, down, hidden, /*accumulate=*/true, arena);
+  }
+}
+
+std::pair<float, float> LinearRunner::value_range(const Matrix& x) const {
+  const std::int64_t count = x.rows * x.cols;
+  const int threads = max_threads();
+  std::vector<float> lo(static_cast<std::size_t>(threads), std::numeric_limits<float>::infinity());
+  std::vector<float> hi(static_cast<std::size_t>(threads), -std::numeric_limits<float>::infinity());
+  parallel_for(count, [&](std::int64_t b, std::int64_t end, int t) {
+    float a, c;
+    min_max(x.data + b, end - b, &a, &c);
+    lo[static_cast<std::size_t>(t)] = std::min(lo[static_cast<std::size_t>(t)], a);
+    hi[static_cast<std::size_t>(t)] = std::max(hi[static_cast<std::size_t>(t)], c);
+  });
+  const float mn = *std::min_element(lo.begin(), lo.end());
+  const float mx = *std::max_element(hi.begin(), hi.end());
+  // NaN fails both comparisons, so it is caught as well as the infinities.
+  if (!(std::isfinite(mn) && std::isfinite(mx))) {
+    throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");
+  }
+  return {mn, mx};
+}
+
+LinearRunner::Quantised LinearRunner::quantise(const Matrix& x, float lo, float hi, Activation act,
+                                               Arena& arena) const {
+  // The range always includes 0, so a zero (padding, ReLU's output) stays exact: ONNX
+  // Runtime's DynamicQuantizeLinear does the same.
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  Quantised out;
+  out.rows = x.rows;
+  out.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  out.zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / out.scale), 0.0f, 255.0f));
+  const std::int64_t count = x.rows * x.cols;
+  out.data = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(count)));
+  parallel_for(count, [&](std::int64_t b, std::int64_t end, int) {
+    quantize_u8(x.data + b, end - b, 1.0f / out.scale, out.zero, out.data + b, act);
+  });
+  return out;
+}
+
+void LinearRunner::run_u8(const Quantised& x, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena) {
+  const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
+  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), accumulate ? 1 : 0, 0}, w);
+  auto* sc = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
+  auto* bias = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
+  const auto* b = static_cast<const float*>(w.bias().get_data_handle());
+  // y = sc * (sum_k (q_k - zero) w_k) + b = sc * (sum_k q_k w_k + b / sc - zero * sum_k w_k)
+  for (memory::dim j = 0; j < n; ++j) {
+    const auto jj = static_cast<std::size_t>(j);
+    sc[j] = x.scale * w.weight_scales()[jj];
+    bias[j] = b[j] / sc[j] - static_cast<float>(x.zero) * w.weight_sums()[jj];
+  }
+  std::unordered_map<int, memory> args;
+  args[DNNL_ARG_SRC] = memory({{m, k}, dt::u8, tag::ab}, engine_, x.data);
+  args[DNNL_ARG_WEIGHTS] = w.weights();
+  args[DNNL_ARG_DST] = memory({{m, n}, dt::f32, tag::ab}, engine_, y.data);
+  args[DNNL_ARG_BIAS] = memory({{1, n}, dt::f32, tag::ab}, engine_, bias);
+  args[DNNL_ARG_ATTR_OUTPUT_SCALES] = memory({{n}, dt::f32, tag::a}, engine_, sc);
+  execute(prepared, args);
+}
+
+void LinearRunner::run_float(const Matrix& x, Activation act, const OnednnLinear& w, Matrix& y, bool accumulate,
+                             Arena& arena) {
+  const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
+  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(w.precision()), accumulate ? 1 : 0, 0}, w);
+  const dt sdt = src_type(w.precision(), w.bf16_emulated());
+  void* src_ptr = x.data;
+  if (sdt == dt::bf16) {
+    auto* b = static_cast<std::uint16_t*>(arena.allocate(static_cast<std::size_t>(m * k) * 2));
+    parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
+      to_bf16(x.data + r0 * k, (r1 - r0) * k, b + r0 * k, act);
+    });
+    src_ptr = b;
+  } else if (w.bf16_emulated() || act != Activation::None) {
+    auto* b = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m * k) * sizeof(float)));
+    parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
+      std::memcpy(b + r0 * k, x.data + r0 * k, static_cast<std::size_t>((r1 - r0) * k) * sizeof(float));
+      activation_inplace(b + r0 * k, (r1 - r0) * k, act);
+      if (w.bf16_emulated()) round_to_bf16(b + r0 * k, (r1 - r0) * k);
+    });
+    src_ptr = b;
+  }
+  std::unordered_map<int, memory> args;
+  args[DNNL_ARG_SRC] = memory({{m, k}, sdt, tag::ab}, engine_, src_ptr);
+  args[DNNL_ARG_WEIGHTS] = w.weights();
+  args[DNNL_ARG_DST] = memory({{m, n}, dt::f32, tag::ab}, engine_, y.data);
+  args[DNNL_ARG_BIAS] = w.bias();
+  execute(prepared, args);
 }
 
 void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e,

@@ -10,6 +10,7 @@
 #include <memory>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -62,14 +63,31 @@ class LinearRunner {
  public:
   explicit LinearRunner(const dnnl::engine& engine);
   void run(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
+  // hidden += down(act(up(x))) (Session::feed_forward). Where down's input is converted for
+  // its GEMM (int8 with per-tensor scales: quantised; bf16: rounded), act is applied in that
+  // pass, on up's output as it left the GEMM; fp32: two run() calls.
+  void run_feed_forward(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
+                        Matrix& intermediate, Matrix& hidden, Arena& arena);
 
  private:
+  // An int8 GEMM's input: act(x) as u8 with one scale and zero point for the whole matrix.
+  struct Quantised {
+    std::uint8_t* data = nullptr;  // rows x the GEMM's K, in the arena
+    std::int64_t rows = 0;
+    float scale = 1.0f;
+    std::int32_t zero = 0;
+  };
+  // x's smallest and largest values; Error(Backend) where one is not finite.
+  std::pair<float, float> value_range(const Matrix& x) const;
+  // act(x) as u8 for act's values in [lo, hi] (widened to include 0).
+  Quantised quantise(const Matrix& x, float lo, float hi, Activation act, Arena& arena) const;
+  // y = x W^T + b (+ y) on quantised x; y = act(x) W^T + b (+ y) for fp32 and bf16 weights
+  // (act applied while x is converted or copied for the GEMM).
+  void run_u8(const Quantised& x, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena);
+  void run_float(const Matrix& x, Activation act, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena);
   // int8 with per-token activation scales: s32 sums scaled row by row, then the epilogue.
   void run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
 
- public:
-
- private:
   // M, K, N, precision, accumulate, per-token int8 (s32 output)
   using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;
   struct Prepared {

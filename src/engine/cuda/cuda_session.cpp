@@ -126,6 +126,14 @@ void CudaSession::linear_primitive(const Matrix& x, const LinearWeights& weights
   if (epilogue.activation != Activation::None) activation_primitive(y, epilogue.activation);
 }
 
+// The two GEMMs as linear() runs them (the activation a kernel after the first), the
+// intermediate in the scratch's element type (bf16 for bf16 models).
+void CudaSession::feed_forward_primitive(const Matrix& x, const LinearWeights& up, Activation act,
+                                         const LinearWeights& down, Matrix& intermediate, Matrix& hidden) {
+  linear_primitive(x, up, intermediate, {act, false});
+  linear_primitive(intermediate, down, hidden, {Activation::None, true});
+}
+
 void CudaSession::layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                                        Matrix* copy) {
   activate();

@@ -38,6 +38,8 @@ class CudaSession final : public Session {
   void embed_primitive(const PackedBatch& batch, const DeviceBuffer& word, const DeviceBuffer* position,
                        const DeviceBuffer* token_type, Matrix& out) override;
   void linear_primitive(const Matrix& x, const LinearWeights& w, Matrix& y, const LinearEpilogue& epilogue) override;
+  void feed_forward_primitive(const Matrix& x, const LinearWeights& up, Activation act, const LinearWeights& down,
+                              Matrix& intermediate, Matrix& hidden) override;
   void layer_norm_primitive(Matrix& x, const DeviceBuffer& gamma, const DeviceBuffer* beta, float eps,
                             Matrix* copy) override;
   void activation_primitive(Matrix& x, Activation act) override;

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "engine/types.hpp"
+
 namespace rerank::engine::ops {
 
 [[noreturn]] void reject_operands(const char* op, const std::string& detail);
@@ -15,5 +17,10 @@ template <typename Detail>
 inline void require(bool ok, const char* op, Detail&& detail) {
   if (!ok) reject_operands(op, detail());
 }
+
+// The linear op's operand rules (shapes; bf16 matrices only with bf16 weights; a residual
+// sum into fp32), for the ops made of linear products.
+void check_linear(const char* op, const Matrix& x, const LinearWeights& w, const Matrix& y,
+                  const LinearEpilogue& epilogue);
 
 }  // namespace rerank::engine::ops
