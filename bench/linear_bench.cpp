@@ -88,7 +88,7 @@ BENCHMARK(ffn_block)
 
 BENCHMARK(ffn_up)
     ->ArgNames({"m", "precision", "gelu"})
-    ->ArgsProduct({{1024, 2048, 8192}, {static_cast<int>(Precision::F32), static_cast<int>(Precision::BF16), static_cast<int>(Precision::Int8)}, {0, 1}})
+    ->ArgsProduct({{512, 1024, 1536, 2048, 4096, 8192}, {static_cast<int>(Precision::F32), static_cast<int>(Precision::BF16), static_cast<int>(Precision::Int8)}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

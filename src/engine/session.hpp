@@ -52,10 +52,11 @@ class Session {
   // hidden += down(act(up(x))): a transformer layer's feed-forward block with its residual sum,
   // each product as linear() computes it. intermediate [rows x up's outputs] (alloc_scratch
   // for reader `down`'s precision) is the op's scratch: what it holds afterwards is
-  // unspecified. One op rather than two linears so a backend can apply act while converting
-  // the intermediate for the second GEMM: the int8 CPU path quantises act(up(x)) straight from
-  // up's output (the activated fp32 matrix never goes through memory), with the range act maps
-  // up's range to (cpu/activation_math.hpp), which bounds the activated values within 1e-4.
+  // unspecified. One op rather than two linears so a backend can work block by block of rows
+  // and apply act while converting the intermediate for the second GEMM: the CPU quantises
+  // (int8) or rounds (bf16) act(up(x)) straight from up's output, 1024 rows at a time while
+  // they are in the cache; int8 with the range act maps up's range to (cpu/activation_math.hpp,
+  // within 1e-4 of the activated values' own), one scale per block of rows.
   void feed_forward(const Matrix& x, const LinearWeights& up, Activation act, const LinearWeights& down,
                     Matrix& intermediate, Matrix& hidden);
   // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta, fp32; beta null: no bias

@@ -90,13 +90,14 @@ TEST(DeviceLinear, Int8AndBf16StayClose) {
 
 // hidden += down(act(up(x))) for every activation the engine's kernels apply, in double.
 struct FeedForwardCase {
-  std::int64_t m = 29, h = 48, inter = 160;
-  std::vector<float> x = random_vector(static_cast<std::size_t>(29 * 48), 11);
-  std::vector<float> w_up = random_vector(static_cast<std::size_t>(160 * 48), 12, 0.15f);
-  std::vector<float> b_up = random_vector(160, 13, 0.5f);
-  std::vector<float> w_down = random_vector(static_cast<std::size_t>(48 * 160), 14, 0.08f);
-  std::vector<float> b_down = random_vector(48, 15);
-  std::vector<float> residual = random_vector(static_cast<std::size_t>(29 * 48), 16);
+  explicit FeedForwardCase(std::int64_t rows = 29) : m(rows) {}
+  std::int64_t m, h = 48, inter = 160;
+  std::vector<float> x = random_vector(static_cast<std::size_t>(m * h), 11);
+  std::vector<float> w_up = random_vector(static_cast<std::size_t>(inter * h), 12, 0.15f);
+  std::vector<float> b_up = random_vector(static_cast<std::size_t>(inter), 13, 0.5f);
+  std::vector<float> w_down = random_vector(static_cast<std::size_t>(h * inter), 14, 0.08f);
+  std::vector<float> b_down = random_vector(static_cast<std::size_t>(h), 15);
+  std::vector<float> residual = random_vector(static_cast<std::size_t>(m * h), 16);
 
   std::vector<double> expect(Activation act) const {
     std::vector<double> out(residual.begin(), residual.end()), mid(static_cast<std::size_t>(inter));
@@ -172,6 +173,21 @@ TEST(DeviceFeedForward, MatchesTheTwoProductsAtEveryPrecision) {
     EXPECT_LT(max_abs_diff(bf_fused, ref), 3 * 0.010) << static_cast<int>(act);
     EXPECT_LT(max_abs_diff(bf_fused, bf_two_d), 1e-3) << static_cast<int>(act);
   }
+}
+
+// More rows than one of the CPU's feed-forward blocks (1024, 1024, then 52): every block's
+// rows get their own products, each block int8-quantised on its own.
+TEST(DeviceFeedForward, EveryBlockOfRowsIsComputed) {
+  FeedForwardCase c(2100);
+  const auto ref = c.expect(Activation::GeluErf);
+  EXPECT_LT(max_abs_diff(c.run(Precision::F32, Activation::GeluErf, true), ref), 1e-4);
+  const double int8_factor = cpu::cpu_features().avx512vnni ? 1.0 : 2.0;
+  const double int8_error = max_abs_diff(c.run(Precision::Int8, Activation::GeluErf, true), ref);
+  const double bf16_error = max_abs_diff(c.run(Precision::BF16, Activation::GeluErf, true), ref);
+  std::cout << "[ precision ] feed_forward 2100 rows: max |int8 - fp64| " << int8_error << ", max |bf16 - fp64| "
+            << bf16_error << "\n";
+  EXPECT_LT(int8_error, int8_factor * 3 * 0.042);  // the bounds of the 29-row case
+  EXPECT_LT(bf16_error, 3 * 0.010);
 }
 
 std::size_t resident_mib() { return rerank::testing::resident_kib() / 1024; }

@@ -215,8 +215,20 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
 
 void LinearRunner::run_feed_forward(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
                                     Matrix& intermediate, Matrix& hidden, Arena& arena) {
-  // Where down's input is converted anyway (int8 with per-tensor scales: quantised; bf16:
-  // rounded), act is applied in that pass, on up's output as it left the GEMM.
+  // Block by block of rows, so the intermediate a block makes is still in the cache when its
+  // activation, conversion and second GEMM read it (MiniLM: 1024 x 1536 fp32 = 6 MiB).
+  for (std::int64_t r0 = 0; r0 < x.rows; r0 += kFeedForwardBlockRows) {
+    const std::int64_t rows = std::min(kFeedForwardBlockRows, x.rows - r0);
+    Matrix mid = row_range(intermediate, r0, rows), out = row_range(hidden, r0, rows);
+    feed_forward_block(row_range(x, r0, rows), up, act, down, mid, out, arena);
+  }
+}
+
+void LinearRunner::feed_forward_block(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
+                                      Matrix& intermediate, Matrix& hidden, Arena& arena) {
+  // Where down's input is converted anyway (int8 with per-tensor scales: quantised, here one
+  // scale per block; bf16: rounded), act is applied in that pass, on up's output as it left
+  // the GEMM.
   const bool int8 = down.precision() == Precision::Int8 && !down.per_token_scales();
   const bool fused = int8 || down.precision() == Precision::BF16;
   run(x, up, intermediate, {fused ? Activation::None : act, false}, arena);
