@@ -6,11 +6,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <unordered_map>
 
-#include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/activation_math.hpp"
+#include "engine/cpu/cpu_features.hpp"
 #include "engine/cpu/kernels.hpp"
 #include "engine/cpu/parallel.hpp"
 #include "rerank/error.hpp"
