@@ -106,7 +106,7 @@ void attention_head(const AttentionHeadArgs& args);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
-// The SIMD kernels' activations: those simd_activation() accepts.
+// act: one of those simd_activation() (kernels.cpp) accepts.
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
                  Activation act);
 void activation_inplace(float* x, std::int64_t n, Activation act);

@@ -41,7 +41,8 @@ RERANK_AVX512 void quantize_u8(const float* x, std::int64_t n, float inv_scale, 
   }
   if (i < n) {  // byte-masked stores need AVX-512BW: through a local vector
     alignas(16) std::uint8_t tail[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tail), quantise16(_mm512_maskz_loadu_ps(first_lanes(n - i), x + i), act, sv, zv));
+    const __m512 rest = _mm512_maskz_loadu_ps(first_lanes(n - i), x + i);
+    _mm_store_si128(reinterpret_cast<__m128i*>(tail), quantise16(rest, act, sv, zv));
     std::memcpy(out + i, tail, static_cast<std::size_t>(n - i));
   }
 }

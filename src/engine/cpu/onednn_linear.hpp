@@ -77,6 +77,7 @@ class LinearRunner {
                         Matrix& intermediate, Matrix& hidden, Arena& arena);
 
  private:
+  // run_feed_forward on one block of rows.
   void feed_forward_block(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
                           Matrix& intermediate, Matrix& hidden, Arena& arena);
   // An int8 GEMM's input: act(x) as u8 with one scale and zero point for the whole matrix.
