@@ -17,16 +17,22 @@ namespace {
 
 using namespace rerank::engine;
 
+// n normal values of standard deviation `scale`.
+std::vector<float> random_values(std::size_t n, float scale, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = scale * normal(rng);
+  return v;
+}
+
 void ffn_up(benchmark::State& state) {
   const std::int64_t m = state.range(0), k = 384, n = 1536;
   const auto precision = static_cast<Precision>(state.range(1));
   const Activation act = state.range(2) != 0 ? Activation::GeluErf : Activation::None;
   std::mt19937 rng(0);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> w(static_cast<std::size_t>(n * k)), b(static_cast<std::size_t>(n)), x(static_cast<std::size_t>(m * k));
-  for (float& v : w) v = 0.05f * normal(rng);
-  for (float& v : b) v = 0.1f * normal(rng);
-  for (float& v : x) v = normal(rng);
+  const std::vector<float> w = random_values(static_cast<std::size_t>(n * k), 0.05f, rng);
+  const std::vector<float> b = random_values(static_cast<std::size_t>(n), 0.1f, rng);
+  const std::vector<float> x = random_values(static_cast<std::size_t>(m * k), 1.0f, rng);
   auto device = make_device({});
   auto linear = device->make_linear(w, b, n, k, precision);
   auto session = device->make_session();
@@ -49,12 +55,7 @@ void ffn_block(benchmark::State& state) {
   const auto precision = static_cast<Precision>(state.range(1));
   const bool fused = state.range(2) != 0;
   std::mt19937 rng(0);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  const auto random = [&](std::size_t n, float scale) {
-    std::vector<float> v(n);
-    for (float& x : v) x = scale * normal(rng);
-    return v;
-  };
+  const auto random = [&](std::size_t n, float scale) { return random_values(n, scale, rng); };
   auto device = make_device({});
   auto up = device->make_linear(random(static_cast<std::size_t>(inter * h), 0.05f), random(inter, 0.1f), inter, h, precision);
   auto down = device->make_linear(random(static_cast<std::size_t>(inter * h), 0.03f), random(h, 0.1f), h, inter, precision);

@@ -80,6 +80,20 @@ dnnl::matmul::primitive_desc make_s32_pd(const dnnl::engine& eng, memory::dim m,
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, dst), attr, eng);
 }
 
+// The u8 scale and zero point for values in [lo, hi]: asymmetric, the range widened to
+// include 0 so a zero (padding, ReLU's output) stays exact, as ONNX Runtime's
+// DynamicQuantizeLinear does. One rule for per-tensor, per-block and per-token scales.
+struct U8Params {
+  float scale;
+  std::int32_t zero;
+};
+U8Params u8_params(float lo, float hi) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  const float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  return {scale, static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f))};
+}
+
 }  // namespace
 
 bool onednn_has_bf16_matmul(const dnnl::engine& eng) {
@@ -270,14 +284,11 @@ std::pair<float, float> LinearRunner::value_range(const Matrix& x) const {
 
 LinearRunner::Quantised LinearRunner::quantise(const Matrix& x, float lo, float hi, Activation act,
                                                Arena& arena) const {
-  // The range always includes 0, so a zero (padding, ReLU's output) stays exact: ONNX
-  // Runtime's DynamicQuantizeLinear does the same.
-  lo = std::min(lo, 0.0f);
-  hi = std::max(hi, 0.0f);
+  const U8Params params = u8_params(lo, hi);
   Quantised out;
   out.rows = x.rows;
-  out.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-  out.zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / out.scale), 0.0f, 255.0f));
+  out.scale = params.scale;
+  out.zero = params.zero;
   const std::int64_t count = x.rows * x.cols;
   out.data = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(count)));
   parallel_for(count, [&](std::int64_t b, std::int64_t end, int) {
@@ -346,20 +357,16 @@ void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix&
   auto* row_zero = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));
   auto* sums = static_cast<std::int32_t*>(arena.allocate(static_cast<std::size_t>(m * n) * sizeof(std::int32_t)));
   std::atomic<bool> finite{true};
-  // Asymmetric u8 per row: the range of each token's own values (always including 0, so a
-  // zero stays exact), as ONNX Runtime's dynamic quantisation does per tensor.
+  // Asymmetric u8 per row: the range of each token's own values (u8_params).
   parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
     for (std::int64_t r = r0; r < r1; ++r) {
       float lo, hi;
       min_max(x.data + r * k, k, &lo, &hi);
-      lo = std::min(lo, 0.0f);
-      hi = std::max(hi, 0.0f);
       if (!std::isfinite(lo) || !std::isfinite(hi)) finite = false;
-      const float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-      const auto zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f));
-      row_scale[r] = scale;
-      row_zero[r] = static_cast<float>(zero);
-      quantize_u8(x.data + r * k, k, 1.0f / scale, zero, q + r * k);
+      const U8Params params = u8_params(lo, hi);
+      row_scale[r] = params.scale;
+      row_zero[r] = static_cast<float>(params.zero);
+      quantize_u8(x.data + r * k, k, 1.0f / params.scale, params.zero, q + r * k);
     }
   });
   if (!finite) throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");

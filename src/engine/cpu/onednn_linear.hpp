@@ -89,7 +89,7 @@ class LinearRunner {
   };
   // x's smallest and largest values; Error(Backend) where one is not finite.
   std::pair<float, float> value_range(const Matrix& x) const;
-  // act(x) as u8 for act's values in [lo, hi] (widened to include 0).
+  // act(x) as u8 for act's values in [lo, hi] (u8_params' rule).
   Quantised quantise(const Matrix& x, float lo, float hi, Activation act, Arena& arena) const;
   // y = x W^T + b (+ y) on quantised x; y = act(x) W^T + b (+ y) for fp32 and bf16 weights
   // (act applied while x is converted or copied for the GEMM).
