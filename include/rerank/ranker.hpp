@@ -92,6 +92,9 @@ struct LoadOptions {
   std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
   std::string precision = "fp32";
   int threads = 0;              // 0: one per core
+  // CPU: forward passes run at once, each on threads / lanes cores; more throughput under
+  // load, the same latency for a request of one batch. 1: every pass on all threads.
+  int lanes = 1;
   std::string cuda_attention = "auto";  // CUDA bf16 attention kernel: "auto" (mma) or "wmma"
   std::size_t max_length = 0;   // 0: the model's default
   std::string truncation;       // empty: the ranker's default

@@ -158,13 +158,14 @@ void run_latency_bench(const BenchArgs& args, const std::vector<std::string>& qu
   }
   const eval::LatencySummary w = eval::summarize_latency(warm);
   std::cout << fmt::format("model        {}  ({})\n", args.model, ranker.info().model);
-  std::cout << fmt::format("device       {}\n", ranker.info().device);
+  std::cout << fmt::format("device       {}   lanes {}\n", ranker.info().device, args.flags.lanes);
   std::cout << fmt::format("requests     {} warm, 1 query x {} passages each, one at a time\n", args.requests,
                            args.docs_per_request);
   std::cout << fmt::format("cold         {:.2f} ms (the first request after loading)\n", cold_ms);
   std::cout << fmt::format("warm         p50 {:.2f} ms   p95 {:.2f} ms   p99 {:.2f} ms   mean {:.2f} ms\n", w.p50_ms,
                            w.p95_ms, w.p99_ms, w.mean_ms);
   nlohmann::json j = {{"model", args.model},
+                      {"lanes", args.flags.lanes},
                       {"requests", args.requests},
                       {"docs_per_request", args.docs_per_request},
                       {"cold_ms", cold_ms},
@@ -274,8 +275,8 @@ void run_bench(const BenchArgs& args) {
 
   std::cout << fmt::format("model        {}  ({})\n", args.model, ranker->info().model);
   std::cout << fmt::format("device       {}\n", info.device);
-  std::cout << fmt::format("precision    {}   max length {}   batch tokens {}\n",
-                           engine::precision_name(precision), info.max_length, info.batch_tokens);
+  std::cout << fmt::format("precision    {}   max length {}   batch tokens {}   lanes {}\n",
+                           engine::precision_name(precision), info.max_length, info.batch_tokens, options.lanes);
   std::cout << fmt::format("pairs        {} ({} queries), mean {:.1f} tokens, max length hit by {} pairs\n",
                            pairs, qs.size(), sum_t / static_cast<double>(pairs), truncated);
   std::cout << fmt::format("load         {:.2f} s\n", load_s);
@@ -302,6 +303,7 @@ void run_bench(const BenchArgs& args) {
   nlohmann::json j = {{"model", args.model},
                       {"precision", std::string(engine::precision_name(precision))},
                       {"threads", dev->threads()},
+                      {"lanes", options.lanes},
                       {"pairs", pairs},
                       {"seconds", best},
                       {"pairs_per_s", static_cast<double>(pairs) / best},

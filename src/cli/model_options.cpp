@@ -14,6 +14,11 @@ void ModelFlags::add_to(CLI::App& cmd) {
                  "device behind each model's queue")->capture_default_str();
   cmd.add_option("--precision", precision, "fp32, bf16 or int8")->capture_default_str();
   cmd.add_option("--threads", threads, "Compute threads (0 = one per core)")->capture_default_str();
+  cmd.add_option("--lanes", lanes,
+                 "CPU: forward passes run at once, each on threads/lanes cores (throughput under load; a "
+                 "request of one batch still uses every thread)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_option("--cuda-attention", cuda_attention,
                  "CUDA bf16 attention kernel: auto (mma.sync) or wmma (the fallback kernel)")
       ->check(CLI::IsMember({"auto", "wmma"}))
@@ -33,6 +38,7 @@ LoadOptions ModelFlags::to_load_options() const {
   o.device = device;
   o.precision = precision;
   o.threads = threads;
+  o.lanes = lanes;
   o.cuda_attention = cuda_attention;
   o.max_length = max_length;
   o.truncation = truncation;

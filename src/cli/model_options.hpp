@@ -16,6 +16,7 @@ struct ModelFlags {
   std::string device = "cpu";
   std::string precision = "fp32";
   int threads = 0;
+  int lanes = 1;
   std::string cuda_attention = "auto";
   std::size_t max_length = 0;
   std::string truncation;
@@ -25,7 +26,7 @@ struct ModelFlags {
   std::vector<std::string> fallbacks;
   std::vector<std::string> params;  // key=value
 
-  // Adds --type, --device, --precision, --threads, --max-length, --truncation,
+  // Adds --type, --device, --precision, --threads, --lanes, --max-length, --truncation,
   // --batch-tokens, --endpoint, --api-key, --fallback and --param to `cmd`.
   void add_to(CLI::App& cmd);
 

@@ -51,6 +51,13 @@ class Device {
                                                      ActivationScales int8_scales = ActivationScales::PerTensor) const = 0;
   virtual std::unique_ptr<DeviceBuffer> upload(std::vector<float> values) const = 0;
   virtual std::unique_ptr<Session> make_session() const = 0;
+  // A session whose forward passes use `threads` CPU threads: one lane of a runtime that runs
+  // several forward passes at once, each on its share of the cores (runtime/model_runtime.hpp).
+  // Backends without CPU threads make their usual session.
+  virtual std::unique_ptr<Session> make_lane_session(int threads) const {
+    (void)threads;
+    return make_session();
+  }
   // One line: backend, ISA, threads and how each precision runs ("bf16: native AVX-512 BF16").
   virtual std::string describe() const = 0;
   virtual int threads() const = 0;

@@ -51,8 +51,9 @@ const RuntimeCounters& process_counters();
 
 class ModelRuntime {
  public:
-  // `model` must outlive the runtime (its ranker owns both).
-  ModelRuntime(const models::Model& model, std::size_t batch_tokens);
+  // `model` must outlive the runtime (its ranker owns both). Error(InvalidArgument) for
+  // lanes < 1 or more lanes than the device has threads (each lane needs one).
+  ModelRuntime(const models::Model& model, std::size_t batch_tokens, int lanes = 1);
   ~ModelRuntime();
   ModelRuntime(const ModelRuntime&) = delete;
   ModelRuntime& operator=(const ModelRuntime&) = delete;
@@ -70,15 +71,26 @@ class ModelRuntime {
   Outcomes run_each(std::span<const PreparedRequest* const> requests);
 
   std::size_t batch_tokens() const { return batch_tokens_; }
+  int lanes() const { return lanes_; }
   const RuntimeCounters& counters() const { return counters_; }
 
  private:
   struct Work;
+  struct Slot;
+  struct Pass;
   void run_taken(std::vector<Work*>& taken);
+  std::vector<Pass> pack(std::vector<Work*>& taken);
+  void run_passes(std::vector<Pass>& passes);
+  void run_pass(engine::Session& session, Pass& pass);
 
   const models::Model* model_;
   std::size_t batch_tokens_;
-  std::unique_ptr<engine::Session> session_;  // the runner's; one runner at a time
+  int lanes_;
+  // The runner's (one runner at a time): every thread of the device, for a run of one batch.
+  std::unique_ptr<engine::Session> session_;
+  // One per lane, threads / lanes each, made when a run first needs them.
+  std::vector<std::unique_ptr<engine::Session>> lane_sessions_;
+  std::mutex errors_mutex_;  // two lanes may fail one request's sequences at once
   RuntimeCounters counters_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -4,9 +4,9 @@
 
 namespace rerank::runtime {
 
-ServedModelRanker::ServedModelRanker(std::unique_ptr<const ModelRanker> ranker, std::size_t batch_tokens)
+ServedModelRanker::ServedModelRanker(std::unique_ptr<const ModelRanker> ranker, std::size_t batch_tokens, int lanes)
     : ranker_(std::move(ranker)),
-      runtime_(std::make_unique<ModelRuntime>(ranker_->model(), batch_tokens)),
+      runtime_(std::make_unique<ModelRuntime>(ranker_->model(), batch_tokens, lanes)),
       info_(ranker_->info()) {
   info_.batch_tokens = batch_tokens;
 }

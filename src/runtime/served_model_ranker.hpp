@@ -18,7 +18,7 @@ namespace rerank::runtime {
 
 class ServedModelRanker final : public Ranker {
  public:
-  ServedModelRanker(std::unique_ptr<const ModelRanker> ranker, std::size_t batch_tokens);
+  ServedModelRanker(std::unique_ptr<const ModelRanker> ranker, std::size_t batch_tokens, int lanes = 1);
 
   const RankerInfo& info() const override { return info_; }
   Scores score_documents(std::string_view query, std::span<const Document> documents,

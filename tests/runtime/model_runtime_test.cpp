@@ -19,10 +19,13 @@ namespace rerank::runtime {
 namespace {
 
 // One output per sequence: the sum of its ids. forward() takes `delay` (so that callers
-// arriving meanwhile queue up) and records each batch's token count. Ids must be >= 0.
+// arriving meanwhile queue up), records each batch's token count and the most forward passes
+// in flight at once, and fails a batch holding the id kFailingId. Ids must be >= 0.
+constexpr std::int32_t kFailingId = 999;
 class SummingModel final : public models::Model {
  public:
-  explicit SummingModel(std::chrono::milliseconds delay) : delay_(delay), device_(engine::make_device({"cpu", 1})) {
+  explicit SummingModel(std::chrono::milliseconds delay, int threads = 1)
+      : delay_(delay), device_(engine::make_device({"cpu", threads})) {
     traits_.architecture = "SummingModel";
     traits_.max_sequence_length = 64;
   }
@@ -38,7 +41,14 @@ class SummingModel final : public models::Model {
     batch.seq_starts.push_back(static_cast<std::int32_t>(batch.input_ids.size()));
   }
   std::vector<float> forward(engine::Session&, const engine::PackedBatch& batch) const override {
+    const int now = ++in_flight_;
+    for (int seen = most_in_flight_.load(); now > seen && !most_in_flight_.compare_exchange_weak(seen, now);) {
+    }
     std::this_thread::sleep_for(delay_);
+    --in_flight_;
+    for (const std::int32_t id : batch.input_ids) {
+      if (id == kFailingId) throw Error(ErrorCode::Backend, "the forward pass failed");
+    }
     std::vector<float> out;
     for (std::size_t s = 0; s + 1 < batch.seq_starts.size(); ++s) {
       float sum = 0;
@@ -54,6 +64,7 @@ class SummingModel final : public models::Model {
     std::lock_guard<std::mutex> lock(mutex_);
     return batch_tokens_;
   }
+  int most_in_flight() const { return most_in_flight_.load(); }
 
  private:
   std::chrono::milliseconds delay_;
@@ -61,6 +72,8 @@ class SummingModel final : public models::Model {
   models::ModelTraits traits_;
   mutable std::mutex mutex_;
   mutable std::vector<std::size_t> batch_tokens_;
+  mutable std::atomic<int> in_flight_{0};
+  mutable std::atomic<int> most_in_flight_{0};
 };
 
 PreparedRequest request_of(const std::vector<std::vector<std::int32_t>>& sequences) {
@@ -159,6 +172,66 @@ TEST(ModelRuntime, TheTokenBudgetBoundsEveryBatch) {
   EXPECT_EQ(model.batch_tokens(), (std::vector<std::size_t>{8, 6, 12}));
 }
 
+TEST(ModelRuntime, LanesRunEqualBatchesAtOnce) {
+  const SummingModel model(std::chrono::milliseconds(100), 2);
+  ModelRuntime runtime(model, 10, 2);
+  // 24 tokens: 3 batches by the budget of 10, so 4 (a multiple of the 2 lanes) of 6 tokens.
+  const PreparedRequest r = request_of({{1, 1, 1}, {2, 2, 2}, {3, 3, 3}, {4, 4, 4}, {5, 5, 5}, {6, 6, 6}, {7, 7, 7}, {8, 8, 8}});
+  const PreparedRequest* p = &r;
+  const auto out = runtime.run({&p, 1});
+  ASSERT_EQ(out[0].size(), 8u);
+  for (int s = 0; s < 8; ++s) EXPECT_EQ(out[0][s], std::vector<float>{3.0f * (s + 1)}) << s;
+  std::vector<std::size_t> tokens = model.batch_tokens();
+  EXPECT_EQ(tokens, (std::vector<std::size_t>{6, 6, 6, 6}));
+  EXPECT_EQ(model.most_in_flight(), 2) << "two lanes, 100 ms passes: two should overlap";
+  EXPECT_EQ(runtime.counters().batches.load(), 4u);
+}
+
+TEST(ModelRuntime, ARunOfOneBatchUsesOneLane) {
+  const SummingModel model(std::chrono::milliseconds(20), 2);
+  ModelRuntime runtime(model, 100, 2);
+  const PreparedRequest r = request_of({{1, 2}, {3, 4}, {5}});
+  const PreparedRequest* p = &r;
+  const auto out = runtime.run({&p, 1});
+  EXPECT_EQ(out[0][1], std::vector<float>{7});
+  EXPECT_EQ(model.batch_tokens(), (std::vector<std::size_t>{5}));
+  EXPECT_EQ(model.most_in_flight(), 1);
+}
+
+TEST(ModelRuntime, AFailedPassInOneLaneFailsOnlyItsRequests) {
+  const SummingModel model(std::chrono::milliseconds(10), 2);
+  ModelRuntime runtime(model, 4, 2);
+  // Budget 4 and 4-token sequences: one sequence per pass, so the failing one's pass holds
+  // only the bad request's sequence.
+  const PreparedRequest good = request_of({{1, 1, 1, 1}, {2, 2, 2, 2}, {3, 3, 3, 3}});
+  const PreparedRequest bad = request_of({{4, 4, 4, 4}, {kFailingId, 0, 0, 0}});
+  const PreparedRequest* all[] = {&good, &bad};
+  const ModelRuntime::Outcomes outcomes = runtime.run_each(all);
+  ASSERT_EQ(outcomes.errors.size(), 2u);
+  EXPECT_FALSE(outcomes.errors[0]);
+  EXPECT_TRUE(outcomes.errors[1]);
+  EXPECT_EQ(outcomes.outputs[0][2], std::vector<float>{12});
+  EXPECT_EQ(runtime.counters().batches.load(), 5u);
+  EXPECT_EQ(runtime.counters().failed_requests.load(), 1u);
+}
+
+TEST(ModelRuntime, LanesNeedAThreadEach) {
+  const SummingModel model(std::chrono::milliseconds(0), 2);
+  EXPECT_THROW(ModelRuntime(model, 10, 0), Error);
+  EXPECT_THROW(ModelRuntime(model, 10, 3), Error);
+  EXPECT_NO_THROW(ModelRuntime(model, 10, 2));
+  LoadOptions on_gpu;
+  on_gpu.device = "cuda";
+  on_gpu.lanes = 2;
+  try {
+    load("shape:minilm-l6", on_gpu);
+    ADD_FAILURE() << "lanes on a GPU should be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("--lanes"), std::string::npos) << e.what();
+  }
+}
+
 // A library user: 4 threads ranking with one loaded cross-encoder get what one thread gets.
 TEST(ModelRuntime, LibraryThreadsOnOneRankerScoreAsOneThreadDoes) {
   RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
@@ -187,6 +260,27 @@ TEST(ModelRuntime, LibraryThreadsOnOneRankerScoreAsOneThreadDoes) {
     }
   }
   EXPECT_EQ(served_runtime(*ranker)->counters().requests.load() - requests_before, 4u);
+}
+
+// Lanes change where passes run, not what they compute: a real checkpoint, two lanes of one
+// thread each against one pass at a time on two threads, over a request of many batches.
+TEST(ModelRuntime, LanesScoreAsOnePassAtATimeDoes) {
+  RERANK_REQUIRE_SHARED(dir, "reference/bert-ce");
+  LoadOptions options;
+  options.threads = 2;
+  options.batch_tokens = 64;
+  const std::unique_ptr<Ranker> one = load(dir.string(), options);
+  options.lanes = 2;
+  const std::unique_ptr<Ranker> two = load(dir.string(), options);
+  std::vector<Document> docs;
+  for (int d = 0; d < 40; ++d) {
+    docs.push_back({std::to_string(d), "document " + std::to_string(d * d) + " about foxes and what they eat", {}});
+  }
+  const Scores a = one->score_documents("what do foxes eat", docs);
+  const Scores b = two->score_documents("what do foxes eat", docs);
+  ASSERT_EQ(a.values.size(), b.values.size());
+  for (std::size_t d = 0; d < a.values.size(); ++d) EXPECT_NEAR(a.values[d], b.values[d], 1e-5) << d;
+  EXPECT_GE(served_runtime(*two)->counters().batches.load(), 4u);
 }
 
 // A library user with a real checkpoint: while one thread's long request runs, three more

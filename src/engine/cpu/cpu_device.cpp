@@ -299,6 +299,9 @@ class CpuDevice final : public Device {
   }
 
   std::unique_ptr<Session> make_session() const override { return std::make_unique<CpuSession>(engine_, threads_); }
+  std::unique_ptr<Session> make_lane_session(int threads) const override {
+    return std::make_unique<CpuSession>(engine_, std::clamp(threads, 1, threads_));
+  }
 
   std::string describe() const override {
     std::string s = "cpu (" + cpu_features().summary() + "), " + std::to_string(threads_) + " threads, kernels " +
