@@ -77,8 +77,11 @@ EncoderClassifier::EncoderClassifier(EncoderConfig config, EncoderSpec spec, con
   embeddings_ = Embeddings::load(weights, *device_, spec_.embeddings_prefix, spec_.embeddings_project, config_);
   layers_.reserve(static_cast<std::size_t>(config_.num_hidden_layers));
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    // The head reads the first token of each sequence alone, so the last layer runs for
+    // those tokens only (EncoderLayer::forward_first_tokens).
+    const bool last = i + 1 == config_.num_hidden_layers;
     layers_.push_back(EncoderLayer::load(weights, *device_, spec_.layer_prefix + "." + std::to_string(i), config_,
-                                         precision));
+                                         precision, /*first_tokens_only=*/last));
   }
   head_ = ClassificationHead::load(weights, *device_, spec_.head_dense, spec_.head_activation, spec_.head_out, config_);
 
@@ -95,14 +98,19 @@ EncoderClassifier::EncoderClassifier(EncoderConfig config, EncoderSpec spec, con
 }
 
 double EncoderClassifier::flops(std::size_t tokens) const {
-  // peer_bench.py's count: per layer the Q, K, V and output projections (4 h^2) and the FFN
-  // (2 h i) per token, and Q K^T plus attention x V (2 t^2 h) per sequence; the embeddings
-  // and the head are negligible.
+  // The work done, multiply-add = 2: per full layer peer_bench.py's count, the Q, K, V and
+  // output projections (4 h^2) and the FFN (2 h i) per token and Q K^T plus attention x V
+  // (2 t^2 h) per sequence; the last layer only K and V (2 h^2) per token, the rest for the
+  // first token (attention: one query). The embeddings and the head are negligible. (Peers
+  // run the last layer for every token: compare them by pairs/s, not by this count.)
+  if (config_.num_hidden_layers == 0) return 0.0;
   const double h = static_cast<double>(config_.hidden_size);
   const double inter = static_cast<double>(config_.intermediate_size);
-  const double layers = static_cast<double>(config_.num_hidden_layers);
+  const double full_layers = static_cast<double>(config_.num_hidden_layers - 1);
   const double t = static_cast<double>(tokens);
-  return 2 * layers * (4 * h * h + 2 * h * inter) * t + 4 * layers * h * t * t;
+  const double full = 2 * full_layers * (4 * h * h + 2 * h * inter) * t + 4 * full_layers * h * t * t;
+  const double last = 2 * (2 * h * h) * t + 2 * (2 * h * h + 2 * h * inter) + 4 * h * t;
+  return full + last;
 }
 
 void EncoderClassifier::append_sequence(engine::PackedBatch& batch, std::span<const std::int32_t> ids,
@@ -168,10 +176,15 @@ std::vector<float> EncoderClassifier::forward(engine::Session& s, const engine::
                                 s.alloc_scratch(tokens, config_.intermediate_size, traits_.precision),
                                 s.alloc_input_copy(tokens, config_.hidden_size, traits_.precision)};
   embeddings_.forward(s, batch, hidden, scratch.hidden_copy ? &*scratch.hidden_copy : nullptr);
-  for (const EncoderLayer& layer : layers_) layer.forward(s, batch, hidden, scratch);
-  Matrix cls = s.alloc(sequences, config_.hidden_size);
-  s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),
-                cls);
+  Matrix cls;
+  if (layers_.empty()) {
+    cls = s.alloc(sequences, config_.hidden_size);
+    s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),
+                  cls);
+  } else {
+    for (std::size_t i = 0; i + 1 < layers_.size(); ++i) layers_[i].forward(s, batch, hidden, scratch);
+    cls = layers_.back().forward_first_tokens(s, batch, hidden, scratch);
+  }
   const Matrix logits = head_.forward(s, cls);
   std::vector<float> out(static_cast<std::size_t>(logits.rows * logits.cols));
   s.to_host(logits, out.data());

@@ -1,6 +1,7 @@
 #include "models/layers.hpp"
 
 #include <cstring>
+#include <numeric>
 
 #include "rerank/error.hpp"
 
@@ -117,19 +118,18 @@ void Embeddings::forward(engine::Session& s, const engine::PackedBatch& batch, M
 }
 
 EncoderLayer EncoderLayer::load(const WeightSource& src, const engine::Device& dev, const std::string& p,
-                                const EncoderConfig& cfg, engine::Precision precision) {
+                                const EncoderConfig& cfg, engine::Precision precision, bool first_tokens_only) {
   EncoderLayer l;
   const std::int64_t h = cfg.hidden_size, inter = cfg.intermediate_size;
-  std::vector<float> w(static_cast<std::size_t>(3 * h * h)), b(static_cast<std::size_t>(3 * h));
-  const char* names[3] = {"query", "key", "value"};
-  for (int i = 0; i < 3; ++i) {
-    const std::string base = p + ".attention.self." + names[i];
-    const std::vector<float> wi = src.get(base + ".weight", {h, h});
-    const std::vector<float> bi = src.get(base + ".bias", {h});
-    std::memcpy(w.data() + i * h * h, wi.data(), wi.size() * sizeof(float));
-    std::memcpy(b.data() + i * h, bi.data(), bi.size() * sizeof(float));
+  const std::string self = p + ".attention.self.";
+  if (first_tokens_only) {
+    l.query = load_linear(src, dev, self + "query", h, h, precision);
+    l.key_value = load_stacked_linear(src, dev, {{self + "key", h}, {self + "value", h}}, h, precision, /*bias=*/true,
+                                      engine::ActivationScales::PerTensor);
+  } else {
+    l.qkv = load_stacked_linear(src, dev, {{self + "query", h}, {self + "key", h}, {self + "value", h}}, h, precision,
+                                /*bias=*/true, engine::ActivationScales::PerTensor);
   }
-  l.qkv = dev.make_linear(std::move(w), std::move(b), 3 * h, h, precision);
   l.attention_out = load_linear(src, dev, p + ".attention.output.dense", h, h, precision);
   l.attention_norm = LayerNorm::load(src, dev, p + ".attention.output.LayerNorm", h, cfg.layer_norm_eps);
   l.ffn_in = load_linear(src, dev, p + ".intermediate.dense", inter, h, precision);
@@ -153,6 +153,34 @@ void EncoderLayer::forward(engine::Session& s, const engine::PackedBatch& batch,
   attention_norm.forward(s, hidden, copy);
   s.feed_forward(gemm_input, *ffn_in, ffn_activation, *ffn_out, scratch.ffn, hidden);
   ffn_norm.forward(s, hidden, copy);
+}
+
+Matrix EncoderLayer::forward_first_tokens(engine::Session& s, const engine::PackedBatch& batch, const Matrix& hidden,
+                                          Scratch& scratch) const {
+  if (!query || !key_value) throw Error(ErrorCode::Internal, "this encoder layer was not loaded for its first tokens");
+  const auto sequences = static_cast<std::int64_t>(batch.num_sequences());
+  const std::span<const std::int32_t> firsts(batch.seq_starts.data(), static_cast<std::size_t>(sequences));
+  const Matrix& gemm_input = scratch.hidden_copy ? *scratch.hidden_copy : hidden;
+  // fp32 Q, K|V and context, as T5's cross-attention has them on every backend.
+  Matrix kv = s.alloc(hidden.rows, key_value->out_features());
+  s.linear(gemm_input, *key_value, kv);
+  Matrix first = s.alloc(sequences, hidden.cols);  // the residual stream of the first tokens
+  s.gather_rows(hidden, firsts, first);
+  Matrix q = s.alloc(sequences, query->out_features());
+  s.linear(first, *query, q);
+  // One query per sequence, attending to every key of its sequence.
+  std::vector<std::int32_t> query_starts(static_cast<std::size_t>(sequences) + 1);
+  std::iota(query_starts.begin(), query_starts.end(), 0);
+  Matrix context = s.alloc(sequences, hidden.cols);
+  s.attention(engine::AttentionInputs::cross(q, query_starts, kv, batch.seq_starts),
+              engine::AttentionSpec::bidirectional(num_heads, num_heads > 0 ? hidden.cols / num_heads : 0, precision),
+              context);
+  s.linear(context, *attention_out, first, {Activation::None, /*accumulate=*/true});
+  attention_norm.forward(s, first);
+  Matrix ffn = engine::row_range(scratch.ffn, 0, sequences);
+  s.feed_forward(first, *ffn_in, ffn_activation, *ffn_out, ffn, first);
+  ffn_norm.forward(s, first);
+  return first;
 }
 
 ClassificationHead ClassificationHead::load(const WeightSource& src, const engine::Device& dev,

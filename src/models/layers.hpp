@@ -79,7 +79,10 @@ struct Embeddings {
 
 // Self-attention + feed-forward with post-layer norms (BERT's block).
 struct EncoderLayer {
-  std::unique_ptr<engine::LinearWeights> qkv;  // Q, K and V projections fused into one GEMM
+  // Q, K and V projections fused into one GEMM; or, in a layer loaded for its first tokens
+  // only, Q apart from K|V (Q then runs on those tokens alone).
+  std::unique_ptr<engine::LinearWeights> qkv;
+  std::unique_ptr<engine::LinearWeights> query, key_value;
   std::unique_ptr<engine::LinearWeights> attention_out;
   LayerNorm attention_norm;
   std::unique_ptr<engine::LinearWeights> ffn_in;
@@ -90,9 +93,10 @@ struct EncoderLayer {
   engine::Precision precision = engine::Precision::F32;  // of the layer's GEMMs
 
   // PREFIX.attention.self.{query,key,value}, PREFIX.attention.output.{dense,LayerNorm},
-  // PREFIX.intermediate.dense, PREFIX.output.{dense,LayerNorm}.
+  // PREFIX.intermediate.dense, PREFIX.output.{dense,LayerNorm}. `first_tokens_only`: the
+  // layer runs by forward_first_tokens (Q apart from K|V).
   static EncoderLayer load(const WeightSource& src, const engine::Device& dev, const std::string& prefix,
-                           const EncoderConfig& cfg, engine::Precision precision);
+                           const EncoderConfig& cfg, engine::Precision precision, bool first_tokens_only = false);
 
   struct Scratch {
     engine::Matrix qkv, context, ffn;
@@ -102,6 +106,12 @@ struct EncoderLayer {
   };
   // hidden (and scratch.hidden_copy, which must hold hidden on entry) is updated in place.
   void forward(engine::Session& s, const engine::PackedBatch& batch, engine::Matrix& hidden, Scratch& scratch) const;
+  // The layer's output for the first token of each sequence only [sequences x hidden], what
+  // a classifier reading the first token needs of the last layer: K and V for every token,
+  // everything else (Q, attention, output projection, norms, FFN) for those tokens alone,
+  // each row computed as forward() computes it. hidden is read, not changed.
+  engine::Matrix forward_first_tokens(engine::Session& s, const engine::PackedBatch& batch, const engine::Matrix& hidden,
+                                      Scratch& scratch) const;
 };
 
 // dense(h -> h) + activation, then out(h -> labels): BERT's pooler + classifier, RoBERTa's
