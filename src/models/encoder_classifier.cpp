@@ -103,7 +103,6 @@ double EncoderClassifier::flops(std::size_t tokens) const {
   // (2 t^2 h) per sequence; the last layer only K and V (2 h^2) per token, the rest for the
   // first token (attention: one query). The embeddings and the head are negligible. (Peers
   // run the last layer for every token: compare them by pairs/s, not by this count.)
-  if (config_.num_hidden_layers == 0) return 0.0;
   const double h = static_cast<double>(config_.hidden_size);
   const double inter = static_cast<double>(config_.intermediate_size);
   const double full_layers = static_cast<double>(config_.num_hidden_layers - 1);
@@ -176,15 +175,10 @@ std::vector<float> EncoderClassifier::forward(engine::Session& s, const engine::
                                 s.alloc_scratch(tokens, config_.intermediate_size, traits_.precision),
                                 s.alloc_input_copy(tokens, config_.hidden_size, traits_.precision)};
   embeddings_.forward(s, batch, hidden, scratch.hidden_copy ? &*scratch.hidden_copy : nullptr);
-  Matrix cls;
-  if (layers_.empty()) {
-    cls = s.alloc(sequences, config_.hidden_size);
-    s.gather_rows(hidden, std::span<const std::int32_t>(batch.seq_starts.data(), static_cast<std::size_t>(sequences)),
-                  cls);
-  } else {
-    for (std::size_t i = 0; i + 1 < layers_.size(); ++i) layers_[i].forward(s, batch, hidden, scratch);
-    cls = layers_.back().forward_first_tokens(s, batch, hidden, scratch);
-  }
+  // config.json has at least one layer (parse_encoder_config); the last one yields the
+  // first tokens' rows the head reads.
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) layers_[i].forward(s, batch, hidden, scratch);
+  const Matrix cls = layers_.back().forward_first_tokens(s, batch, hidden, scratch);
   const Matrix logits = head_.forward(s, cls);
   std::vector<float> out(static_cast<std::size_t>(logits.rows * logits.cols));
   s.to_host(logits, out.data());

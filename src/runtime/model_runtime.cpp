@@ -170,17 +170,16 @@ std::vector<ModelRuntime::Pass> ModelRuntime::pack(std::vector<Work*>& taken) {
 void ModelRuntime::run_passes(std::vector<Pass>& passes) {
   const std::size_t lanes = std::min(static_cast<std::size_t>(lanes_), passes.size());
   if (lanes <= 1) {
-    for (Pass& pass : passes) {
-      if (!session_) session_ = model_->make_session();
-      run_pass(*session_, pass);
-    }
+    for (Pass& pass : passes) run_pass(session_, 0, pass);
     return;
   }
+  if (lane_sessions_.size() < lanes) lane_sessions_.resize(lanes);  // each lane makes its own
   const int threads = std::max(1, model_->device().threads() / lanes_);
-  while (lane_sessions_.size() < lanes) lane_sessions_.push_back(model_->device().make_lane_session(threads));
   std::atomic<std::size_t> next{0};
   const auto lane = [&](std::size_t l) {
-    for (std::size_t p = next.fetch_add(1); p < passes.size(); p = next.fetch_add(1)) run_pass(*lane_sessions_[l], passes[p]);
+    for (std::size_t p = next.fetch_add(1); p < passes.size(); p = next.fetch_add(1)) {
+      run_pass(lane_sessions_[l], threads, passes[p]);
+    }
   };
   std::vector<std::thread> helpers;
   try {
@@ -192,11 +191,14 @@ void ModelRuntime::run_passes(std::vector<Pass>& passes) {
   for (std::thread& h : helpers) h.join();
 }
 
-void ModelRuntime::run_pass(engine::Session& session, Pass& pass) {
+void ModelRuntime::run_pass(std::unique_ptr<engine::Session>& session, int threads, Pass& pass) {
   RuntimeCounters& process = process_counters_mutable();
   const std::size_t width = model_->traits().outputs_per_sequence;
   try {
-    const std::vector<float> out = model_->forward(session, pass.batch);
+    // Made on first use, inside the try: a session that cannot be made fails this pass's
+    // requests like a failed forward pass.
+    if (!session) session = threads > 0 ? model_->device().make_lane_session(threads) : model_->make_session();
+    const std::vector<float> out = model_->forward(*session, pass.batch);
     if (out.size() != pass.slots.size() * width) {
       throw Error(ErrorCode::Internal, "the model returned " + std::to_string(out.size()) + " outputs for " +
                                            std::to_string(pass.slots.size()) + " sequences");

@@ -81,14 +81,16 @@ class ModelRuntime {
   void run_taken(std::vector<Work*>& taken);
   std::vector<Pass> pack(std::vector<Work*>& taken);
   void run_passes(std::vector<Pass>& passes);
-  void run_pass(engine::Session& session, Pass& pass);
+  // On `session` (made when null: a lane's of `threads` threads, or with threads = 0 the
+  // device's own on every thread).
+  void run_pass(std::unique_ptr<engine::Session>& session, int threads, Pass& pass);
 
   const models::Model* model_;
   std::size_t batch_tokens_;
   int lanes_;
   // The runner's (one runner at a time): every thread of the device, for a run of one batch.
   std::unique_ptr<engine::Session> session_;
-  // One per lane, threads / lanes each, made when a run first needs them.
+  // One per lane, threads / lanes each, made by the lane when it first runs a pass.
   std::vector<std::unique_ptr<engine::Session>> lane_sessions_;
   std::mutex errors_mutex_;  // two lanes may fail one request's sequences at once
   RuntimeCounters counters_;
