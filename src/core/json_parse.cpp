@@ -22,4 +22,20 @@ nlohmann::json parse_json(std::string_view text, const std::string& what, const 
   }
 }
 
+std::optional<std::int64_t> json_integer_in(const nlohmann::json& v, std::int64_t min_value, std::int64_t max_value) {
+  // nlohmann stores non-negative integers as unsigned, so one above INT64_MAX is compared as such
+  // before any signed conversion.
+  if (v.is_number_unsigned()) {
+    const std::uint64_t u = v.get<std::uint64_t>();
+    if (max_value < 0 || u > static_cast<std::uint64_t>(max_value)) return std::nullopt;
+    const auto s = static_cast<std::int64_t>(u);
+    if (s < min_value) return std::nullopt;
+    return s;
+  }
+  if (!v.is_number_integer()) return std::nullopt;
+  const std::int64_t s = v.get<std::int64_t>();
+  if (s < min_value || s > max_value) return std::nullopt;
+  return s;
+}
+
 }  // namespace rerank

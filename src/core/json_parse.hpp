@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +31,11 @@ struct JsonLimits {
 // message starts with `what` ("config.json", "line 3") and gives the parser's position (not the
 // text: it may hold secrets).
 nlohmann::json parse_json(std::string_view text, const std::string& what, const JsonLimits& limits = {});
+
+// `v` as an integer in [min_value, max_value]; nullopt for anything else (a float, a string, an
+// integer out of range). Untrusted JSON goes through here rather than nlohmann's get<int>(),
+// which converts an out-of-range double to int (undefined behaviour) and wraps an out-of-range
+// integer silently: a vocabulary id of 1e45 or 2^32+5 must be refused, not turned into another id.
+std::optional<std::int64_t> json_integer_in(const nlohmann::json& v, std::int64_t min_value, std::int64_t max_value);
 
 }  // namespace rerank

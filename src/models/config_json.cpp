@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.hpp"
 #include "rerank/error.hpp"
 
 namespace rerank::models::config_json {
@@ -22,12 +23,12 @@ std::int64_t integer(const nlohmann::json& c, const char* key, const std::string
     if (required) fail(where, std::string("config.json lacks the required key '") + key + "'");
     return fallback;
   }
-  const nlohmann::json& v = c[key];
-  if (!v.is_number_integer() || v.get<std::int64_t>() < min_value || v.get<std::int64_t>() > max_value) {
+  const auto v = json_integer_in(c[key], min_value, max_value);
+  if (!v) {
     fail(where, std::string("config.json key '") + key + "' must be an integer in [" + std::to_string(min_value) +
                     ", " + std::to_string(max_value) + "]");
   }
-  return v.get<std::int64_t>();
+  return *v;
 }
 
 double number(const nlohmann::json& c, const char* key, const std::string& where, double fallback, bool allow_zero) {

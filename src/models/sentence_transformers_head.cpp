@@ -28,11 +28,9 @@ nlohmann::json require_json(const fs::path& path) {
 }
 
 std::int64_t positive_int(const nlohmann::json& c, const char* key, const fs::path& where) {
-  if (!c.contains(key) || !c[key].is_number_integer() || c[key].get<std::int64_t>() < 1 ||
-      c[key].get<std::int64_t>() > (1LL << 30)) {
-    throw Error(ErrorCode::ModelFormat, where.string() + ": '" + key + "' must be a positive integer");
-  }
-  return c[key].get<std::int64_t>();
+  const auto v = c.contains(key) ? json_integer_in(c[key], 1, 1LL << 30) : std::nullopt;
+  if (!v) throw Error(ErrorCode::ModelFormat, where.string() + ": '" + key + "' must be a positive integer");
+  return *v;
 }
 
 // sentence-transformers stores a Dense module's activation as the torch class path.

@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "rerank/error.hpp"
+#include "text/json_fields.hpp"
 #include "text/models.hpp"
 #include "text/string_map.hpp"
 #include "text/unicode.hpp"
@@ -100,12 +101,10 @@ class BpeModel : public Model {
     byte_fallback_ = flag("byte_fallback");
     ignore_merges_ = flag("ignore_merges");
     for (const auto& [token, id] : j.at("vocab").items()) {
-      const auto v = id.get<std::int32_t>();
+      const std::int32_t v = token_id(id, "model.vocab");
       vocab_.set(token, v);
-      if (v >= 0) {
-        if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
-        id_to_token_[static_cast<std::size_t>(v)] = token;
-      }
+      if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
+      id_to_token_[static_cast<std::size_t>(v)] = token;
     }
     std::uint32_t rank = 0;
     for (const auto& m : j.at("merges")) {

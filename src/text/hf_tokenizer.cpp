@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
+#include "text/json_fields.hpp"
 #include "text/added_vocabulary.hpp"
 #include "text/decoders.hpp"
 #include "text/components.hpp"
@@ -40,7 +41,7 @@ class HfTokenizer : public Tokenizer {
       for (const auto& a : *it) {
         AddedToken t;
         t.content = a.at("content").get<std::string>();
-        t.id = a.at("id").get<std::int32_t>();
+        t.id = token_id(a.at("id"), "added_tokens id");
         t.special = a.value("special", false);
         t.lstrip = a.value("lstrip", false);
         t.rstrip = a.value("rstrip", false);
@@ -62,7 +63,7 @@ class HfTokenizer : public Tokenizer {
     if (auto pad = config_pad_token(config)) pad_id_ = token_to_id(*pad);
     if (!pad_id_) {
       if (auto it = j.find("padding"); it != j.end() && it->is_object() && it->contains("pad_id"))
-        pad_id_ = it->at("pad_id").get<std::int32_t>();
+        pad_id_ = token_id(it->at("pad_id"), "padding.pad_id");
     }
   }
 

@@ -1,10 +1,12 @@
 #include "text/post_processors.hpp"
 
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "rerank/error.hpp"
+#include "text/json_fields.hpp"
 #include "text/byte_level.hpp"
 #include "text/unicode.hpp"
 
@@ -63,7 +65,8 @@ class TemplateProcessor : public PostProcessor {
 
   explicit TemplateProcessor(const nlohmann::json& j) {
     for (const auto& [name, v] : j.at("special_tokens").items())
-      specials_[name] = Special{v.at("ids").get<std::vector<std::int32_t>>(), v.at("tokens").get<std::vector<std::string>>()};
+      specials_[name] = Special{token_ids(v.at("ids"), "post_processor.special_tokens ids"),
+                                v.at("tokens").get<std::vector<std::string>>()};
     single_ = parse(j.at("single"));
     pair_ = parse(j.at("pair"));
   }
@@ -96,18 +99,23 @@ class TemplateProcessor : public PostProcessor {
   }
 
  private:
+  static std::int32_t type_id(const nlohmann::json& piece) {
+    return static_cast<std::int32_t>(
+        integer_field(piece, "type_id", 0, 0, std::numeric_limits<std::int32_t>::max(), "post_processor"));
+  }
+
   std::vector<Piece> parse(const nlohmann::json& list) const {
     std::vector<Piece> out;
     for (const auto& item : list) {
       if (item.contains("SpecialToken")) {
         const auto& s = item.at("SpecialToken");
-        Piece p{true, s.at("id").get<std::string>(), s.value("type_id", 0)};
+        Piece p{true, s.at("id").get<std::string>(), type_id(s)};
         if (!specials_.count(p.id))
           throw Error(ErrorCode::ModelFormat, "TemplateProcessing uses undefined special token '" + p.id + "'");
         out.push_back(std::move(p));
       } else {
         const auto& s = item.at("Sequence");
-        out.push_back(Piece{false, s.at("id").get<std::string>(), s.value("type_id", 0)});
+        out.push_back(Piece{false, s.at("id").get<std::string>(), type_id(s)});
       }
     }
     return out;
@@ -118,7 +126,7 @@ class TemplateProcessor : public PostProcessor {
 };
 
 std::pair<std::string, std::int32_t> token_pair(const nlohmann::json& j) {
-  return {j.at(0).get<std::string>(), j.at(1).get<std::int32_t>()};
+  return {j.at(0).get<std::string>(), token_id(j.at(1), "post_processor token id")};
 }
 
 // BertProcessing ([CLS] A [SEP] B [SEP], type ids 0/1) and RobertaProcessing

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "rerank/error.hpp"
+#include "text/json_fields.hpp"
 #include "text/models.hpp"
 #include "text/string_map.hpp"
 #include "text/unicode.hpp"
@@ -97,8 +98,8 @@ class UnigramModel : public Model {
     }
     trie_.seal();
     if (auto it = j.find("unk_id"); it != j.end() && !it->is_null()) {
-      unk_id_ = it->get<std::int32_t>();
-      if (*unk_id_ < 0 || static_cast<std::size_t>(*unk_id_) >= pieces_.size())
+      unk_id_ = token_id(*it, "model.unk_id");
+      if (static_cast<std::size_t>(*unk_id_) >= pieces_.size())
         throw Error(ErrorCode::ModelFormat, "Unigram unk_id is outside the vocabulary");
     }
     byte_fallback_ = j.value("byte_fallback", false);

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 
 #include "rerank/error.hpp"
+#include "text/json_fields.hpp"
 #include "text/models.hpp"
 #include "text/string_map.hpp"
 #include "text/unicode.hpp"
@@ -17,17 +19,16 @@ class WordPieceModel : public Model {
   explicit WordPieceModel(const nlohmann::json& j) {
     unk_token_ = j.value("unk_token", std::string("[UNK]"));
     prefix_ = j.value("continuing_subword_prefix", std::string("##"));
-    max_chars_ = j.value("max_input_chars_per_word", std::size_t{100});
+    max_chars_ = static_cast<std::size_t>(integer_field(j, "max_input_chars_per_word", 100, 0,
+                                                        std::numeric_limits<std::int64_t>::max(), "model"));
     for (const auto& [token, id] : j.at("vocab").items()) {
-      const auto v = id.get<std::int32_t>();
+      const std::int32_t v = token_id(id, "model.vocab");
       vocab_.set(token, v);
       max_piece_ = std::max(max_piece_, token.size());
       if (!prefix_.empty() && token.size() >= prefix_.size() && token.compare(0, prefix_.size(), prefix_) == 0)
         continuation_.set(std::string_view(token).substr(prefix_.size()), v);
-      if (v >= 0) {
-        if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
-        id_to_token_[static_cast<std::size_t>(v)] = token;
-      }
+      if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
+      id_to_token_[static_cast<std::size_t>(v)] = token;
     }
     unk_id_ = vocab_.get(unk_token_);
   }
@@ -95,12 +96,10 @@ class WordLevelModel : public Model {
   explicit WordLevelModel(const nlohmann::json& j) {
     unk_token_ = j.value("unk_token", std::string("<unk>"));
     for (const auto& [token, id] : j.at("vocab").items()) {
-      const auto v = id.get<std::int32_t>();
+      const std::int32_t v = token_id(id, "model.vocab");
       vocab_.set(token, v);
-      if (v >= 0) {
-        if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
-        id_to_token_[static_cast<std::size_t>(v)] = token;
-      }
+      if (static_cast<std::size_t>(v) >= id_to_token_.size()) id_to_token_.resize(static_cast<std::size_t>(v) + 1);
+      id_to_token_[static_cast<std::size_t>(v)] = token;
     }
   }
   void tokenize(std::string_view word, std::vector<Token>& out) const override {

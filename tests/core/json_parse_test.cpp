@@ -45,5 +45,23 @@ TEST(JsonParse, MalformedJsonGivesThePositionNotTheText) {
   EXPECT_THROW(parse_json("", "empty", {}), Error);
 }
 
+TEST(JsonParse, IntegersInRangeOnly) {
+  const auto in = [](const char* text, std::int64_t lo, std::int64_t hi) {
+    return json_integer_in(nlohmann::json::parse(text), lo, hi);
+  };
+  EXPECT_EQ(in("7", 0, 10), 7);
+  EXPECT_EQ(in("-3", -5, 10), -3);
+  EXPECT_EQ(in("9223372036854775807", 0, INT64_MAX), INT64_MAX);
+  EXPECT_EQ(in("11", 0, 10), std::nullopt);
+  EXPECT_EQ(in("-1", 0, 10), std::nullopt);
+  // Past INT64_MAX nlohmann keeps an unsigned; a signed cast would wrap it to -1.
+  EXPECT_EQ(in("18446744073709551615", -5, 10), std::nullopt);
+  EXPECT_EQ(in("7.0", 0, 10), std::nullopt);
+  EXPECT_EQ(in("7.77e44", 0, INT64_MAX), std::nullopt);
+  EXPECT_EQ(in("\"7\"", 0, 10), std::nullopt);
+  EXPECT_EQ(in("null", 0, 10), std::nullopt);
+  EXPECT_EQ(in("11", 0, -1), std::nullopt);
+}
+
 }  // namespace
 }  // namespace rerank

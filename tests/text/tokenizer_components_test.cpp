@@ -214,5 +214,61 @@ TEST(TokenizerComponents, LoadErrors) {
   EXPECT_THROW(Tokenizer::from_directory("/nonexistent/tokenizer/dir"), Error);
 }
 
+// A tokenizer.json is untrusted: every number that becomes an id, a type id or a count is an
+// integer in range, or loading fails with ModelFormat naming the field (the tokenizers crate
+// reads them as u32/usize). Before, 1e45 was converted to int (undefined behaviour, found by
+// tokenizer_json_fuzz) and 2^32+5 wrapped silently into id 5.
+TEST(TokenizerComponents, NumbersOutOfRangeAreRefusedNamingTheField) {
+  const auto refused = [](const json& j, const std::string& field) {
+    try {
+      Tokenizer::from_json_string(j.dump());
+      ADD_FAILURE() << "loaded a tokenizer.json with a bad " << field;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::ModelFormat) << e.what();
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  for (const json& bad : {json(7.77e44), json(4294967301LL), json(-1), json(1.5), json("7"),
+                          json(18446744073709551615ULL)}) {
+    SCOPED_TRACE(bad.dump());
+    json j = bert_like();
+    j["model"]["vocab"]["##b"] = bad;
+    refused(j, "model.vocab");
+    j = bert_like();
+    j["added_tokens"][1]["id"] = bad;
+    refused(j, "added_tokens id");
+    j = bert_like();
+    j["post_processor"]["cls"][1] = bad;
+    refused(j, "post_processor token id");
+  }
+  // A count (usize there) may exceed an id's range, never be negative or fractional.
+  for (const json& bad : {json(7.77e44), json(-1), json(1.5), json("7")}) {
+    SCOPED_TRACE(bad.dump());
+    json j = bert_like();
+    j["model"]["max_input_chars_per_word"] = bad;
+    refused(j, "model.max_input_chars_per_word");
+  }
+  json long_words = bert_like();
+  long_words["model"]["max_input_chars_per_word"] = 4294967301LL;
+  EXPECT_EQ(Tokenizer::from_json_string(long_words.dump())->encode("abb", false).ids, (std::vector<std::int32_t>{8, 6}));
+  json templ = bert_like();
+  templ["post_processor"] = {
+      {"type", "TemplateProcessing"},
+      {"single", {{{"SpecialToken", {{"id", "[CLS]"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+      {"pair",
+       {{{"SpecialToken", {{"id", "[CLS]"}, {"type_id", 0}}}},
+        {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+        {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
+      {"special_tokens", {{"[CLS]", {{"id", "[CLS]"}, {"ids", {1}}, {"tokens", {"[CLS]"}}}}}}};
+  EXPECT_EQ(Tokenizer::from_json_string(templ.dump())->encode_pair("a", "b", true).type_ids,
+            (std::vector<std::int32_t>{0, 0, 1}));  // the template is read as written
+  json j = templ;
+  j["post_processor"]["pair"][2]["Sequence"]["type_id"] = 1e300;
+  refused(j, "post_processor.type_id");
+  j = templ;
+  j["post_processor"]["special_tokens"]["[CLS]"]["ids"] = {4294967297LL};
+  refused(j, "post_processor.special_tokens ids");
+}
+
 }  // namespace
 }  // namespace rerank::text
