@@ -303,6 +303,10 @@ std::vector<Case> cases() {
   add({.name = "bf16 inputs, head size 5, causal", .heads = 2, .head_dim = 5, .lengths = {1, 3, 18}, .causal = true,
        .bf16 = true});
   add({.name = "bf16 inputs, relative bias (T5)", .lengths = {2, 19}, .scale = 1.0f, .bias_distance = 4, .bf16 = true});
+  // Long enough for AMX's 32-key chunks of P V with and without a 16-key tail, several
+  // 16-query tiles, a last partial one, two 16-pair chunks of Q K^T.
+  add({.name = "bf16 inputs, head size 64, long sequences", .heads = 2, .head_dim = 64, .lengths = {47, 130, 300},
+       .bf16 = true});
   return v;
 }
 

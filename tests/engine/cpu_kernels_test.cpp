@@ -125,6 +125,34 @@ TEST(QuantizeKernel, RoundsAndSaturates) {
   EXPECT_EQ(hi, 1e6f);
 }
 
+// An int8 GEMM's raw sums to fp32 (dequantize_sums: the AVX-512 form by the dispatch where the
+// CPU has it) against the formula in double, at every tail length, with and without the residual.
+TEST(DequantizeSumsKernel, MatchesTheFormulaAtEveryLength) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<std::int32_t> acc_dist(-2000000, 2000000);
+  for (std::int64_t n = 1; n <= 70; ++n) {
+    std::vector<std::int32_t> acc(static_cast<std::size_t>(n));
+    for (auto& a : acc) a = acc_dist(rng);
+    const std::vector<float> col_scale = random_vector(static_cast<std::size_t>(n), 21, 0.01f);
+    const std::vector<float> col_sum = random_vector(static_cast<std::size_t>(n), 22, 300.0f);
+    const std::vector<float> bias = random_vector(static_cast<std::size_t>(n), 23);
+    const std::vector<float> residual = random_vector(static_cast<std::size_t>(n), 24);
+    const float row_scale = 0.0123f, row_zero = 117.0f;
+    for (const bool accumulate : {false, true}) {
+      std::vector<float> out = residual;
+      dequantize_sums(acc.data(), n, row_scale, row_zero, col_scale.data(), col_sum.data(), bias.data(), out.data(),
+                      accumulate);
+      for (std::int64_t c = 0; c < n; ++c) {
+        const auto i = static_cast<std::size_t>(c);
+        const double expect = double{row_scale} * col_scale[i] * (acc[i] - double{row_zero} * col_sum[i]) + bias[i] +
+                              (accumulate ? residual[i] : 0.0);
+        // fp32's rounding of the sum (up to 2e6 * 0.01 * 0.0123 ~ 0.25 before the bias).
+        ASSERT_NEAR(out[i], expect, 1e-5 * std::max(1.0, std::fabs(expect))) << n << " " << c << " " << accumulate;
+      }
+    }
+  }
+}
+
 // Values over every region of the activations: GELU's tails (erfc's clamp at 9 sqrt 2),
 // its minimum near -0.75, tiny and huge magnitudes, signed zeros.
 std::vector<float> activation_inputs() {

@@ -13,6 +13,9 @@ struct CpuFeatures {
   bool avx512bw = false;
   bool avx512vnni = false;
   bool avx512bf16 = false;
+  // AMX tiles with bf16 products, and the kernel's permission to use them (granted per process
+  // by arch_prctl; oneDNN asks for it too, only once it runs an AMX GEMM).
+  bool amx_bf16 = false;
   std::string summary() const;  // "avx512_bf16" / "avx512_vnni" / "avx512" / "avx2" / "sse2"
 };
 

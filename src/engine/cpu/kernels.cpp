@@ -84,6 +84,9 @@ void layer_norm_generic(float* x, std::int64_t rows, std::int64_t cols, std::int
 }  // namespace
 
 const char* kernels_isa() {
+  if (use_avx512bf16() && cpu_features().amx_bf16) {
+    return "avx2, activations and quantisation avx512, attention of bf16/int8 models amx_bf16";
+  }
   if (use_avx512bf16()) return "avx2, activations and quantisation avx512, attention of bf16/int8 models avx512_bf16";
   if (use_avx512()) return "avx2, activations and quantisation avx512";
   return use_avx2() ? "avx2" : "generic";
@@ -94,9 +97,10 @@ std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
   const std::int64_t d16 = (d + 15) / 16 * 16;
   // fp32 kernel: K^T [d x t16], V [t x d16], S [4 x t16], O [4 x d16].
   const std::int64_t fp32_layout = d * t16 + t * d16 + 4 * t16 + 4 * d16;
-  // bf16 kernel (kernels_avx512bf16.cpp): packed K, V, the Q and P tiles in bf16, then S and O.
+  // bf16 kernels (kernels_avx512bf16.cpp): packed K, V, the Q and P tiles in bf16, then S and O,
+  // as many rows as the taller tile (AMX's).
   const std::int64_t pairs = (d + 1) / 2;
-  const std::int64_t rows = avx512bf16::kBf16TileRows;
+  const std::int64_t rows = std::max(avx512bf16::kBf16TileRows, avx512bf16::kAmxTileRows);
   const std::int64_t bf16_units = pairs * t16 * 2 + t16 * d16 + rows * 2 * pairs + rows * t16;
   const std::int64_t bf16_layout = (bf16_units + 31) / 32 * 16 + rows * t16 + rows * d16;
   return static_cast<std::size_t>(std::max(fp32_layout, bf16_layout) + 64);  // plus alignment slack
@@ -104,7 +108,11 @@ std::size_t attention_scratch_floats(std::int64_t t, std::int64_t d) {
 
 void attention_head(const AttentionHeadArgs& a) {
   if (a.bf16 && use_avx512bf16()) {
-    avx512bf16::attention_head(a);
+    if (cpu_features().amx_bf16) {
+      avx512bf16::attention_head_amx(a);
+    } else {
+      avx512bf16::attention_head(a);
+    }
     return;
   }
   if (use_avx2()) {
@@ -149,6 +157,15 @@ void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t z
     const float v = static_cast<float>(activation_value(x[i], act));
     const float q = std::nearbyint(v * inv_scale) + static_cast<float>(zp);
     out[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
+  }
+}
+
+void dequantize_sums(const std::int32_t* acc, std::int64_t n, float row_scale, float row_zero, const float* col_scale,
+                     const float* col_sum, const float* bias, float* out, bool accumulate) {
+  if (use_avx512()) return avx512::dequantize_sums(acc, n, row_scale, row_zero, col_scale, col_sum, bias, out, accumulate);
+  for (std::int64_t c = 0; c < n; ++c) {
+    const float v = row_scale * (col_scale[c] * (static_cast<float>(acc[c]) - row_zero * col_sum[c])) + bias[c];
+    out[c] = accumulate ? out[c] + v : v;
   }
 }
 

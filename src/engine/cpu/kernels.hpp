@@ -84,6 +84,11 @@ void min_max(const float* x, std::int64_t n, float* lo, float* hi);
 // out[i] = clamp(round(act(x[i]) * inv_scale) + zero_point, 0, 255)
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
                  Activation act = Activation::None);
+// An int8 GEMM's raw sums for one row as fp32: out[c] = row_scale * col_scale[c] * (acc[c] -
+// row_zero * col_sum[c]) + bias[c], added to out[c] when accumulate (the residual). The
+// activations' scale and zero point are the row's (per-token) or the matrix's (per-tensor).
+void dequantize_sums(const std::int32_t* acc, std::int64_t n, float row_scale, float row_zero, const float* col_scale,
+                     const float* col_sum, const float* bias, float* out, bool accumulate);
 // x's nearest bfloat16 (ties to even) as its 16 bits; Inf and NaN keep their upper half.
 inline std::uint16_t bf16_bits(float x) {
   std::uint32_t bits;
@@ -113,6 +118,8 @@ void activation_inplace(float* x, std::int64_t n, Activation act);
 }  // namespace avx2
 
 namespace avx512 {
+void dequantize_sums(const std::int32_t* acc, std::int64_t n, float row_scale, float row_zero, const float* col_scale,
+                     const float* col_sum, const float* bias, float* out, bool accumulate);
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,
                  Activation act);
 void activation_inplace(float* x, std::int64_t n, Activation act);
@@ -125,6 +132,10 @@ void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act)
 // (bench/attention_kernel_bench.cpp): the products are bound by the multiplies, not loads.
 inline constexpr std::int64_t kBf16TileRows = 4;
 void attention_head(const AttentionHeadArgs& args);
+// The same attention with its products on AMX tiles (cpu_features().amx_bf16), 16 queries at a
+// time: the tile's height.
+inline constexpr std::int64_t kAmxTileRows = 16;
+void attention_head_amx(const AttentionHeadArgs& args);
 }  // namespace avx512bf16
 
 }  // namespace rerank::engine::cpu

@@ -31,6 +31,22 @@ RERANK_AVX512 void activation_inplace(float* x, std::int64_t n, Activation act) 
   }
 }
 
+RERANK_AVX512 void dequantize_sums(const std::int32_t* acc, std::int64_t n, float row_scale, float row_zero,
+                                   const float* col_scale, const float* col_sum, const float* bias, float* out,
+                                   bool accumulate) {
+  const __m512 rs = _mm512_set1_ps(row_scale), rz = _mm512_set1_ps(row_zero);
+  for (std::int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xffff) : first_lanes(n - i);
+    // The generic form's operations in its order (the products fused into the sums).
+    const __m512 sums = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, acc + i));
+    const __m512 centred = _mm512_fnmadd_ps(rz, _mm512_maskz_loadu_ps(m, col_sum + i), sums);
+    __m512 v = _mm512_fmadd_ps(rs, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, col_scale + i), centred),
+                               _mm512_maskz_loadu_ps(m, bias + i));
+    if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, out + i));
+    _mm512_mask_storeu_ps(out + i, m, v);
+  }
+}
+
 RERANK_AVX512 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zp, std::uint8_t* out,
                                Activation act) {
   const __m512 sv = _mm512_set1_ps(inv_scale);

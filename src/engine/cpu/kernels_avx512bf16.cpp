@@ -2,7 +2,8 @@
 // multiply-adds into 16 fp32 sums per instruction, twice the fp32 FMA rate): Q K^T and P V
 // on bf16 operands with fp32 accumulation, the softmax in fp32 (its exponentials fused with the
 // rounding of the probabilities to bf16). Called only when cpu_features() saw AVX-512 BF16;
-// every function carries its target attribute.
+// every function carries its target attribute. Where the CPU has AMX, attention_head_amx runs
+// the same products on tiles (16 queries x 16 keys per tdpbf16ps), on the same packed operands.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "engine/cpu/simd_avx512.hpp"
 
 #define RERANK_AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
+#define RERANK_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
 namespace rerank::engine::cpu::avx512bf16 {
 
@@ -255,5 +257,143 @@ RERANK_AVX512BF16 void attention_head(const AttentionHeadArgs& a) {
     }
   }
 }
+
+namespace {
+
+// The tile registers' shapes (ldtilecfg's 64-byte operand, palette 1).
+struct alignas(64) TileConfig {
+  std::uint8_t palette = 1;
+  std::uint8_t start_row = 0;
+  std::uint8_t reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+};
+
+// tmm0: a 16 x 16 fp32 block of S or O. tmm1, tmm2: A (16 rows x 16 pairs) and B (16 pair-rows
+// x 16 columns) for 32 bf16 of K. tmm3, tmm4: Q K^T's last, partial chunk of pairs (d / 2 mod
+// 16). tmm5, tmm6: P V's last 16 keys (8 pairs) when a band's length is an odd multiple of 16.
+// (Macros: the tile intrinsics paste the register number into their assembly.)
+#define kAcc 0
+#define kA 1
+#define kB 2
+#define kQTailA 3
+#define kQTailB 4
+#define kPTailA 5
+#define kPTailB 6
+
+TileConfig tile_config(std::int64_t query_tail_pairs) {
+  TileConfig c;
+  const auto set = [&c](int tile, int rows, int colsb) {
+    c.rows[tile] = static_cast<std::uint8_t>(rows);
+    c.colsb[tile] = static_cast<std::uint16_t>(colsb);
+  };
+  set(kAcc, 16, 64);
+  set(kA, 16, 64);
+  set(kB, 16, 64);
+  if (query_tail_pairs > 0) {
+    set(kQTailA, 16, static_cast<int>(4 * query_tail_pairs));
+    set(kQTailB, static_cast<int>(query_tail_pairs), 64);
+  }
+  set(kPTailA, 16, 32);
+  set(kPTailB, 8, 64);
+  return c;
+}
+
+// The tile loads' inline assembly does not tell the compiler they read memory, so the bf16
+// stores that fill their operands must not move past them.
+inline void operands_written() { __asm__ volatile("" ::: "memory"); }
+
+}  // namespace
+
+// attention_head's algorithm with the products on AMX tiles: 16 queries at a time (Q and P
+// tiles of 16 rows, zero rows past t), each 16 x 16 block of S and O accumulated in tmm0
+// over 32-bf16 chunks of the head dimension or the keys. The packing, softmax and scaling
+// are attention_head's; sums run in fp32 in a different order, so results differ from it by
+// fp32 rounding only. Scratch as attention_head's with kAmxTileRows rows.
+RERANK_AMX void attention_head_amx(const AttentionHeadArgs& a) {
+  const std::int64_t t = a.t, d = a.d;
+  const std::int64_t t16 = (t + 15) / 16 * 16;
+  const std::int64_t d16 = (d + 15) / 16 * 16;
+  const std::int64_t dp = (d + 1) / 2;
+  auto* kb = reinterpret_cast<std::uint16_t*>(a.scratch);
+  std::uint16_t* vb = kb + dp * t16 * 2;
+  std::uint16_t* qb = vb + t16 * d16;
+  constexpr std::int64_t R = kAmxTileRows;
+  std::uint16_t* pb = qb + R * 2 * dp;
+  const std::int64_t bf16_units = dp * t16 * 2 + t16 * d16 + R * 2 * dp + R * t16;
+  float* s = a.scratch + (bf16_units + 31) / 32 * 16;  // 64-byte aligned again
+  float* o = s + R * t16;
+  const std::int64_t full_pairs = dp / 16 * 16;
+  const TileConfig config = tile_config(dp - full_pairs);
+  _tile_loadconfig(&config);
+
+  pack_keys(a.k, a.ld, t, d, t16, kb);
+  pack_values(a.v, a.ld, t, d, t16, d16, vb);
+  const long q_stride = static_cast<long>(4 * dp), k_stride = static_cast<long>(4 * t16);
+  const long p_stride = static_cast<long>(2 * t16), v_stride = static_cast<long>(4 * d16);
+  for (std::int64_t i0 = 0; i0 < t; i0 += R) {
+    const std::int64_t rows = std::min<std::int64_t>(R, t - i0);
+    for (std::int64_t r = 0; r < rows; ++r) pack_query(a.q + (i0 + r) * a.ld, d, qb + r * 2 * dp);
+    std::memset(qb + rows * 2 * dp, 0, static_cast<std::size_t>((R - rows) * 2 * dp) * 2);
+    const auto [band_lo, band_hi] = band_of(a, i0, rows);
+    const std::int64_t band_hi16 = std::min(t16, (band_hi + 15) / 16 * 16);
+    operands_written();
+    for (std::int64_t j = band_lo; j < band_hi16; j += 16) {
+      _tile_zero(kAcc);
+      for (std::int64_t p = 0; p < full_pairs; p += 16) {
+        _tile_loadd(kA, qb + 2 * p, q_stride);
+        _tile_loadd(kB, kb + 2 * (p * t16 + j), k_stride);
+        _tile_dpbf16ps(kAcc, kA, kB);
+      }
+      if (full_pairs < dp) {
+        _tile_loadd(kQTailA, qb + 2 * full_pairs, q_stride);
+        _tile_loadd(kQTailB, kb + 2 * (full_pairs * t16 + j), k_stride);
+        _tile_dpbf16ps(kAcc, kQTailA, kQTailB);
+      }
+      _tile_stored(kAcc, s + j, k_stride);
+    }
+    float inv_sum[R];
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const auto [lo, hi] = keys_of(a, i0 + r);
+      inv_sum[r] = 1.0f / softmax_row_bf16(s + r * t16, pb + r * t16, a, i0 + r, lo, hi, band_lo, band_hi16);
+    }
+    for (std::int64_t r = rows; r < R; ++r) {
+      std::memset(pb + r * t16 + band_lo, 0, static_cast<std::size_t>(band_hi16 - band_lo) * 2);
+    }
+    operands_written();
+    for (std::int64_t c = 0; c < d16; c += 16) {
+      _tile_zero(kAcc);
+      std::int64_t j = band_lo;
+      for (; j + 32 <= band_hi16; j += 32) {
+        _tile_loadd(kA, pb + j, p_stride);
+        _tile_loadd(kB, vb + 2 * ((j / 2) * d16 + c), v_stride);
+        _tile_dpbf16ps(kAcc, kA, kB);
+      }
+      if (j < band_hi16) {
+        _tile_loadd(kPTailA, pb + j, p_stride);
+        _tile_loadd(kPTailB, vb + 2 * ((j / 2) * d16 + c), v_stride);
+        _tile_dpbf16ps(kAcc, kPTailA, kPTailB);
+      }
+      _tile_stored(kAcc, o + c, v_stride);
+    }
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float* dst = a.out + (i0 + r) * a.ldo;
+      const __m512 inv = _mm512_set1_ps(inv_sum[r]);
+      for (std::int64_t c = 0; c < d; c += 16) {
+        const __mmask16 keep = static_cast<__mmask16>((1u << std::min<std::int64_t>(16, d - c)) - 1u);
+        _mm512_mask_storeu_ps(dst + c, keep, _mm512_mul_ps(_mm512_loadu_ps(o + r * d16 + c), inv));
+      }
+    }
+  }
+  _tile_release();
+}
+
+#undef kAcc
+#undef kA
+#undef kB
+#undef kQTailA
+#undef kQTailB
+#undef kPTailA
+#undef kPTailB
 
 }  // namespace rerank::engine::cpu::avx512bf16

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <string>
 #include <unordered_map>
 
 #include "engine/cpu/activation_math.hpp"
@@ -69,8 +70,8 @@ dnnl::matmul::primitive_desc make_pd(const dnnl::engine& eng, memory::dim m, mem
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bias, dst), attr, eng);
 }
 
-// The int8 GEMM with per-token activation scales: raw s32 sums (no scales, bias or
-// post-ops), which the caller scales row by row.
+// The int8 GEMM of a raw-sums layer (OnednnLinear::raw_sums): s32 sums with no scales, bias or
+// post-ops, which the caller dequantises row by row.
 dnnl::matmul::primitive_desc make_s32_pd(const dnnl::engine& eng, memory::dim m, memory::dim k, memory::dim n,
                                          const memory::desc& wdesc) {
   dnnl::primitive_attr attr;
@@ -155,8 +156,18 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
     user = memory(memory::desc({in, out}, dt::f32, tag::ba), eng, weight.data());
   }
   const memory::desc any({in, out}, weights_type(precision, bf16_emulated_), tag::any);
-  const auto pd = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, /*accumulate=*/false);
-  weights_desc_ = pd.weights_desc();
+  bool on_amx = false;
+  if (precision == Precision::Int8) {
+    // The weights take the layout of the GEMM that will run them.
+    const auto sums_pd = make_s32_pd(eng, kLayoutProbeM, in, out, any);
+    on_amx = std::string(sums_pd.impl_info_str()).find("amx") != std::string::npos;
+    if (on_amx) weights_desc_ = sums_pd.weights_desc();
+  }
+  raw_sums_ = per_token_scales_ || on_amx;
+  if (!on_amx) {
+    weights_desc_ = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, /*accumulate=*/false)
+                        .weights_desc();
+  }
   weights_ = memory(weights_desc_, eng);
   dnnl::reorder(user, weights_).execute(stream, user, weights_);
   stream.wait();
@@ -298,6 +309,11 @@ LinearRunner::Quantised LinearRunner::quantise(const Matrix& x, float lo, float 
 }
 
 void LinearRunner::run_u8(const Quantised& x, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena) {
+  if (w.raw_sums()) {
+    const float scale = x.scale, zero = static_cast<float>(x.zero);
+    run_sums(x.data, x.rows, &scale, &zero, /*per_row=*/false, w, y, {Activation::None, accumulate}, arena);
+    return;
+  }
   const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
   Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), accumulate ? 1 : 0, 0}, w);
   auto* sc = static_cast<float*>(arena.allocate(static_cast<std::size_t>(n) * sizeof(float)));
@@ -349,13 +365,11 @@ void LinearRunner::run_float(const Matrix& x, Activation act, const OnednnLinear
 
 void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e,
                                  Arena& arena) {
-  const memory::dim m = x.rows, k = w.in_features(), n = w.out_features();
-  Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), 0, 1}, w);
+  const memory::dim m = x.rows, k = w.in_features();
   const Arena::Scope temporaries(arena);
   auto* q = static_cast<std::uint8_t*>(arena.allocate(static_cast<std::size_t>(m * k)));
   auto* row_scale = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));
   auto* row_zero = static_cast<float*>(arena.allocate(static_cast<std::size_t>(m) * sizeof(float)));
-  auto* sums = static_cast<std::int32_t*>(arena.allocate(static_cast<std::size_t>(m * n) * sizeof(std::int32_t)));
   std::atomic<bool> finite{true};
   // Asymmetric u8 per row: the range of each token's own values (u8_params).
   parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
@@ -370,28 +384,36 @@ void LinearRunner::run_per_token(const Matrix& x, const OnednnLinear& w, Matrix&
     }
   });
   if (!finite) throw Error(ErrorCode::Backend, "int8 linear: activations are not finite");
-  std::unordered_map<int, memory> args;
-  args[DNNL_ARG_SRC] = memory({{m, k}, dt::u8, tag::ab}, engine_, q);
-  args[DNNL_ARG_WEIGHTS] = w.weights();
-  args[DNNL_ARG_DST] = memory({{m, n}, dt::s32, tag::ab}, engine_, sums);
-  execute(prepared, args);
-  // y = s_row * s_col * (sum - zero_row * weight_sum_col) + bias (+ y), then the activation.
+  run_sums(q, m, row_scale, row_zero, /*per_row=*/true, w, y, e, arena);
+}
+
+void LinearRunner::run_sums(const std::uint8_t* q, std::int64_t rows, const float* row_scale, const float* row_zero,
+                            bool per_row, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e, Arena& arena) {
+  const memory::dim k = w.in_features(), n = w.out_features();
+  const Arena::Scope temporaries(arena);
+  const std::int64_t block = std::min(rows, kSumsBlockRows);
+  auto* sums = static_cast<std::int32_t*>(arena.allocate(static_cast<std::size_t>(block * n) * sizeof(std::int32_t)));
   const float* bias = static_cast<const float*>(w.bias().get_data_handle());
-  const std::vector<float>& col_scale = w.weight_scales();
-  const std::vector<float>& col_sum = w.weight_sums();
-  parallel_for(m, [&](std::int64_t r0, std::int64_t r1, int) {
-    for (std::int64_t r = r0; r < r1; ++r) {
-      float* out = y.data + r * n;
-      const std::int32_t* acc = sums + r * n;
-      for (memory::dim c = 0; c < n; ++c) {
-        const float v = row_scale[r] * col_scale[static_cast<std::size_t>(c)] *
-                            (static_cast<float>(acc[c]) - row_zero[r] * col_sum[static_cast<std::size_t>(c)]) +
-                        bias[c];
-        out[c] = e.accumulate ? out[c] + v : v;
+  const float* col_scale = w.weight_scales().data();
+  const float* col_sum = w.weight_sums().data();
+  for (std::int64_t r0 = 0; r0 < rows; r0 += block) {
+    const memory::dim m = std::min(block, rows - r0);
+    Prepared& prepared = primitive(Key{m, k, n, static_cast<int>(Precision::Int8), 0, 1}, w);
+    std::unordered_map<int, memory> args;
+    args[DNNL_ARG_SRC] = memory({{m, k}, dt::u8, tag::ab}, engine_, const_cast<std::uint8_t*>(q + r0 * k));
+    args[DNNL_ARG_WEIGHTS] = w.weights();
+    args[DNNL_ARG_DST] = memory({{m, n}, dt::s32, tag::ab}, engine_, sums);
+    execute(prepared, args);
+    parallel_for(m, [&](std::int64_t b0, std::int64_t b1, int) {
+      for (std::int64_t b = b0; b < b1; ++b) {
+        const std::int64_t r = r0 + b;
+        float* out = y.data + r * n;
+        dequantize_sums(sums + b * n, n, row_scale[per_row ? r : 0], row_zero[per_row ? r : 0], col_scale, col_sum,
+                        bias, out, e.accumulate);
+        activation_inplace(out, n, e.activation);
       }
-      activation_inplace(out, n, e.activation);
-    }
-  });
+    });
+  }
 }
 
 double measure_matmul_peak(const dnnl::engine& eng, Precision p) {

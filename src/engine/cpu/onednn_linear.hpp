@@ -33,6 +33,11 @@ class OnednnLinear final : public LinearWeights {
   // bf16 requested but this CPU has no bf16 matmul: weights were rounded to bf16 and run as fp32.
   bool bf16_emulated() const { return bf16_emulated_; }
   bool per_token_scales() const { return per_token_scales_; }
+  // int8 whose GEMM returns raw s32 sums, scaled by the engine (dequantize_sums): per-token
+  // scales, and every int8 layer on a CPU where oneDNN runs the raw sums on AMX. oneDNN 2.6's
+  // AMX kernels take no run-time output scales, so the scaled GEMM falls back to gemm:jit
+  // (VNNI) there, at a tenth of the AMX rate (measured on a 2-core Xeon with AMX).
+  bool raw_sums() const { return raw_sums_; }
 
   const dnnl::memory::desc& weights_desc() const { return weights_desc_; }
   const dnnl::memory& weights() const { return weights_; }
@@ -47,6 +52,7 @@ class OnednnLinear final : public LinearWeights {
   Precision precision_ = Precision::F32;
   bool bf16_emulated_ = false;
   bool per_token_scales_ = false;
+  bool raw_sums_ = false;
   dnnl::memory::desc weights_desc_;
   dnnl::memory weights_;
   std::vector<float> bias_;
@@ -63,6 +69,10 @@ bool onednn_has_bf16_matmul(const dnnl::engine& engine);
 // whole batch at once (its 50 MiB intermediate left the cache between the passes); oneDNN's
 // u8s8 GEMM ran 512 rows at half the rate of 1024, and 1536 or 2048 rows measured no faster.
 inline constexpr std::int64_t kFeedForwardBlockRows = 1024;
+
+// Rows of a raw-sums GEMM (OnednnLinear::raw_sums) dequantised together: 512 x 1536 s32 sums
+// (MiniLM's FFN-up) are 3 MiB, within the last-level cache until the dequantising pass.
+inline constexpr std::int64_t kSumsBlockRows = 512;
 
 // One session's primitives and scratch for linear layers.
 class LinearRunner {
@@ -95,10 +105,15 @@ class LinearRunner {
   // (act applied while x is converted or copied for the GEMM).
   void run_u8(const Quantised& x, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena);
   void run_float(const Matrix& x, Activation act, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena);
-  // int8 with per-token activation scales: s32 sums scaled row by row, then the epilogue.
+  // int8 with per-token activation scales: each row quantised with its own range, then run_sums.
   void run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
+  // y = act(dequantised q W^T + b) (+ y) for a raw-sums layer, kSumsBlockRows rows at a time so
+  // each block's s32 sums are still in the cache when dequantize_sums reads them. Row r's
+  // activation scale and zero point are row_scale[r] and row_zero[r], or [0] when !per_row.
+  void run_sums(const std::uint8_t* q, std::int64_t rows, const float* row_scale, const float* row_zero, bool per_row,
+                const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
 
-  // M, K, N, precision, accumulate, per-token int8 (s32 output)
+  // M, K, N, precision, accumulate, raw int8 sums (s32 output)
   using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, int, int, int>;
   struct Prepared {
     dnnl::matmul matmul;
