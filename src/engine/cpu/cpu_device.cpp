@@ -307,13 +307,22 @@ class CpuDevice final : public Device {
     std::string s = "cpu (" + cpu_features().summary() + "), " + std::to_string(threads_) + " threads, kernels " +
                     kernels_isa() + ", bf16 " +
                     (onednn_has_bf16_matmul(engine_) ? "native oneDNN matmul" : "emulated (bf16-rounded, fp32 GEMM)") +
-                    ", int8 u8s8 " + (cpu_features().avx512vnni ? "(VNNI)" : "(7-bit weights, no VNNI)");
+                    ", int8 u8s8 (" + int8_gemm_description() + ")";
     return s;
   }
 
   int threads() const override { return threads_; }
 
  private:
+  // Where oneDNN runs int8 GEMMs (AMX or VNNI), and 7-bit weights where the kernels see no VNNI
+  // (OnednnLinear's quantisation; RERANK_CPU_ISA=avx2 caps the kernels, not oneDNN).
+  std::string int8_gemm_description() const {
+    const bool amx = onednn_int8_on_amx(engine_), vnni = cpu_features().avx512vnni;
+    std::string s = amx ? "AMX, raw sums" : vnni ? "VNNI" : "";
+    if (!vnni) s += std::string(s.empty() ? "" : "; ") + "7-bit weights, no VNNI";
+    return s;
+  }
+
   dnnl::engine engine_;
   int threads_;
 };

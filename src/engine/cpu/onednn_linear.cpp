@@ -81,6 +81,12 @@ dnnl::matmul::primitive_desc make_s32_pd(const dnnl::engine& eng, memory::dim m,
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, dst), attr, eng);
 }
 
+// Whether oneDNN picked one of its AMX kernels (its implementation names them, e.g.
+// "brg:avx512_core_amx_int8").
+bool runs_on_amx(const dnnl::matmul::primitive_desc& pd) {
+  return std::string(pd.impl_info_str()).find("amx") != std::string::npos;
+}
+
 // The u8 scale and zero point for values in [lo, hi]: asymmetric, the range widened to
 // include 0 so a zero (padding, ReLU's output) stays exact, as ONNX Runtime's
 // DynamicQuantizeLinear does. One rule for per-tensor, per-block and per-token scales.
@@ -105,6 +111,18 @@ bool onednn_has_bf16_matmul(const dnnl::engine& eng) {
       dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), eng);
       // The reference implementation "works" everywhere but is far slower than fp32.
       return std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return yes;
+}
+
+bool onednn_int8_on_amx(const dnnl::engine& eng) {
+  static const bool yes = [&] {
+    try {
+      const memory::desc any({384, 1536}, dt::s8, tag::any);
+      return runs_on_amx(make_s32_pd(eng, kLayoutProbeM, 384, 1536, any));
     } catch (const dnnl::error&) {
       return false;
     }
@@ -160,7 +178,7 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
   if (precision == Precision::Int8) {
     // The weights take the layout of the GEMM that will run them.
     const auto sums_pd = make_s32_pd(eng, kLayoutProbeM, in, out, any);
-    on_amx = std::string(sums_pd.impl_info_str()).find("amx") != std::string::npos;
+    on_amx = runs_on_amx(sums_pd);
     if (on_amx) weights_desc_ = sums_pd.weights_desc();
   }
   raw_sums_ = per_token_scales_ || on_amx;
@@ -242,9 +260,14 @@ void LinearRunner::run(const Matrix& x, const OnednnLinear& w, Matrix& y, const 
 void LinearRunner::run_feed_forward(const Matrix& x, const OnednnLinear& up, Activation act, const OnednnLinear& down,
                                     Matrix& intermediate, Matrix& hidden, Arena& arena) {
   // Block by block of rows, so the intermediate a block makes is still in the cache when its
-  // activation, conversion and second GEMM read it (MiniLM: 1024 x 1536 fp32 = 6 MiB).
-  for (std::int64_t r0 = 0; r0 < x.rows; r0 += kFeedForwardBlockRows) {
-    const std::int64_t rows = std::min(kFeedForwardBlockRows, x.rows - r0);
+  // activation, conversion and second GEMM read it (MiniLM: 1024 x 1536 fp32 = 6 MiB). On AMX
+  // (raw sums) the GEMMs are fast enough for the passes over the intermediate to dominate,
+  // and one raw-sums block per feed-forward block keeps it half as large: MiniLM int8 on a
+  // 2-core Xeon, 200 SciFact pairs, 512 against 1024 rows: 84.7 / 85.4 against 79.6 / 75.8
+  // pairs/s (bf16 on the same CPU: no difference).
+  const std::int64_t block = up.raw_sums() ? kSumsBlockRows : kFeedForwardBlockRows;
+  for (std::int64_t r0 = 0; r0 < x.rows; r0 += block) {
+    const std::int64_t rows = std::min(block, x.rows - r0);
     Matrix mid = row_range(intermediate, r0, rows), out = row_range(hidden, r0, rows);
     feed_forward_block(row_range(x, r0, rows), up, act, down, mid, out, arena);
   }

@@ -63,12 +63,15 @@ class OnednnLinear final : public LinearWeights {
 
 // True when oneDNN has a bf16 matmul on this CPU.
 bool onednn_has_bf16_matmul(const dnnl::engine& engine);
+// True when oneDNN runs an int8 GEMM's raw sums on AMX here (a MiniLM-sized probe; each layer
+// checks its own shape, OnednnLinear::raw_sums): what `rerank bench` reports.
+bool onednn_int8_on_amx(const dnnl::engine& engine);
 
 // Rows of a feed-forward block computed together. Measured on the MiniLM shape (2-core Zen 4,
 // bench/linear_bench ffn_block, 8192 rows): 1024 made int8 11% and bf16 3% faster than the
 // whole batch at once (its 50 MiB intermediate left the cache between the passes); oneDNN's
 // u8s8 GEMM ran 512 rows at half the rate of 1024, and 1536 or 2048 rows measured no faster.
-inline constexpr std::int64_t kFeedForwardBlockRows = 1024;
+inline constexpr std::int64_t kFeedForwardBlockRows = 1024;  // kSumsBlockRows on AMX: run_feed_forward
 
 // Rows of a raw-sums GEMM (OnednnLinear::raw_sums) dequantised together: 512 x 1536 s32 sums
 // (MiniLM's FFN-up) are 3 MiB, within the last-level cache until the dequantising pass.
