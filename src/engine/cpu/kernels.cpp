@@ -116,7 +116,7 @@ void attention_head(const AttentionHeadArgs& a) {
     return;
   }
   if (use_avx2()) {
-    avx2::attention_head(a);
+    avx2::attention_head(a, use_avx512() ? avx512::products_x16 : nullptr);
   } else {
     attention_head_generic(a);
   }

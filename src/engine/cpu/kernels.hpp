@@ -106,8 +106,14 @@ void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act 
 // quantisation and the bf16 attention kernel where the CPU has them, or "generic").
 const char* kernels_isa();
 
+// C[rows x 16] = A[rows x k] B[k x 16], rows <= 4, row strides lda, ldb, ldc: the fp32
+// attention kernel's products (Q K^T and P V, 16 keys or value columns at a time).
+using ProductsX16 = void (*)(int rows, const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                             std::int64_t ldc, std::int64_t k);
+
 namespace avx2 {
-void attention_head(const AttentionHeadArgs& args);
+// products: the AVX-512 ones where the CPU has them (16 floats per FMA); nullptr: its own.
+void attention_head(const AttentionHeadArgs& args, ProductsX16 products = nullptr);
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, const float* gamma,
                      const float* beta, float eps);
 void min_max(const float* x, std::int64_t n, float* lo, float* hi);
@@ -118,6 +124,8 @@ void activation_inplace(float* x, std::int64_t n, Activation act);
 }  // namespace avx2
 
 namespace avx512 {
+void products_x16(int rows, const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                  std::int64_t ldc, std::int64_t k);
 void dequantize_sums(const std::int32_t* acc, std::int64_t n, float row_scale, float row_zero, const float* col_scale,
                      const float* col_sum, const float* bias, float* out, bool accumulate);
 void quantize_u8(const float* x, std::int64_t n, float inv_scale, std::int32_t zero_point, std::uint8_t* out,

@@ -217,7 +217,8 @@ RERANK_AVX2 inline __m256i quantise8(const float* x, Activation act, __m256 inv_
 
 }  // namespace
 
-RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
+RERANK_AVX2 void attention_head(const AttentionHeadArgs& a, ProductsX16 products) {
+  if (products == nullptr) products = kernel_x16;
   const std::int64_t t = a.t, d = a.d;
   const std::int64_t t16 = (t + 15) / 16 * 16;
   const std::int64_t d16 = (d + 15) / 16 * 16;
@@ -238,14 +239,14 @@ RERANK_AVX2 void attention_head(const AttentionHeadArgs& a) {
     const float* q = a.q + i0 * a.ld;
     const auto [band_lo, band_hi] = band_of(a, i0, rows);
     const std::int64_t band_hi16 = std::min(t16, (band_hi + 15) / 16 * 16);
-    for (std::int64_t j = band_lo; j < band_hi16; j += 16) kernel_x16(rows, q, a.ld, kt + j, t16, s + j, t16, d);
+    for (std::int64_t j = band_lo; j < band_hi16; j += 16) products(rows, q, a.ld, kt + j, t16, s + j, t16, d);
     float inv_sum[4];
     for (int r = 0; r < rows; ++r) {
       const auto [lo, hi] = keys_of(a, i0 + r);  // the band's other keys get probability 0
       inv_sum[r] = 1.0f / softmax_row(s + r * t16, a, i0 + r, lo, hi, band_lo, band_hi);
     }
     for (std::int64_t c = 0; c < d16; c += 16) {
-      kernel_x16(rows, s + band_lo, t16, vp + band_lo * d16 + c, d16, o + c, d16, band_hi - band_lo);
+      products(rows, s + band_lo, t16, vp + band_lo * d16 + c, d16, o + c, d16, band_hi - band_lo);
     }
     for (int r = 0; r < rows; ++r) {
       float* dst = a.out + (i0 + r) * a.ldo;

@@ -20,7 +20,45 @@ RERANK_AVX512 inline __m128i quantise16(__m512 x, Activation act, __m512 inv_sca
   return _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512()));
 }
 
+// avx2's kernel_rx16 with one 16-wide vector per row instead of two 8-wide ones. Even and odd
+// k steps sum into separate registers (2R chains of FMAs, as avx2's two halves give it): with
+// R chains an FMA waits on its predecessor's latency and the 16-wide form gained nothing.
+// Fully unrolled rows keep the sums in registers.
+template <int R>
+RERANK_AVX512 inline void products_rx16(const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                                        std::int64_t ldc, std::int64_t k) {
+  __m512 even[R], odd[R];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm512_setzero_ps();
+  std::int64_t p = 0;
+  for (; p + 2 <= k; p += 2) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * ldb), b1 = _mm512_loadu_ps(b + (p + 1) * ldb);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      even[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p]), b0, even[r]);
+      odd[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p + 1]), b1, odd[r]);
+    }
+  }
+  if (p < k) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * ldb);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) even[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p]), b0, even[r]);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(even[r], odd[r]));
+}
+
 }  // namespace
+
+RERANK_AVX512 void products_x16(int rows, const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c,
+                                std::int64_t ldc, std::int64_t k) {
+  switch (rows) {
+    case 4: products_rx16<4>(a, lda, b, ldb, c, ldc, k); break;
+    case 3: products_rx16<3>(a, lda, b, ldb, c, ldc, k); break;
+    case 2: products_rx16<2>(a, lda, b, ldb, c, ldc, k); break;
+    default: products_rx16<1>(a, lda, b, ldb, c, ldc, k); break;
+  }
+}
 
 RERANK_AVX512 void activation_inplace(float* x, std::int64_t n, Activation act) {
   std::int64_t i = 0;
