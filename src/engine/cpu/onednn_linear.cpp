@@ -174,15 +174,14 @@ OnednnLinear::OnednnLinear(const dnnl::engine& eng, std::vector<float> weight, s
     user = memory(memory::desc({in, out}, dt::f32, tag::ba), eng, weight.data());
   }
   const memory::desc any({in, out}, weights_type(precision, bf16_emulated_), tag::any);
-  bool on_amx = false;
   if (precision == Precision::Int8) {
     // The weights take the layout of the GEMM that will run them.
     const auto sums_pd = make_s32_pd(eng, kLayoutProbeM, in, out, any);
-    on_amx = runs_on_amx(sums_pd);
-    if (on_amx) weights_desc_ = sums_pd.weights_desc();
+    on_amx_ = runs_on_amx(sums_pd);
+    if (on_amx_) weights_desc_ = sums_pd.weights_desc();
   }
-  raw_sums_ = per_token_scales_ || on_amx;
-  if (!on_amx) {
+  raw_sums_ = per_token_scales_ || on_amx_;
+  if (!on_amx_) {
     weights_desc_ = make_pd(eng, kLayoutProbeM, in, out, precision, bf16_emulated_, any, /*accumulate=*/false)
                         .weights_desc();
   }
@@ -261,11 +260,11 @@ void LinearRunner::run_feed_forward(const Matrix& x, const OnednnLinear& up, Act
                                     Matrix& intermediate, Matrix& hidden, Arena& arena) {
   // Block by block of rows, so the intermediate a block makes is still in the cache when its
   // activation, conversion and second GEMM read it (MiniLM: 1024 x 1536 fp32 = 6 MiB). On AMX
-  // (raw sums) the GEMMs are fast enough for the passes over the intermediate to dominate,
+  // the GEMMs are fast enough for the passes over the intermediate to dominate,
   // and one raw-sums block per feed-forward block keeps it half as large: MiniLM int8 on a
   // 2-core Xeon, 200 SciFact pairs, 512 against 1024 rows: 84.7 / 85.4 against 79.6 / 75.8
   // pairs/s (bf16 on the same CPU: no difference).
-  const std::int64_t block = up.raw_sums() ? kSumsBlockRows : kFeedForwardBlockRows;
+  const std::int64_t block = up.on_amx() ? kSumsBlockRows : kFeedForwardBlockRows;
   for (std::int64_t r0 = 0; r0 < x.rows; r0 += block) {
     const std::int64_t rows = std::min(block, x.rows - r0);
     Matrix mid = row_range(intermediate, r0, rows), out = row_range(hidden, r0, rows);
@@ -414,7 +413,7 @@ void LinearRunner::run_sums(const std::uint8_t* q, std::int64_t rows, const floa
                             bool per_row, const OnednnLinear& w, Matrix& y, const LinearEpilogue& e, Arena& arena) {
   const memory::dim k = w.in_features(), n = w.out_features();
   const Arena::Scope temporaries(arena);
-  const std::int64_t block = std::min(rows, kSumsBlockRows);
+  const std::int64_t block = w.on_amx() ? std::min(rows, kSumsBlockRows) : rows;
   auto* sums = static_cast<std::int32_t*>(arena.allocate(static_cast<std::size_t>(block * n) * sizeof(std::int32_t)));
   const float* bias = static_cast<const float*>(w.bias().get_data_handle());
   const float* col_scale = w.weight_scales().data();

@@ -38,6 +38,8 @@ class OnednnLinear final : public LinearWeights {
   // AMX kernels take no run-time output scales, so the scaled GEMM falls back to gemm:jit
   // (VNNI) there, at a tenth of the AMX rate (measured on a 2-core Xeon with AMX).
   bool raw_sums() const { return raw_sums_; }
+  // int8 whose raw sums oneDNN runs on AMX (then run 512 rows at a time: kSumsBlockRows).
+  bool on_amx() const { return on_amx_; }
 
   const dnnl::memory::desc& weights_desc() const { return weights_desc_; }
   const dnnl::memory& weights() const { return weights_; }
@@ -53,6 +55,7 @@ class OnednnLinear final : public LinearWeights {
   bool bf16_emulated_ = false;
   bool per_token_scales_ = false;
   bool raw_sums_ = false;
+  bool on_amx_ = false;
   dnnl::memory::desc weights_desc_;
   dnnl::memory weights_;
   std::vector<float> bias_;
@@ -73,8 +76,10 @@ bool onednn_int8_on_amx(const dnnl::engine& engine);
 // u8s8 GEMM ran 512 rows at half the rate of 1024, and 1536 or 2048 rows measured no faster.
 inline constexpr std::int64_t kFeedForwardBlockRows = 1024;  // kSumsBlockRows on AMX: run_feed_forward
 
-// Rows of a raw-sums GEMM (OnednnLinear::raw_sums) dequantised together: 512 x 1536 s32 sums
-// (MiniLM's FFN-up) are 3 MiB, within the last-level cache until the dequantising pass.
+// Rows of a raw-sums GEMM on AMX (OnednnLinear::on_amx) dequantised together: 512 x 1536 s32
+// sums (MiniLM's FFN-up) are 3 MiB, within the last-level cache until the dequantising pass.
+// Elsewhere (per-token layers on VNNI) one GEMM takes every row: gemm:jit ran 512 rows at half
+// the rate of 1024 (kFeedForwardBlockRows).
 inline constexpr std::int64_t kSumsBlockRows = 512;
 
 // One session's primitives and scratch for linear layers.
@@ -110,8 +115,8 @@ class LinearRunner {
   void run_float(const Matrix& x, Activation act, const OnednnLinear& w, Matrix& y, bool accumulate, Arena& arena);
   // int8 with per-token activation scales: each row quantised with its own range, then run_sums.
   void run_per_token(const Matrix& x, const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
-  // y = act(dequantised q W^T + b) (+ y) for a raw-sums layer, kSumsBlockRows rows at a time so
-  // each block's s32 sums are still in the cache when dequantize_sums reads them. Row r's
+  // y = act(dequantised q W^T + b) (+ y) for a raw-sums layer; on AMX kSumsBlockRows rows at a
+  // time, so each block's s32 sums are still in the cache when dequantize_sums reads them. Row r's
   // activation scale and zero point are row_scale[r] and row_zero[r], or [0] when !per_row.
   void run_sums(const std::uint8_t* q, std::int64_t rows, const float* row_scale, const float* row_zero, bool per_row,
                 const OnednnLinear& w, Matrix& y, const LinearEpilogue& epilogue, Arena& arena);
