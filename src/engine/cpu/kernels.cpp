@@ -85,10 +85,14 @@ void layer_norm_generic(float* x, std::int64_t rows, std::int64_t cols, std::int
 
 const char* kernels_isa() {
   if (use_avx512bf16() && cpu_features().amx_bf16) {
-    return "avx2, activations and quantisation avx512, attention of bf16/int8 models amx_bf16";
+    return "avx2, activations, quantisation and fp32 attention products avx512, attention of bf16/int8 models "
+           "amx_bf16";
   }
-  if (use_avx512bf16()) return "avx2, activations and quantisation avx512, attention of bf16/int8 models avx512_bf16";
-  if (use_avx512()) return "avx2, activations and quantisation avx512";
+  if (use_avx512bf16()) {
+    return "avx2, activations, quantisation and fp32 attention products avx512, attention of bf16/int8 models "
+           "avx512_bf16";
+  }
+  if (use_avx512()) return "avx2, activations, quantisation and fp32 attention products avx512";
   return use_avx2() ? "avx2" : "generic";
 }
 

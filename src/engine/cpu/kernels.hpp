@@ -102,8 +102,9 @@ void round_to_bf16(float* x, std::int64_t n);
 // AVX-512 BF16, the same rounding; a NaN stays a NaN).
 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act = Activation::None);
 
-// Which implementations the dispatch picked ("avx2", with the AVX-512 activations and
-// quantisation and the bf16 attention kernel where the CPU has them, or "generic").
+// Which implementations the dispatch picked ("avx2", with the AVX-512 activations,
+// quantisation and fp32 attention products and the bf16 (or AMX) attention kernel where the
+// CPU has them, or "generic").
 const char* kernels_isa();
 
 // C[rows x 16] = A[rows x k] B[k x 16], rows <= 4, row strides lda, ldb, ldc: the fp32
