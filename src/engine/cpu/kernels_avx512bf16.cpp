@@ -196,6 +196,43 @@ RERANK_AVX512BF16 float softmax_row_bf16(float* sr, std::uint16_t* pr, const Att
   return _mm512_reduce_add_ps(sum);
 }
 
+// The scratch of both bf16 kernels (in bf16 units, within attention_scratch_floats): K packed
+// [P x t16 x 2], V packed [t16/2 x d16 x 2], Q tile [R x 2P], P tile [R x t16]; then fp32 S
+// [R x t16] and O [R x d16], R queries at a time. P = ceil(d / 2) dimension pairs; padding is
+// zero, so it adds nothing to any sum.
+struct Bf16Scratch {
+  std::int64_t t16, d16, dp;
+  std::uint16_t *kb, *vb, *qb, *pb;
+  float *s, *o;
+};
+inline Bf16Scratch bf16_scratch(const AttentionHeadArgs& a, std::int64_t rows) {
+  Bf16Scratch w;
+  w.t16 = (a.t + 15) / 16 * 16;
+  w.d16 = (a.d + 15) / 16 * 16;
+  w.dp = (a.d + 1) / 2;
+  w.kb = reinterpret_cast<std::uint16_t*>(a.scratch);
+  w.vb = w.kb + w.dp * w.t16 * 2;
+  w.qb = w.vb + w.t16 * w.d16;
+  w.pb = w.qb + rows * 2 * w.dp;
+  const std::int64_t bf16_units = w.dp * w.t16 * 2 + w.t16 * w.d16 + rows * 2 * w.dp + rows * w.t16;
+  w.s = a.scratch + (bf16_units + 31) / 32 * 16;  // 64-byte aligned again
+  w.o = w.s + rows * w.t16;
+  return w;
+}
+
+// Output rows [i0, i0 + rows): O's rows (stride d16) times their 1 / sum of probabilities.
+RERANK_AVX512BF16 void store_normalised(const AttentionHeadArgs& a, std::int64_t i0, std::int64_t rows,
+                                        const float* o, std::int64_t d16, const float* inv_sum) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* dst = a.out + (i0 + r) * a.ldo;
+    const __m512 inv = _mm512_set1_ps(inv_sum[r]);
+    for (std::int64_t c = 0; c < a.d; c += 16) {
+      const __mmask16 keep = static_cast<__mmask16>((1u << std::min<std::int64_t>(16, a.d - c)) - 1u);
+      _mm512_mask_storeu_ps(dst + c, keep, _mm512_mul_ps(_mm512_loadu_ps(o + r * d16 + c), inv));
+    }
+  }
+}
+
 }  // namespace
 
 RERANK_AVX512BF16 void to_bf16(const float* x, std::int64_t n, std::uint16_t* out, Activation act) {
@@ -212,23 +249,14 @@ RERANK_AVX512BF16 void to_bf16(const float* x, std::int64_t n, std::uint16_t* ou
   }
 }
 
-// Scratch (in bf16 units, within attention_scratch_floats): K packed [P x t16 x 2], V packed
-// [t16/2 x d16 x 2], Q tile [R x 2P], P tile [R x t16]; then fp32 S [R x t16] and O [R x d16],
-// R = kBf16TileRows queries at a time.
-// P = ceil(d / 2) dimension pairs; padding is zero, so it adds nothing to any sum.
+// Scratch: bf16_scratch with R = kBf16TileRows.
 RERANK_AVX512BF16 void attention_head(const AttentionHeadArgs& a) {
   const std::int64_t t = a.t, d = a.d;
-  const std::int64_t t16 = (t + 15) / 16 * 16;
-  const std::int64_t d16 = (d + 15) / 16 * 16;
-  const std::int64_t dp = (d + 1) / 2;
-  auto* kb = reinterpret_cast<std::uint16_t*>(a.scratch);
-  std::uint16_t* vb = kb + dp * t16 * 2;
-  std::uint16_t* qb = vb + t16 * d16;
   constexpr std::int64_t R = kBf16TileRows;
-  std::uint16_t* pb = qb + R * 2 * dp;
-  const std::int64_t bf16_units = dp * t16 * 2 + t16 * d16 + R * 2 * dp + R * t16;
-  float* s = a.scratch + (bf16_units + 31) / 32 * 16;  // 64-byte aligned again
-  float* o = s + R * t16;
+  const Bf16Scratch w = bf16_scratch(a, R);
+  const std::int64_t t16 = w.t16, d16 = w.d16, dp = w.dp;
+  std::uint16_t *kb = w.kb, *vb = w.vb, *qb = w.qb, *pb = w.pb;
+  float *s = w.s, *o = w.o;
 
   pack_keys(a.k, a.ld, t, d, t16, kb);
   pack_values(a.v, a.ld, t, d, t16, d16, vb);
@@ -247,14 +275,7 @@ RERANK_AVX512BF16 void attention_head(const AttentionHeadArgs& a) {
     }
     const std::int64_t band_even = std::min(t16, (band_hi + 1) / 2 * 2);
     dot_pairs_rows(rows, pb + band_lo, t16, vb + band_lo * d16, 2 * d16, o, d16, (band_even - band_lo) / 2, d16);
-    for (int r = 0; r < rows; ++r) {
-      float* dst = a.out + (i0 + r) * a.ldo;
-      const __m512 inv = _mm512_set1_ps(inv_sum[r]);
-      for (std::int64_t c = 0; c < d; c += 16) {
-        const __mmask16 keep = static_cast<__mmask16>((1u << std::min<std::int64_t>(16, d - c)) - 1u);
-        _mm512_mask_storeu_ps(dst + c, keep, _mm512_mul_ps(_mm512_loadu_ps(o + r * d16 + c), inv));
-      }
-    }
+    store_normalised(a, i0, rows, o, d16, inv_sum);
   }
 }
 
@@ -309,20 +330,14 @@ inline void operands_written() { __asm__ volatile("" ::: "memory"); }
 // tiles of 16 rows, zero rows past t), each 16 x 16 block of S and O accumulated in tmm0
 // over 32-bf16 chunks of the head dimension or the keys. The packing, softmax and scaling
 // are attention_head's; sums run in fp32 in a different order, so results differ from it by
-// fp32 rounding only. Scratch as attention_head's with kAmxTileRows rows.
+// fp32 rounding only. Scratch: bf16_scratch with R = kAmxTileRows.
 RERANK_AMX void attention_head_amx(const AttentionHeadArgs& a) {
   const std::int64_t t = a.t, d = a.d;
-  const std::int64_t t16 = (t + 15) / 16 * 16;
-  const std::int64_t d16 = (d + 15) / 16 * 16;
-  const std::int64_t dp = (d + 1) / 2;
-  auto* kb = reinterpret_cast<std::uint16_t*>(a.scratch);
-  std::uint16_t* vb = kb + dp * t16 * 2;
-  std::uint16_t* qb = vb + t16 * d16;
   constexpr std::int64_t R = kAmxTileRows;
-  std::uint16_t* pb = qb + R * 2 * dp;
-  const std::int64_t bf16_units = dp * t16 * 2 + t16 * d16 + R * 2 * dp + R * t16;
-  float* s = a.scratch + (bf16_units + 31) / 32 * 16;  // 64-byte aligned again
-  float* o = s + R * t16;
+  const Bf16Scratch w = bf16_scratch(a, R);
+  const std::int64_t t16 = w.t16, d16 = w.d16, dp = w.dp;
+  std::uint16_t *kb = w.kb, *vb = w.vb, *qb = w.qb, *pb = w.pb;
+  float *s = w.s, *o = w.o;
   const std::int64_t full_pairs = dp / 16 * 16;
   const TileConfig config = tile_config(dp - full_pairs);
   _tile_loadconfig(&config);
@@ -376,14 +391,7 @@ RERANK_AMX void attention_head_amx(const AttentionHeadArgs& a) {
       }
       _tile_stored(kAcc, o + c, v_stride);
     }
-    for (std::int64_t r = 0; r < rows; ++r) {
-      float* dst = a.out + (i0 + r) * a.ldo;
-      const __m512 inv = _mm512_set1_ps(inv_sum[r]);
-      for (std::int64_t c = 0; c < d; c += 16) {
-        const __mmask16 keep = static_cast<__mmask16>((1u << std::min<std::int64_t>(16, d - c)) - 1u);
-        _mm512_mask_storeu_ps(dst + c, keep, _mm512_mul_ps(_mm512_loadu_ps(o + r * d16 + c), inv));
-      }
-    }
+    store_normalised(a, i0, rows, o, d16, inv_sum);
   }
   _tile_release();
 }
